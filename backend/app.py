@@ -1,0 +1,91 @@
+"""`create_app(settings)`: assembles middleware, routers and the services' lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backend import __version__
+from backend.broker import ReplyBroker
+from backend.config import Settings
+from backend.datalock import AlreadyInUse
+from backend.deps import Services
+from backend.errors import install_error_handlers
+from backend.responders import EchoResponder, Responder
+from backend.routers import conversations, health, messages, tutorial
+from backend.routers.openai_api import install_openai_api
+from backend.security import install_security
+from backend.store import Store
+from backend.store_thread import AsyncStore
+from backend.turns import TurnService
+from backend.tutorial import TutorialInbox
+
+logger = logging.getLogger(__name__)
+
+
+def describe_startup_error(exc: BaseException, settings: Settings) -> str:
+    if isinstance(exc, AlreadyInUse):
+        return str(exc)
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+        where = exc.filename or settings.data_dir
+        return f"Cannot use the data folder ({where}): {reason}"
+    return f"Cannot open the chat history in {settings.data_dir}: {exc}"
+
+
+def create_app(settings: Settings, responder: Responder | None = None) -> FastAPI:
+    """The ASGI app. Its store opens on start-up and closes, writes finished, on shutdown."""
+    chosen: Responder = responder or EchoResponder(settings.echo_delay)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            store = await AsyncStore.open(settings.db_path)
+            await store.run(Store.mark_streaming_interrupted)
+        except Exception as exc:
+            app.state.startup_error = describe_startup_error(exc, settings)
+            logger.error("Start-up failed: %s", app.state.startup_error)
+            raise
+        broker = ReplyBroker()
+        turns = TurnService(store, broker, chosen, settings.persist_interval)
+        app.state.services = Services(settings, store, broker, turns, TutorialInbox())
+        try:
+            yield
+        finally:
+            broker.close_subscribers()
+            await turns.shutdown()
+            await store.close()
+            logger.info("Chat history closed")
+
+    app = FastAPI(
+        title="SSE Chat",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.startup_error = None
+    install_error_handlers(app)
+    install_security(app, settings)
+    for module in (health, conversations, messages, tutorial):
+        app.include_router(module.router)
+    # Last: the /v1 router ends with a catch-all for OpenAI-shaped 404s.
+    install_openai_api(
+        app,
+        responder=chosen,
+        token=settings.token if settings.auth else None,
+        max_content_chars=settings.max_content_chars,
+    )
+    return app
+
+
+def begin_shutdown(app: FastAPI) -> None:
+    """End every open event stream so the server's connections can drain."""
+    services: Services | None = getattr(app.state, "services", None)
+    if services is not None:
+        services.broker.close_subscribers()

@@ -1,0 +1,117 @@
+"""`sse-chat serve`: the backend in the foreground (the console script lives in desktop/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from backend import __version__
+from backend.app import create_app
+from backend.config import Settings, default_data_dir, new_token
+from backend.logs import configure_logging
+from backend.server import ChatServer, bind_socket, make_config
+
+logger = logging.getLogger(__name__)
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sse-chat serve",
+        description="Run the SSE Chat server (HTTP API + Server-Sent Events).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    parser.add_argument("--token", help="the API token (default: a fresh random one)")
+    parser.add_argument(
+        "--no-auth", action="store_true", help="accept requests without a token (loopback only)"
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a browser origin allowed to call the API, with CORS (repeatable)",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help=f"where the chat history lives (default {default_data_dir()})"
+    )
+    parser.add_argument(
+        "--echo-delay",
+        type=_non_negative,
+        default=Settings.echo_delay,
+        metavar="SECONDS",
+        help="pause between echoed characters (default %(default)s)",
+    )
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(
+        host=args.host,
+        port=args.port,
+        token=args.token or new_token(),
+        auth=not args.no_auth,
+        allow_origins=tuple(args.allow_origin),
+        data_dir=args.data_dir or default_data_dir(),
+        echo_delay=args.echo_delay,
+    )
+
+
+def banner(settings: Settings, port: int) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{port}/"
+    lines = [f"SSE Chat {__version__} serving {settings.data_dir}"]
+    if settings.auth:
+        lines.append(f"Open: {url}?token={settings.token}")
+        lines.append("API clients: send 'Authorization: Bearer <token>' (token as above)")
+    else:
+        lines.append(f"Open: {url} (no token needed)")
+    return "\n".join(lines) + "\n"
+
+
+def serve_main(argv: list[str] | None = None) -> int:
+    """Run until Ctrl+C / SIGTERM; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = settings_from(args)
+    if not settings.auth and not settings.is_loopback:
+        sys.stderr.write(
+            f"sse-chat serve: --no-auth is refused with the non-loopback host {settings.host}; "
+            "anyone on the network could use the API\n"
+        )
+        return 2
+    configure_logging(args.log_level, settings.token)
+    try:
+        sock = bind_socket(settings.host, settings.port)
+    except RuntimeError as exc:
+        sys.stderr.write(f"sse-chat serve: {exc}\n")
+        return 1
+    port = int(sock.getsockname()[1])
+    app = create_app(settings)
+    server = ChatServer(
+        make_config(app, access_log=True, log_level=args.log_level), app, handle_signals=True
+    )
+    sys.stdout.write(banner(settings, port))
+    sys.stdout.flush()
+    try:
+        server.run(sockets=[sock])
+    except SystemExit as exc:  # uvicorn exits this way when start-up fails
+        sys.stderr.write(f"sse-chat serve: {app.state.startup_error or 'start-up failed'}\n")
+        return exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0 if server.started else 1

@@ -1,0 +1,68 @@
+"""The SQLite schema as an ordered list of migrations, tracked by `PRAGMA user_version`.
+
+Migration `i` (0-based) takes a database from version `i` to version `i + 1`. Never edit a
+migration that has shipped; append a new one instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: conversations and their messages.
+    """
+    CREATE TABLE conversations (
+        id          TEXT PRIMARY KEY,
+        title       TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE INDEX conversations_by_update ON conversations (updated_at);
+    CREATE TABLE messages (
+        id               TEXT PRIMARY KEY,
+        conversation_id  TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq              INTEGER NOT NULL,
+        role             TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content          TEXT NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN
+                            ('complete', 'streaming', 'cancelled', 'failed', 'interrupted')),
+        created_at       TEXT NOT NULL,
+        error            TEXT,
+        provider         TEXT,
+        model            TEXT,
+        UNIQUE (conversation_id, seq)
+    );
+    CREATE INDEX messages_by_status ON messages (status);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every pending migration, each in its own transaction; return the new version."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"The database has schema version {version}, newer than this app knows "
+            f"({SCHEMA_VERSION}); update SSE Chat"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        script = MIGRATIONS[target - 1]
+        logger.info("Migrating the database to schema version %d", target)
+        # One transaction per migration, the version bump included.
+        try:
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION

@@ -1,0 +1,469 @@
+"""A responder that streams replies from any OpenAI-compatible server.
+
+OpenAI itself, Ollama (`http://localhost:11434/v1`), llama.cpp's `llama-server`
+(`http://localhost:8080/v1`), vLLM (`http://localhost:8000/v1`) and LM Studio
+(`http://localhost:1234/v1`) all answer `POST {base_url}/chat/completions` with
+`stream: true` as Server-Sent Events: `data: <chat.completion.chunk JSON>` lines, then
+`data: [DONE]`. This module reads that stream with httpx + httpx-sse and turns every
+failure into one exception type, `UpstreamError`, whose `detail` is fit to show a user.
+
+The API key is sent only in the `Authorization` header; it is never logged nor put in
+an error message or a `repr`.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from httpx_sse import ServerSentEvent, aconnect_sse
+
+__all__ = [
+    "ConnectionCheck",
+    "MessageLike",
+    "OpenAICompatResponder",
+    "UpstreamError",
+    "check_connection",
+    "list_models",
+]
+
+log = logging.getLogger(__name__)
+
+_MAX_SHOWN = 300  # characters of an upstream body quoted in an error detail
+_CONNECTION_REFUSED = {errno.ECONNREFUSED, 10061}  # 10061: WSAECONNREFUSED on Windows
+
+
+class MessageLike(Protocol):
+    """What the responder reads from a chat message (`responders.ChatMessage` fits)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
+
+
+class UpstreamError(Exception):
+    """Talking to the upstream server failed; `detail` says why, in plain words.
+
+    `status` is the upstream HTTP status when there was one, `code` a short machine
+    name (`connection_refused`, `timeout`, `unauthorized`, `not_found`, `rate_limited`,
+    `server_error`, `bad_request`, `malformed`, `upstream_error`) and `retry_after` the
+    upstream's `Retry-After` header (seconds or an HTTP date), if any.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str = "upstream_error",
+        status: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+        self.status = status
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """The outcome of `check_connection`: `ok`, a sentence for the user, the models seen."""
+
+    ok: bool
+    detail: str
+    models: list[str] = field(default_factory=list)
+    model_found: bool | None = None
+
+
+def _normalise_base_url(base_url: str) -> str:
+    return base_url.strip().rstrip("/")
+
+
+def _shown_url(base_url: str) -> str:
+    """`base_url` without any `user:password@` part, for messages and logs."""
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        return base_url
+    return str(url.copy_with(userinfo=b"")) if url.userinfo else base_url
+
+
+def _auth_headers(api_key: str | None) -> dict[str, str]:
+    key = (api_key or "").strip()
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def _timeout(connect: float, read: float) -> httpx.Timeout:
+    return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+def _error_message(body: Any) -> str | None:
+    """The human part of an error body in any of the shapes servers use.
+
+    OpenAI, Ollama /v1, vLLM (new), llama.cpp: `{"error": {"message": ...}}`;
+    Ollama native and LM Studio: `{"error": "..."}`; vLLM (old):
+    `{"object": "error", "message": ...}`; FastAPI-based servers: `{"detail": ...}`.
+    """
+    if not isinstance(body, Mapping):
+        return None
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        message = error.get("message")
+        return str(message) if message else json.dumps(error)[:_MAX_SHOWN]
+    if isinstance(error, str) and error:
+        return error
+    if body.get("object") == "error" and body.get("message"):
+        return str(body["message"])
+    if "detail" in body:
+        detail = body["detail"]
+        return detail if isinstance(detail, str) else json.dumps(detail)[:_MAX_SHOWN]
+    return None
+
+
+def _body_message(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        message = _error_message(json.loads(text))
+    except ValueError:
+        message = None
+    return _clip(message if message is not None else text)
+
+
+def _status_error(
+    response: httpx.Response, base_url: str, *, model: str | None = None
+) -> UpstreamError:
+    """Map a redirect or error answer (status >= 300, body read) to an UpstreamError."""
+    status = response.status_code
+    reason = f"{status} {response.reason_phrase}".strip()
+    message = _body_message(response.content)
+    said = f": {message}" if message else ""
+    where = _shown_url(base_url)
+    if status < 400:
+        location = response.headers.get("location", "another address")
+        return UpstreamError(
+            f"{where} redirected the request ({reason}) to {location}; "
+            "use that address as the base URL",
+            code="bad_url",
+            status=status,
+        )
+    if status in (401, 403):
+        verb = "rejected the API key" if status == 401 else "refused access"
+        return UpstreamError(
+            f"{where} {verb} ({reason}){said}. Check the API key in Settings.",
+            code="unauthorized",
+            status=status,
+        )
+    if status == 404:
+        what = f"the model '{model}' or " if model else ""
+        return UpstreamError(
+            f"{where} answered {reason} for {response.request.url.path}{said}. "
+            f"Check {what}the base URL (it usually ends in /v1).",
+            code="not_found",
+            status=status,
+        )
+    if status == 429:
+        retry_after = response.headers.get("retry-after")
+        wait = f"; retry after {retry_after} s" if retry_after else ""
+        return UpstreamError(
+            f"{where} is rate limiting requests ({reason}{wait}){said}",
+            code="rate_limited",
+            status=status,
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        return UpstreamError(
+            f"{where} failed with {reason}{said}", code="server_error", status=status
+        )
+    return UpstreamError(
+        f"{where} rejected the request ({reason}){said}", code="bad_request", status=status
+    )
+
+
+def _is_refused(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        if isinstance(current, OSError) and current.errno in _CONNECTION_REFUSED:
+            return True
+        current = current.__cause__ or current.__context__
+    return "refused" in str(exc).lower()
+
+
+def _transport_error(
+    exc: httpx.HTTPError, base_url: str, connect_timeout: float, read_timeout: float
+) -> UpstreamError:
+    """Map an httpx exception (no HTTP answer, or one cut short) to an UpstreamError."""
+    where = _shown_url(base_url)
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return UpstreamError(
+            f"Cannot reach {where}: no connection within {connect_timeout:g} s (connect timeout)",
+            code="timeout",
+        )
+    if isinstance(exc, httpx.ReadTimeout):
+        return UpstreamError(
+            f"{where} stopped responding: nothing received for {read_timeout:g} s (read timeout)",
+            code="timeout",
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamError(f"Timed out talking to {where} ({exc})", code="timeout")
+    if isinstance(exc, httpx.ConnectError):
+        if _is_refused(exc):
+            return UpstreamError(
+                f"Cannot reach {where}: connection refused — is the server running?",
+                code="connection_refused",
+            )
+        return UpstreamError(
+            f"Cannot reach {where}: {exc or 'connection failed'}", code="connection_failed"
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return UpstreamError(
+            f"Invalid base URL {where!r}: it must start with http:// or https:// "
+            "(for example http://localhost:11434/v1)",
+            code="bad_url",
+        )
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return UpstreamError(
+            f"{where} closed the connection in the middle of the answer ({exc})",
+            code="connection_lost",
+        )
+    return UpstreamError(
+        f"Request to {where} failed: {type(exc).__name__}: {exc}", code="connection_failed"
+    )
+
+
+def _malformed(base_url: str, what: str, data: str) -> UpstreamError:
+    return UpstreamError(
+        f"{_shown_url(base_url)} sent a malformed stream chunk ({what}): {_clip(data)!r}",
+        code="malformed",
+    )
+
+
+def _chunk_text(event: ServerSentEvent, base_url: str) -> tuple[str | None, bool]:
+    """The text of one `chat.completion.chunk` event and whether it carried a finish_reason.
+
+    Chunks without content (OpenAI's and vLLM's role-only first chunk, the usage chunk
+    with `choices: []`, the final `delta: {}` chunk) give `None`.
+    """
+    data = event.data
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise _malformed(base_url, "not JSON", data) from None
+    if not isinstance(chunk, Mapping):
+        raise _malformed(base_url, "not a JSON object", data)
+    message = _error_message(chunk) if ("error" in chunk or event.event == "error") else None
+    if message is None and chunk.get("object") == "error":
+        message = _error_message(chunk)
+    if message is not None or event.event == "error":
+        raise UpstreamError(
+            f"{_shown_url(base_url)} reported an error mid-stream: {_clip(message or data)}",
+            code="upstream_error",
+        )
+    choices = chunk.get("choices")
+    if not isinstance(choices, list):
+        raise _malformed(base_url, "no 'choices' list", data)
+    if not choices:
+        return None, False
+    choice = choices[0]
+    if not isinstance(choice, Mapping) or not isinstance(choice.get("delta"), Mapping):
+        raise _malformed(base_url, "no 'choices[0].delta' object", data)
+    content = choice["delta"].get("content")
+    if content is not None and not isinstance(content, str):
+        raise _malformed(base_url, "'delta.content' is not a string", data)
+    return (content or None), choice.get("finish_reason") is not None
+
+
+def _completion_text(body: Any, base_url: str) -> str:
+    """Content of a non-streamed `chat.completion`, for servers that ignore `stream`."""
+    try:
+        content = body["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise _malformed(
+            base_url, "JSON answer without choices[0].message", json.dumps(body)
+        ) from None
+    return content if isinstance(content, str) else ""
+
+
+class OpenAICompatResponder:
+    """Streams a reply from `{base_url}/chat/completions` (OpenAI's chat-completions API).
+
+    Implements the app's `Responder` protocol: `stream(messages)` is an async generator
+    of text pieces (`choices[0].delta.content`). Every failure raises `UpstreamError`.
+    Closing the generator (`aclose()`) or cancelling the task that iterates it closes
+    the upstream HTTP connection at once, so the server stops generating.
+    """
+
+    name = "openai-compatible"
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        system_prompt: str | None = None,
+        temperature: float | None = None,
+        connect_timeout: float = 10,
+        read_timeout: float = 60,
+    ) -> None:
+        self.base_url = _normalise_base_url(base_url)
+        self._api_key = api_key
+        self.model = model
+        self.system_prompt = system_prompt
+        self.temperature = temperature
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={_shown_url(self.base_url)!r}, "
+            f"model={self.model!r}, api_key={'<set>' if self._api_key else None})"
+        )
+
+    def payload(self, messages: Sequence[MessageLike]) -> dict[str, Any]:
+        """The JSON body sent upstream: system prompt first (if set), then the history."""
+        history: list[dict[str, str]] = []
+        if self.system_prompt and self.system_prompt.strip():
+            history.append({"role": "system", "content": self.system_prompt})
+        history.extend({"role": str(m.role), "content": m.content} for m in messages)
+        body: dict[str, Any] = {"model": self.model, "messages": history, "stream": True}
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        return body
+
+    @asynccontextmanager
+    async def _client(self) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(
+            timeout=_timeout(self.connect_timeout, self.read_timeout),
+            headers=_auth_headers(self._api_key),
+        ) as client:
+            yield client
+
+    async def stream(self, messages: Sequence[MessageLike]) -> AsyncIterator[str]:
+        url = f"{self.base_url}/chat/completions"
+        body = self.payload(messages)
+        log.info(
+            "upstream request: POST %s model=%s messages=%d",
+            _shown_url(url),
+            self.model,
+            len(body["messages"]),
+        )
+        try:
+            async with (
+                self._client() as client,
+                aconnect_sse(client, "POST", url, json=body) as source,
+            ):
+                response = source.response
+                if response.status_code >= 300:
+                    await response.aread()
+                    raise _status_error(response, self.base_url, model=self.model)
+                content_type = response.headers.get("content-type", "")
+                if "text/event-stream" not in content_type:
+                    await response.aread()
+                    yield _completion_text(self._json_answer(response), self.base_url)
+                    return
+                finished = False
+                async for event in source.aiter_sse():
+                    if event.data.strip() == "[DONE]":
+                        return
+                    if not event.data and event.event != "error":
+                        continue  # e.g. an event carrying only `id:` or `retry:`
+                    text, finish = _chunk_text(event, self.base_url)
+                    finished = finished or finish
+                    if text:
+                        yield text
+                if not finished:
+                    raise UpstreamError(
+                        f"{_shown_url(self.base_url)} ended the stream before the reply was "
+                        "finished (no finish_reason, no [DONE])",
+                        code="connection_lost",
+                    )
+        except httpx.HTTPError as exc:
+            raise _transport_error(
+                exc, self.base_url, self.connect_timeout, self.read_timeout
+            ) from exc
+
+    def _json_answer(self, response: httpx.Response) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            ctype = response.headers.get("content-type") or "no content type"
+            raise UpstreamError(
+                f"{_shown_url(self.base_url)} did not answer with an event stream "
+                f"({ctype}): {_clip(response.text)!r}",
+                code="malformed",
+            ) from None
+        message = _error_message(body)
+        if message is not None:
+            raise UpstreamError(
+                f"{_shown_url(self.base_url)} reported an error: {_clip(message)}",
+                code="upstream_error",
+            )
+        return body
+
+
+async def list_models(base_url: str, api_key: str | None, *, timeout: float = 10) -> list[str]:
+    """The model ids `GET {base_url}/models` lists, in the server's order."""
+    base = _normalise_base_url(base_url)
+    url = f"{base}/models"
+    log.info("upstream request: GET %s", _shown_url(url))
+    try:
+        async with httpx.AsyncClient(
+            timeout=_timeout(timeout, timeout), headers=_auth_headers(api_key)
+        ) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        raise _transport_error(exc, base, timeout, timeout) from exc
+    if response.status_code >= 300:
+        raise _status_error(response, base)
+    try:
+        data = response.json()["data"]
+        return [str(item["id"]) for item in data]
+    except (ValueError, KeyError, TypeError):
+        raise UpstreamError(
+            f"{_shown_url(base)}/models did not answer with an OpenAI model list: "
+            f"{_clip(response.text)!r}",
+            code="malformed",
+        ) from None
+
+
+async def check_connection(
+    base_url: str, api_key: str | None, model: str | None = None, *, timeout: float = 10
+) -> ConnectionCheck:
+    """Check that the server answers and accepts the key; never raises `UpstreamError`.
+
+    `ok` is True when `GET /models` succeeded. When `model` is given, `model_found` says
+    whether the server lists it (llama.cpp serves whatever it loaded under any name, so a
+    missing model is reported in `detail` but does not make `ok` False).
+    """
+    where = _shown_url(_normalise_base_url(base_url))
+    try:
+        models = await list_models(base_url, api_key, timeout=timeout)
+    except UpstreamError as exc:
+        return ConnectionCheck(ok=False, detail=exc.detail)
+    detail = f"Connected to {where}: {len(models)} model(s) available"
+    found: bool | None = None
+    if model:
+        found = model in models
+        if not found:
+            shown = ", ".join(models[:10]) + (", …" if len(models) > 10 else "")
+            detail += f", but '{model}' is not among them ({shown or 'none listed'})"
+    return ConnectionCheck(ok=True, detail=detail, models=models, model_found=found)

@@ -1,0 +1,160 @@
+"""Who may talk to the server: launch token, DNS-rebinding (Host) and Origin guards, body limit.
+
+PROTOCOL.md section 1. The token check is a FastAPI dependency (`require_token`, `Authorized`);
+the guards are plain ASGI middleware so they also cover unknown routes and CORS preflights.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.config import Settings
+from backend.errors import ApiError
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+def request_token(request: Request) -> str | None:
+    """The token a request carries: `Authorization: Bearer <token>` or `?token=<token>`."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return request.query_params.get("token")
+
+
+def token_matches(given: str | None, expected: str) -> bool:
+    if given is None:
+        return False
+    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+async def require_token(request: Request) -> None:
+    """401 unless the request carries the launch token (or auth is off)."""
+    settings: Settings = request.app.state.settings
+    if not settings.auth:
+        return
+    if not token_matches(request_token(request), settings.token):
+        raise Unauthorized("Missing or wrong token")
+
+
+Authorized = Annotated[None, Depends(require_token)]
+
+
+async def _send_error(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    names = {f"{name}:{port}" for name in LOOPBACK_NAMES}
+    if port == 80:
+        names.update(LOOPBACK_NAMES)
+    return frozenset(names)
+
+
+class GuardMiddleware:
+    """403 for a foreign `Host` (when bound to loopback) or an `Origin` not allowed."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.check_host = settings.is_loopback
+        self.origins = frozenset(o.rstrip("/") for o in settings.allow_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if self.check_host:
+            server = scope.get("server")
+            host = headers.get("host", "").lower()
+            if server is None or host not in allowed_hosts(int(server[1])):
+                await _send_error(send, 403, "Forbidden host")
+                return
+        origin = headers.get("origin")
+        if origin is not None and origin.rstrip("/") not in self.origins:
+            await _send_error(send, 403, "Forbidden origin")
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyLimitMiddleware:
+    """413 for a body over the limit: by `Content-Length`, or by counting streamed bytes.
+
+    The body (at most the limit) is read up front and replayed to the app.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _send_error(send, 413, f"The request body is over {self.max_bytes} bytes")
+            return
+        if length is None and "chunked" not in headers.get("transfer-encoding", "").lower():
+            await self.app(scope, receive, send)
+            return
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            part = message.get("body", b"")
+            size += len(part)
+            if size > self.max_bytes:
+                await _send_error(send, 413, f"The request body is over {self.max_bytes} bytes")
+                return
+            parts.append(part)
+            if not message.get("more_body", False):
+                break
+        pending: list[Message] = [{"type": "http.request", "body": b"".join(parts)}]
+
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def install_security(app: FastAPI, settings: Settings) -> None:
+    """Add the middleware; the last added runs first: guards, then CORS, then the body limit."""
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o.rstrip("/") for o in settings.allow_origins],
+            allow_methods=["*"],
+            allow_headers=["*"],
+            max_age=600,
+        )
+    app.add_middleware(GuardMiddleware, settings=settings)

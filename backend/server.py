@@ -1,0 +1,95 @@
+"""The uvicorn server the CLI and `EmbeddedServer` run: quiet about tokens, drains streams."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import threading
+from collections.abc import Generator
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.server import HANDLED_SIGNALS
+
+from backend.app import begin_shutdown
+from backend.logs import redact_access_log
+
+#: After this long, connections still open at shutdown are cancelled.
+GRACEFUL_SHUTDOWN_SECONDS = 3
+BACKLOG = 2048
+
+
+def make_config(app: FastAPI, *, access_log: bool, log_level: str | None = None) -> uvicorn.Config:
+    """A uvicorn config that never touches logging configuration (`log_config=None`).
+
+    Even with `access_log=False` uvicorn logs access lines once *any* handler is attached to
+    `uvicorn.access`, so the access logger always redacts `token=` query values.
+    """
+    redact_access_log()
+    return uvicorn.Config(
+        app,
+        log_config=None,
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="on",
+        loop="asyncio",
+        http="h11",
+        ws="none",
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; RuntimeError with a plain reason if the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if hasattr(socket, "SO_REUSEADDR") and socket.SO_REUSEADDR:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)  # connections queue from now on, even before uvicorn runs
+        sock.set_inheritable(False)
+    except OSError as exc:
+        sock.close()
+        raise RuntimeError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return sock
+
+
+class ChatServer(uvicorn.Server):
+    """`uvicorn.Server` that ends open event streams before draining connections.
+
+    `handle_signals=False` (embedded use) leaves the process's signal handlers alone; uvicorn
+    already skips them off the main thread, this makes it explicit.
+    """
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI, *, handle_signals: bool) -> None:
+        super().__init__(config)
+        self._app = app
+        self._handle_signals = handle_signals
+        self.started_event = threading.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        """Ctrl+C / SIGTERM ask for a clean shutdown; unlike uvicorn's own version the signal
+        is not re-raised afterwards, so the process exits normally (status 0)."""
+        if not self._handle_signals or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.started_event.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        begin_shutdown(self._app)
+        await super().shutdown(sockets=sockets)

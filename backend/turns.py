@@ -1,0 +1,273 @@
+"""Turns: start a reply, run its generation task, persist it as it grows, stop it.
+
+Everything here runs on the event loop. A conversation has at most one live reply; it is
+reserved (and registered with the broker) before the store is touched, so a second turn in
+the same conversation gets 409 and a subscriber can never find a `streaming` reply that the
+broker does not know.
+
+Finishing order: the final text and status are written to the store first, then the broker is
+told (waking every subscriber with the stored message), then the reply leaves the broker. A
+subscriber that comes later reads the complete reply from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from backend.broker import LiveReply, Outcome, ReplyBroker
+from backend.errors import BadRequest, Conflict, NotFound
+from backend.records import Message, Status, new_id
+from backend.responders import ChatMessage, Responder
+from backend.store import NotFoundError, NotLastError, Store
+from backend.store_thread import AsyncStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Turn:
+    live: LiveReply
+    reply: Message | None = None
+    task: asyncio.Task[None] | None = None
+    started: bool = False
+    finishing: bool = False
+    stop_reason: Status | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def reply_id(self) -> str:
+        return self.live.reply_id
+
+    @property
+    def conversation_id(self) -> str:
+        return self.live.conversation_id
+
+
+class TurnService:
+    """Starts, runs and stops replies; knows which conversations are streaming."""
+
+    def __init__(
+        self,
+        store: AsyncStore,
+        broker: ReplyBroker,
+        responder: Responder,
+        persist_interval: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._broker = broker
+        self._responder = responder
+        self._persist_interval = persist_interval
+        self._turns: dict[str, _Turn] = {}  # by reply id
+        self._by_conversation: dict[str, _Turn] = {}
+        self._deleting: set[str] = set()
+        self._closed = False
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def is_streaming(self, conversation_id: str) -> bool:
+        return conversation_id in self._by_conversation
+
+    def live_reply(self, reply_id: str) -> LiveReply | None:
+        return self._broker.get(reply_id)
+
+    # -- starting turns ----------------------------------------------------------------------
+
+    async def send(self, conversation_id: str, content: str) -> tuple[Message, Message]:
+        """A new user message and its reply (`POST /api/conversations/{cid}/messages`)."""
+        name, model = self._responder.name, self._responder.model
+        return await self._start(
+            conversation_id,
+            lambda rid: self._store.run(Store.add_turn, conversation_id, content, rid, name, model),
+        )
+
+    async def edit(self, message_id: str, content: str) -> tuple[Message, Message]:
+        """Replace a user message, drop everything after it, reply anew (`PATCH`)."""
+        message = await self._message(message_id)
+        if message.role != "user":
+            raise BadRequest("Only user messages can be edited")
+        name, model = self._responder.name, self._responder.model
+        return await self._start(
+            message.conversation_id,
+            lambda rid: self._store.run(
+                Store.edit_and_truncate, message_id, content, rid, name, model
+            ),
+        )
+
+    async def regenerate(self, message_id: str) -> tuple[Message, Message]:
+        """Replace the conversation's last reply with a new one; returns (user msg, reply)."""
+        message = await self._message(message_id)
+        if message.role != "assistant":
+            raise BadRequest("Only assistant replies can be regenerated")
+        cid = message.conversation_id
+        if self.is_streaming(cid):
+            raise Conflict("A reply is still streaming in this conversation")
+        name, model = self._responder.name, self._responder.model
+
+        async def replace(rid: str) -> tuple[Message, Message]:
+            reply = await self._store.run(Store.replace_reply, message_id, rid, name, model)
+            history = await self._store.run(Store.list_messages, cid)
+            user = next((m for m in reversed(history) if m.role == "user"), None)
+            if user is None:
+                raise RuntimeError("a reply without a user message")
+            return user, reply
+
+        return await self._start(cid, replace)
+
+    async def _message(self, message_id: str) -> Message:
+        message = await self._store.run(Store.get_message, message_id)
+        if message is None:
+            raise NotFound("Message not found")
+        return message
+
+    async def _start(
+        self,
+        conversation_id: str,
+        create: Callable[[str], Awaitable[tuple[Message, Message]]],
+    ) -> tuple[Message, Message]:
+        if self._closed:
+            raise Conflict("The server is shutting down")
+        if conversation_id in self._deleting:
+            raise NotFound("Conversation not found")
+        if self.is_streaming(conversation_id):
+            raise Conflict("A reply is still streaming in this conversation")
+        turn = _Turn(self._broker.register(new_id(), conversation_id))
+        self._turns[turn.reply_id] = turn
+        self._by_conversation[conversation_id] = turn
+        try:
+            user, reply = await create(turn.reply_id)
+            history = await self._store.run(Store.list_messages, conversation_id)
+        except BaseException as exc:
+            self._release(turn)
+            if isinstance(exc, NotFoundError):
+                raise NotFound(str(exc)) from None
+            if isinstance(exc, NotLastError):
+                raise BadRequest(str(exc)) from None
+            raise
+        turn.reply = reply
+        chat = [ChatMessage(m.role, m.content) for m in history if m.id != reply.id]
+        turn.task = asyncio.create_task(self._run(turn, chat), name=f"reply-{reply.id}")
+        return user, reply
+
+    def _release(self, turn: _Turn) -> None:
+        self._broker.discard(turn.reply_id)
+        self._turns.pop(turn.reply_id, None)
+        if self._by_conversation.get(turn.conversation_id) is turn:
+            del self._by_conversation[turn.conversation_id]
+        turn.done.set()
+
+    # -- the generation task -------------------------------------------------------------------
+
+    async def _run(self, turn: _Turn, history: Sequence[ChatMessage]) -> None:
+        turn.started = True
+        status: Status = turn.stop_reason or "complete"
+        error: str | None = None
+        if turn.stop_reason is None:
+            status, error = await self._produce(turn, history)
+        turn.finishing = True
+        await self._finish(turn, status, error)
+
+    async def _produce(
+        self, turn: _Turn, history: Sequence[ChatMessage]
+    ) -> tuple[Status, str | None]:
+        flusher = asyncio.create_task(self._flush_periodically(turn))
+        chunks: AsyncIterator[str] | None = None
+        try:
+            chunks = self._responder.stream(history)
+            async for chunk in chunks:
+                turn.live.append(chunk)
+        except asyncio.CancelledError:
+            return turn.stop_reason or "interrupted", None
+        except Exception as exc:
+            logger.exception("The %s responder failed", self._responder.name)
+            return "failed", f"The responder failed: {exc}" if str(exc) else "The responder failed"
+        finally:
+            flusher.cancel()
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception:
+                    logger.exception("Closing the responder's stream failed")
+        return "complete", None
+
+    async def _flush_periodically(self, turn: _Turn) -> None:
+        """Persist the growing text at most (and at least) every `persist_interval` seconds."""
+        saved = 0
+        next_at = time.monotonic() + self._persist_interval
+        while True:
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            next_at += self._persist_interval
+            if turn.live.length == saved:
+                continue
+            saved = turn.live.length
+            try:
+                await self._store.run(Store.save_content, turn.reply_id, turn.live.text)
+            except Exception:
+                logger.exception("Saving a reply's progress failed")
+
+    async def _finish(self, turn: _Turn, status: Status, error: str | None) -> None:
+        text = turn.live.text
+        stored: Message | None = None
+        try:
+            stored = await self._store.run(Store.finish_reply, turn.reply_id, text, status, error)
+        except Exception:
+            logger.exception("Storing a finished reply failed")
+        if stored is None:  # deleted meanwhile (or the write failed): report what we know
+            assert turn.reply is not None
+            stored = Message(
+                turn.reply_id,
+                turn.conversation_id,
+                "assistant",
+                text,
+                status,
+                turn.reply.created_at,
+                error,
+            )
+        turn.live.finish(Outcome(stored, error if status == "failed" else None))
+        self._release(turn)
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    async def _stop(self, turn: _Turn, reason: Status) -> None:
+        if not turn.finishing and turn.stop_reason is None:
+            turn.stop_reason = reason
+            if turn.started and turn.task is not None:
+                turn.task.cancel()
+        await turn.done.wait()
+
+    async def cancel(self, message_id: str) -> None:
+        """Stop a live reply (status `cancelled`); a finished reply is left as it is."""
+        turn = self._turns.get(message_id)
+        if turn is None:
+            message = await self._message(message_id)
+            if message.role != "assistant":
+                raise BadRequest("Only assistant replies can be cancelled")
+            return
+        await self._stop(turn, "cancelled")
+
+    async def delete_conversation(self, conversation_id: str) -> None:
+        """Cancel the conversation's live reply, then delete it with all its messages."""
+        self._deleting.add(conversation_id)
+        try:
+            turn = self._by_conversation.get(conversation_id)
+            if turn is not None:
+                await self._stop(turn, "cancelled")
+            deleted = await self._store.run(Store.delete_conversation, conversation_id)
+        finally:
+            self._deleting.discard(conversation_id)
+        if not deleted:
+            raise NotFound("Conversation not found")
+
+    async def shutdown(self) -> None:
+        """Stop every live reply as `interrupted` (persisted text kept) and wait for them."""
+        self._closed = True
+        turns = list(self._turns.values())
+        if turns:
+            logger.info(
+                "Interrupting %d live repl%s", len(turns), "y" if len(turns) == 1 else "ies"
+            )
+            await asyncio.gather(*(self._stop(t, "interrupted") for t in turns))
