@@ -14,8 +14,9 @@ from backend.config import Settings
 from backend.datalock import AlreadyInUse
 from backend.deps import Services
 from backend.errors import install_error_handlers
-from backend.responders import EchoResponder, Responder
-from backend.routers import conversations, health, messages, tutorial
+from backend.providers import ProviderState
+from backend.responders import Responder
+from backend.routers import conversations, health, messages, provider_settings, tutorial
 from backend.routers.openai_api import install_openai_api
 from backend.security import install_security
 from backend.store import Store
@@ -37,8 +38,13 @@ def describe_startup_error(exc: BaseException, settings: Settings) -> str:
 
 
 def create_app(settings: Settings, responder: Responder | None = None) -> FastAPI:
-    """The ASGI app. Its store opens on start-up and closes, writes finished, on shutdown."""
-    chosen: Responder = responder or EchoResponder(settings.echo_delay)
+    """The ASGI app. Its store opens on start-up and closes, writes finished, on shutdown.
+
+    Replies come from `settings.provider_settings` (echo by default) and follow every
+    `PUT /api/settings`. `responder`, if given, is used instead until the first such `PUT`.
+    Raises `InvalidProviderSettings` for settings that cannot make a responder.
+    """
+    providers = ProviderState(settings.provider_settings, responder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,8 +56,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             logger.error("Start-up failed: %s", app.state.startup_error)
             raise
         broker = ReplyBroker()
-        turns = TurnService(store, broker, chosen, settings.persist_interval)
-        app.state.services = Services(settings, store, broker, turns, TutorialInbox())
+        turns = TurnService(store, broker, providers.current, settings.persist_interval)
+        app.state.services = Services(settings, store, broker, turns, TutorialInbox(), providers)
         try:
             yield
         finally:
@@ -69,15 +75,16 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.providers = providers
     app.state.startup_error = None
     install_error_handlers(app)
     install_security(app, settings)
-    for module in (health, conversations, messages, tutorial):
+    for module in (health, conversations, messages, provider_settings, tutorial):
         app.include_router(module.router)
     # Last: the /v1 router ends with a catch-all for OpenAI-shaped 404s.
     install_openai_api(
         app,
-        responder=chosen,
+        responder=providers.current,
         token=settings.token if settings.auth else None,
         max_content_chars=settings.max_content_chars,
     )

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from backend import __version__
 from backend.app import create_app
-from backend.config import Settings, default_data_dir, new_token
+from backend.config import (
+    API_KEY_ENV,
+    MAX_TEMPERATURE,
+    PROVIDERS,
+    ProviderSettings,
+    Settings,
+    default_data_dir,
+    is_http_url,
+    new_token,
+)
 from backend.logs import configure_logging
+from backend.providers import describe
 from backend.server import ChatServer, bind_socket, make_config
 
 logger = logging.getLogger(__name__)
@@ -22,6 +33,16 @@ def _non_negative(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= MAX_TEMPERATURE:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_TEMPERATURE:g}")
     return value
 
 
@@ -53,11 +74,52 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="pause between echoed characters (default %(default)s)",
     )
+    provider = parser.add_argument_group(
+        "provider", f"where replies come from; an API key is read from ${API_KEY_ENV}"
+    )
+    provider.add_argument(
+        "--provider", choices=PROVIDERS, default="echo", help="(default %(default)s)"
+    )
+    provider.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the OpenAI-compatible server, e.g. http://localhost:11434/v1 (--provider openai)",
+    )
+    provider.add_argument("--model", metavar="NAME", help="the model (with --provider openai)")
+    provider.add_argument("--system-prompt", metavar="TEXT", help="sent before every history")
+    provider.add_argument(
+        "--temperature", type=_temperature, metavar="T", help="0..2 (default: the server's)"
+    )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     return parser
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def provider_from(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, api_key: str
+) -> ProviderSettings:
+    """The provider settings the flags ask for; exits 2 (via `parser.error`) when incomplete."""
+    if args.provider == "openai":
+        missing = [
+            flag
+            for flag, value in (("--base-url", args.base_url), ("--model", args.model))
+            if not (value or "").strip()
+        ]
+        if missing:
+            parser.error(f"--provider openai needs {' and '.join(missing)}")
+        if not is_http_url(args.base_url):
+            parser.error(f"--base-url must be an http:// or https:// URL, not {args.base_url!r}")
+    return ProviderSettings(
+        provider=args.provider,
+        base_url=(args.base_url or "").strip(),
+        api_key=api_key.strip(),
+        model=(args.model or "").strip(),
+        system_prompt=args.system_prompt or "",
+        temperature=args.temperature,
+        echo_delay=args.echo_delay,
+    )
+
+
+def settings_from(args: argparse.Namespace, provider: ProviderSettings | None = None) -> Settings:
     return Settings(
         host=args.host,
         port=args.port,
@@ -66,6 +128,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         allow_origins=tuple(args.allow_origin),
         data_dir=args.data_dir or default_data_dir(),
         echo_delay=args.echo_delay,
+        provider=provider,
     )
 
 
@@ -78,6 +141,7 @@ def banner(settings: Settings, port: int) -> str:
         lines.append("API clients: send 'Authorization: Bearer <token>' (token as above)")
     else:
         lines.append(f"Open: {url} (no token needed)")
+    lines.append(f"Replies: {describe(settings.provider_settings)}")
     return "\n".join(lines) + "\n"
 
 
@@ -85,14 +149,15 @@ def serve_main(argv: list[str] | None = None) -> int:
     """Run until Ctrl+C / SIGTERM; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = settings_from(args)
+    api_key = os.environ.get(API_KEY_ENV, "")
+    settings = settings_from(args, provider_from(args, parser, api_key))
     if not settings.auth and not settings.is_loopback:
         sys.stderr.write(
             f"sse-chat serve: --no-auth is refused with the non-loopback host {settings.host}; "
             "anyone on the network could use the API\n"
         )
         return 2
-    configure_logging(args.log_level, settings.token)
+    configure_logging(args.log_level, settings.token, api_key.strip() or None)
     try:
         sock = bind_socket(settings.host, settings.port)
     except RuntimeError as exc:

@@ -6,11 +6,17 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 
 APP_NAME = "sse-chat"
 DATA_DIR_ENV = "SSE_CHAT_DATA_DIR"
+API_KEY_ENV = "SSE_CHAT_API_KEY"
+DEFAULT_ECHO_DELAY = 0.05
+MAX_TEMPERATURE = 2.0
+MAX_ECHO_DELAY = 5.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -27,6 +33,54 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+ProviderName = Literal["echo", "openai"]
+PROVIDERS: tuple[ProviderName, ...] = ("echo", "openai")
+
+
+def is_http_url(text: str) -> bool:
+    """True for an absolute `http://` or `https://` URL with a host."""
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Where replies come from: the echo responder, or an OpenAI-compatible server.
+
+    `api_key` never appears in a `repr` (nor, by the rest of the backend, in logs or answers).
+    """
+
+    provider: ProviderName = "echo"
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    model: str = ""
+    system_prompt: str = ""
+    temperature: float | None = None
+    echo_delay: float = DEFAULT_ECHO_DELAY
+
+    def problems(self) -> list[str]:
+        """Why these settings cannot be used, in plain words; empty when they can."""
+        found: list[str] = []
+        if self.provider not in PROVIDERS:
+            found.append(f"provider must be one of {', '.join(PROVIDERS)}")
+        if self.provider == "openai":
+            if not is_http_url(self.base_url):
+                found.append(
+                    "base_url must be an http:// or https:// URL when provider is openai "
+                    "(for example http://localhost:11434/v1)"
+                )
+            if not self.model.strip():
+                found.append("model must not be empty when provider is openai")
+        if self.temperature is not None and not 0 <= self.temperature <= MAX_TEMPERATURE:
+            found.append(f"temperature must be between 0 and {MAX_TEMPERATURE:g}")
+        if self.echo_delay < 0:  # the API also caps it at MAX_ECHO_DELAY; `serve` does not
+            found.append("echo_delay must not be negative")
+        return found
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the backend needs to run; built by the CLI, the desktop or a test."""
@@ -37,15 +91,23 @@ class Settings:
     auth: bool = True
     allow_origins: tuple[str, ...] = ()
     data_dir: Path = field(default_factory=default_data_dir)
-    echo_delay: float = 0.05
+    echo_delay: float = DEFAULT_ECHO_DELAY
     max_content_chars: int = 100_000
     max_body_bytes: int = 1 << 20
     ping_interval: float = 15.0
     persist_interval: float = 1.0
+    #: The provider at start-up; None means the echo responder paced by `echo_delay`.
+    #: (Optional rather than filled in, so `dataclasses.replace(s, echo_delay=...)` works.)
+    provider: ProviderSettings | None = None
 
     @property
     def is_loopback(self) -> bool:
         return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+    @property
+    def provider_settings(self) -> ProviderSettings:
+        """The provider the backend starts with (`provider`, else echo at `echo_delay`)."""
+        return self.provider or ProviderSettings(echo_delay=self.echo_delay)
 
     @property
     def db_path(self) -> Path:

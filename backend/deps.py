@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from backend.broker import ReplyBroker
 from backend.config import Settings
+from backend.providers import ProviderState
 from backend.store_thread import AsyncStore
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
@@ -21,6 +22,7 @@ class Services:
     broker: ReplyBroker
     turns: TurnService
     tutorial: TutorialInbox
+    providers: ProviderState
 
 
 def get_services(request: Request) -> Services:

@@ -61,7 +61,11 @@ class EmbeddedServer:
             raise RuntimeError("The server was already started")
         self._socket = bind_socket(self.settings.host, self.settings.port)
         self._port = int(self._socket.getsockname()[1])
-        app = create_app(self.settings, self._responder)
+        try:
+            app = create_app(self.settings, self._responder)
+        except BaseException:  # e.g. InvalidProviderSettings
+            self._close_socket()
+            raise
         server = ChatServer(make_config(app, access_log=False), app, handle_signals=False)
         self._server = server
         self._thread = threading.Thread(

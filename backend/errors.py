@@ -44,6 +44,12 @@ class Unprocessable(ApiError):
     status_code = 422
 
 
+class BadGateway(ApiError):
+    """The upstream model server failed (`detail` says how)."""
+
+    status_code = 502
+
+
 def error_response(
     status_code: int, detail: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:

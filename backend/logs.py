@@ -9,11 +9,12 @@ _TOKEN_PARAM = re.compile(r"([?&]token=)[^&#\s\"']*", re.IGNORECASE)
 REDACTED = "[redacted]"
 
 
-def redact(text: str, token: str | None = None) -> str:
-    """`text` with any `token=` query value, and the token itself, replaced."""
+def redact(text: str, token: str | None = None, *secrets: str | None) -> str:
+    """`text` with any `token=` query value, the token and every other secret replaced."""
     text = _TOKEN_PARAM.sub(r"\1" + REDACTED, text)
-    if token:
-        text = text.replace(token, REDACTED)
+    for secret in (token, *secrets):
+        if secret:
+            text = text.replace(secret, REDACTED)
     return text
 
 
@@ -21,13 +22,14 @@ class TokenRedactingFilter(logging.Filter):
     """Rewrites a record's message so no token reaches a handler (uvicorn's access log
     prints the full path, query string included)."""
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, *secrets: str | None) -> None:
         super().__init__()
         self._token = token
+        self._secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message, self._token)
+        cleaned = redact(message, self._token, *self._secrets)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
@@ -41,12 +43,12 @@ def redact_access_log() -> None:
     logging.getLogger("uvicorn.access").addFilter(_ACCESS_FILTER)
 
 
-def configure_logging(level: str, token: str | None) -> None:
-    """Root handler on stderr; every handler filters tokens out."""
+def configure_logging(level: str, token: str | None, *secrets: str | None) -> None:
+    """Root handler on stderr; every handler filters the token (and `secrets`) out."""
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    redactor = TokenRedactingFilter(token)
+    redactor = TokenRedactingFilter(token, *secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)

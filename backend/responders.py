@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 from backend.records import Role
 
@@ -30,6 +30,17 @@ class Responder(Protocol):
     model: str
 
     def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]: ...
+
+
+#: A fixed responder, or a zero-argument callable returning the current one.
+ResponderSource = Responder | Callable[[], Responder]
+
+
+def resolve_responder(source: ResponderSource) -> Responder:
+    """The responder `source` stands for right now."""
+    if callable(source) and not hasattr(source, "stream"):
+        return source()
+    return cast(Responder, source)
 
 
 class EchoResponder:

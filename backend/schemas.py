@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from backend import records
+from backend.config import (
+    DEFAULT_ECHO_DELAY,
+    MAX_ECHO_DELAY,
+    MAX_TEMPERATURE,
+    ProviderName,
+    ProviderSettings,
+)
 from backend.errors import ContentTooLarge, Unprocessable
 from backend.records import Role, Status
 
@@ -36,6 +43,9 @@ class MessageOut(_Out):
     content: str
     status: Status
     created_at: str
+    # Extensions of PROTOCOL.md's Message (docs/API-EXTENSIONS.md): what produced a reply.
+    provider: str | None = None
+    model: str | None = None
 
     @classmethod
     def of(cls, message: records.Message) -> MessageOut:
@@ -79,6 +89,87 @@ class MessageCreate(BaseModel):
 
 class TutorialMessage(BaseModel):
     message: str
+
+
+# -- provider settings (docs/API-EXTENSIONS.md) --------------------------------------------
+
+Temperature = Annotated[float, Field(strict=True, ge=0, le=MAX_TEMPERATURE, allow_inf_nan=False)]
+EchoDelay = Annotated[float, Field(strict=True, ge=0, le=MAX_ECHO_DELAY, allow_inf_nan=False)]
+
+
+class ProviderSettingsOut(_Out):
+    """`GET`/`PUT /api/settings`: the provider settings, the API key only as `api_key_set`."""
+
+    provider: ProviderName
+    base_url: str
+    model: str
+    system_prompt: str
+    temperature: float | None
+    echo_delay: float
+    api_key_set: bool
+
+    @classmethod
+    def of(cls, settings: ProviderSettings) -> ProviderSettingsOut:
+        return cls(
+            provider=settings.provider,
+            base_url=settings.base_url,
+            model=settings.model,
+            system_prompt=settings.system_prompt,
+            temperature=settings.temperature,
+            echo_delay=settings.echo_delay,
+            api_key_set=bool(settings.api_key),
+        )
+
+
+class ProviderSettingsIn(BaseModel):
+    """`PUT /api/settings`: the whole object; `api_key` omitted keeps, `""` clears the key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: ProviderName
+    base_url: StrictStr = ""
+    api_key: StrictStr | None = None
+    model: StrictStr = ""
+    system_prompt: StrictStr = ""
+    temperature: Temperature | None = None
+    echo_delay: EchoDelay = DEFAULT_ECHO_DELAY
+    api_key_set: bool | None = Field(
+        default=None, description="ignored, so that GET's answer can be sent back as it is"
+    )
+
+    def to_settings(self, current_key: str) -> ProviderSettings:
+        key = current_key if self.api_key is None else self.api_key.strip()
+        return ProviderSettings(
+            provider=self.provider,
+            base_url=self.base_url.strip(),
+            api_key=key,
+            model=self.model.strip(),
+            system_prompt=self.system_prompt,
+            temperature=self.temperature,
+            echo_delay=self.echo_delay,
+        )
+
+
+class ProviderCheckIn(BaseModel):
+    """`POST /api/provider/check`; `api_key` omitted uses the stored key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: ProviderName
+    base_url: StrictStr = ""
+    api_key: StrictStr | None = None
+    model: StrictStr | None = None
+
+
+class ProviderCheckOut(BaseModel):
+    ok: bool
+    detail: str
+    models: list[str]
+    model_found: bool | None
+
+
+class ModelList(BaseModel):
+    models: list[str]
 
 
 def check_unicode(text: str, what: str) -> None:

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
 from backend.errors import BadRequest, Conflict, NotFound
+from backend.openai_upstream import UpstreamError
 from backend.records import Message, Status, new_id
-from backend.responders import ChatMessage, Responder
+from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
 from backend.store import NotFoundError, NotLastError, Store
 from backend.store_thread import AsyncStore
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 @dataclass(eq=False)
 class _Turn:
     live: LiveReply
+    responder: Responder
     reply: Message | None = None
     task: asyncio.Task[None] | None = None
     started: bool = False
@@ -54,12 +56,13 @@ class TurnService:
         self,
         store: AsyncStore,
         broker: ReplyBroker,
-        responder: Responder,
+        responder: ResponderSource,
         persist_interval: float = 1.0,
     ) -> None:
+        """`responder`: a fixed one, or a callable giving the current one when a turn starts."""
         self._store = store
         self._broker = broker
-        self._responder = responder
+        self._responder_source = responder
         self._persist_interval = persist_interval
         self._turns: dict[str, _Turn] = {}  # by reply id
         self._by_conversation: dict[str, _Turn] = {}
@@ -78,9 +81,11 @@ class TurnService:
 
     async def send(self, conversation_id: str, content: str) -> tuple[Message, Message]:
         """A new user message and its reply (`POST /api/conversations/{cid}/messages`)."""
-        name, model = self._responder.name, self._responder.model
+        responder = self._current_responder()
+        name, model = responder.name, responder.model
         return await self._start(
             conversation_id,
+            responder,
             lambda rid: self._store.run(Store.add_turn, conversation_id, content, rid, name, model),
         )
 
@@ -89,9 +94,11 @@ class TurnService:
         message = await self._message(message_id)
         if message.role != "user":
             raise BadRequest("Only user messages can be edited")
-        name, model = self._responder.name, self._responder.model
+        responder = self._current_responder()
+        name, model = responder.name, responder.model
         return await self._start(
             message.conversation_id,
+            responder,
             lambda rid: self._store.run(
                 Store.edit_and_truncate, message_id, content, rid, name, model
             ),
@@ -105,7 +112,8 @@ class TurnService:
         cid = message.conversation_id
         if self.is_streaming(cid):
             raise Conflict("A reply is still streaming in this conversation")
-        name, model = self._responder.name, self._responder.model
+        responder = self._current_responder()
+        name, model = responder.name, responder.model
 
         async def replace(rid: str) -> tuple[Message, Message]:
             reply = await self._store.run(Store.replace_reply, message_id, rid, name, model)
@@ -115,7 +123,11 @@ class TurnService:
                 raise RuntimeError("a reply without a user message")
             return user, reply
 
-        return await self._start(cid, replace)
+        return await self._start(cid, responder, replace)
+
+    def _current_responder(self) -> Responder:
+        """The responder a turn starting now uses (and keeps until it ends)."""
+        return resolve_responder(self._responder_source)
 
     async def _message(self, message_id: str) -> Message:
         message = await self._store.run(Store.get_message, message_id)
@@ -126,6 +138,7 @@ class TurnService:
     async def _start(
         self,
         conversation_id: str,
+        responder: Responder,
         create: Callable[[str], Awaitable[tuple[Message, Message]]],
     ) -> tuple[Message, Message]:
         if self._closed:
@@ -134,7 +147,7 @@ class TurnService:
             raise NotFound("Conversation not found")
         if self.is_streaming(conversation_id):
             raise Conflict("A reply is still streaming in this conversation")
-        turn = _Turn(self._broker.register(new_id(), conversation_id))
+        turn = _Turn(self._broker.register(new_id(), conversation_id), responder)
         self._turns[turn.reply_id] = turn
         self._by_conversation[conversation_id] = turn
         try:
@@ -176,13 +189,16 @@ class TurnService:
         flusher = asyncio.create_task(self._flush_periodically(turn))
         chunks: AsyncIterator[str] | None = None
         try:
-            chunks = self._responder.stream(history)
+            chunks = turn.responder.stream(history)
             async for chunk in chunks:
                 turn.live.append(chunk)
         except asyncio.CancelledError:
             return turn.stop_reason or "interrupted", None
+        except UpstreamError as exc:  # already a sentence for the user; no trace needed
+            logger.warning("The %s responder failed: %s", turn.responder.name, exc.detail)
+            return "failed", exc.detail
         except Exception as exc:
-            logger.exception("The %s responder failed", self._responder.name)
+            logger.exception("The %s responder failed", turn.responder.name)
             return "failed", f"The responder failed: {exc}" if str(exc) else "The responder failed"
         finally:
             flusher.cancel()

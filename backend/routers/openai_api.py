@@ -28,7 +28,7 @@ from backend import openai_wire as wire
 from backend.errors import describe_validation_errors
 from backend.openai_upstream import UpstreamError
 from backend.records import Role
-from backend.responders import ChatMessage, Responder
+from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
 from backend.security import request_token, token_matches
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 STATE_ATTR = "openai_api"
 _CLOSE_TIMEOUT = 5.0  # seconds a responder gets to close (e.g. its upstream connection)
 _DISCONNECT_CHECK = 0.5  # seconds between client-disconnect checks of a non-streamed reply
-
-ResponderSource = Responder | Callable[[], Responder]
 
 
 @dataclass
@@ -61,10 +59,7 @@ class OpenAIApiConfig:
     created: int = field(default_factory=lambda: int(time.time()))
 
     def current_responder(self) -> Responder:
-        source = self.responder
-        if callable(source) and not hasattr(source, "stream"):
-            return source()
-        return cast(Responder, source)
+        return resolve_responder(self.responder)
 
 
 class OpenAIRoute(APIRoute):
