@@ -1,0 +1,87 @@
+"""`sse-chat`: open the window, or (`sse-chat serve ...`) run the backend alone.
+
+Top-level imports stay free of Qt so `sse-chat serve` and `--help` never load it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sse-chat",
+        description="SSE Chat: a desktop chat window that streams replies. "
+        "Run `sse-chat serve --help` for the backend alone.",
+    )
+    parser.add_argument("--version", action="version", version=f"sse-chat {__version__}")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where the chat history lives")
+    parser.add_argument(
+        "--echo-delay",
+        type=float,
+        metavar="SECONDS",
+        help="pause between the echo responder's chunks",
+    )
+    parser.add_argument(
+        "--connect",
+        metavar="URL",
+        help="use an already running `sse-chat serve` at URL instead of starting one",
+    )
+    parser.add_argument("--token", metavar="T", help="the access token for --connect")
+    parser.add_argument(
+        "--log-level", default="WARNING", help="logging level (DEBUG, INFO, WARNING, ...)"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start the backend in a temporary folder (or --data-dir), send one message "
+        "through the window, check the reply and the stored history, print the verdict, exit",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "serve":
+        from backend.cli import serve_main
+
+        return int(serve_main(args_list[1:]) or 0)
+
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.echo_delay is not None and args.echo_delay < 0:
+        parser.error("--echo-delay must be zero or more")
+    if args.token and not args.connect:
+        parser.error("--token only makes sense with --connect")
+    if args.connect and (args.data_dir is not None or args.echo_delay is not None):
+        parser.error(
+            "--data-dir and --echo-delay configure the embedded backend; "
+            "they cannot be used with --connect"
+        )
+    if args.self_test and args.connect:
+        parser.error("--self-test starts its own backend; it cannot be used with --connect")
+    from desktop.logfile import configure_console, install_file_log, level_of
+
+    configure_console(level_of(args.log_level))
+    if args.self_test:
+        from desktop.selftest import run_self_test
+
+        return run_self_test(data_dir=args.data_dir, echo_delay=args.echo_delay)
+
+    from desktop.app import launch_config, run
+    from desktop.views.about import data_folder_of
+
+    config = launch_config(
+        data_dir=args.data_dir,
+        echo_delay=args.echo_delay,
+        connect_url=args.connect,
+        token=args.token or "",
+    )
+    token = config.settings.token if config.settings is not None else args.token
+    install_file_log(data_folder_of(config), token)
+    return run(config)

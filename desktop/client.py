@@ -1,0 +1,275 @@
+"""`ChatClient`: the one place in the desktop that knows the backend's URLs.
+
+Every method blocks on the network, so call them off the GUI thread (see
+`desktop.workers.api`). Failures of any kind raise `ApiError` with a message a
+person can read; the HTTP status is kept for callers that care (0 = no answer).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Final
+
+import requests
+from requests_sse import EventSource, ReadyState
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT: Final = 3.05
+READ_TIMEOUT: Final = 15.0
+#: The server pings a silent stream every 15 s; twice that means the line is dead.
+STREAM_READ_TIMEOUT: Final = 35.0
+
+_STATUS_TEXT: Final = {
+    401: "The backend refused the access token.",
+    403: "The backend refused the request.",
+    404: "That item no longer exists.",
+    409: "A reply is still being written in this conversation. Wait or stop it first.",
+    413: "The message is too long.",
+    422: "The backend could not accept that input.",
+}
+
+
+class ApiError(Exception):
+    """A failed call: `status` is the HTTP status (0 when nothing answered)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        """A readable sentence for the UI."""
+        generic = _STATUS_TEXT.get(self.status)
+        if self.status == 0:
+            return f"Cannot reach the chat backend ({self.detail})."
+        if generic and self.detail and self.detail not in generic:
+            return f"{generic} ({self.detail})"
+        return generic or self.detail or f"The backend answered HTTP {self.status}."
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StreamDropped(Exception):
+    """An event stream ended without its `end`/`error` event (raised while iterating)."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    title: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Conversation:
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title") or ""),
+            created_at=str(data.get("created_at", "")),
+            updated_at=str(data.get("updated_at", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    conversation_id: str
+    role: str
+    content: str
+    status: str
+    created_at: str
+
+    @property
+    def is_user(self) -> bool:
+        return self.role == "user"
+
+    @property
+    def is_streaming(self) -> bool:
+        return self.status == "streaming"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Message:
+        return cls(
+            id=str(data["id"]),
+            conversation_id=str(data.get("conversation_id", "")),
+            role=str(data.get("role", "assistant")),
+            content=str(data.get("content") or ""),
+            status=str(data.get("status", "complete")),
+            created_at=str(data.get("created_at", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The answer to sending, editing or regenerating: the user message and the new reply."""
+
+    message: Message
+    reply: Message
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Turn:
+        return cls(Message.from_json(data["message"]), Message.from_json(data["reply"]))
+
+
+@dataclass(frozen=True)
+class ConversationDetail:
+    conversation: Conversation
+    messages: list[Message]
+
+
+def _detail_of(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or ""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list) and detail:  # FastAPI validation errors
+        first = detail[0]
+        if isinstance(first, dict) and "msg" in first:
+            return str(first["msg"])
+    return response.reason or ""
+
+
+class ChatClient:
+    """HTTP access to one backend (`base_url`, bearer `token`). Thread-safe.
+
+    Each thread gets its own `requests.Session` (sessions are not meant to be shared
+    across threads); `close()` closes them all.
+    """
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __repr__(self) -> str:  # never show the token
+        return f"ChatClient({self.base_url!r})"
+
+    # -- plumbing ------------------------------------------------------------------
+    def new_session(self) -> requests.Session:
+        """A fresh authenticated session, closed by `close()`."""
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {self._token}"
+        session.headers["User-Agent"] = "sse-chat-desktop"
+        with self._lock:
+            if self._closed:
+                session.close()
+                raise ApiError(0, "the client is closed")
+            self._sessions.append(session)
+        return session
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self.new_session()
+            self._local.session = session
+        return session
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def _request(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+        try:
+            response = self._session().request(
+                method, self.url(path), json=json, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
+            )
+        except requests.Timeout:
+            raise ApiError(0, "the backend did not answer in time") from None
+        except requests.RequestException as exc:
+            log.info("%s %s failed: %s", method, path, type(exc).__name__)
+            raise ApiError(0, "connection failed") from None
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _detail_of(response))
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(response.status_code, "the backend sent an unreadable answer") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    # -- routes --------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        data = self._request("GET", "/api/health")
+        return data if isinstance(data, dict) else {}
+
+    def list_conversations(self) -> list[Conversation]:
+        return [Conversation.from_json(c) for c in self._request("GET", "/api/conversations")]
+
+    def create_conversation(self, title: str | None = None) -> Conversation:
+        body = {} if title is None else {"title": title}
+        return Conversation.from_json(self._request("POST", "/api/conversations", body))
+
+    def get_conversation(self, cid: str) -> ConversationDetail:
+        data = self._request("GET", f"/api/conversations/{cid}")
+        messages = [Message.from_json(m) for m in data.get("messages", [])]
+        return ConversationDetail(Conversation.from_json(data), messages)
+
+    def rename_conversation(self, cid: str, title: str) -> Conversation:
+        data = self._request("PATCH", f"/api/conversations/{cid}", {"title": title})
+        return Conversation.from_json(data)
+
+    def delete_conversation(self, cid: str) -> None:
+        self._request("DELETE", f"/api/conversations/{cid}")
+
+    def send_message(self, cid: str, content: str) -> Turn:
+        data = self._request("POST", f"/api/conversations/{cid}/messages", {"content": content})
+        return Turn.from_json(data)
+
+    def edit_message(self, mid: str, content: str) -> Turn:
+        return Turn.from_json(self._request("PATCH", f"/api/messages/{mid}", {"content": content}))
+
+    def regenerate(self, mid: str) -> Turn:
+        return Turn.from_json(self._request("POST", f"/api/messages/{mid}/regenerate"))
+
+    def cancel(self, mid: str) -> None:
+        self._request("POST", f"/api/messages/{mid}/cancel")
+
+    def open_events(self, mid: str, last_event_id: int, session: requests.Session) -> EventSource:
+        """Connect to a reply's event stream, resuming after code point `last_event_id`.
+
+        Raises `ApiError` when the backend refuses; the caller owns (and closes) the source.
+        Iterating it raises `StreamDropped` when the connection ends early, instead of
+        requests-sse's own sleep-and-reconnect, so the caller decides how to resume.
+        """
+        holder: list[EventSource] = []
+
+        def on_error() -> None:
+            # requests-sse marks a dropped stream CONNECTING before it would sleep and retry.
+            if holder and holder[0].ready_state == ReadyState.CONNECTING:
+                raise StreamDropped
+
+        source = EventSource(
+            self.url(f"/api/messages/{mid}/events"),
+            session=session,
+            timeout=(CONNECT_TIMEOUT, STREAM_READ_TIMEOUT),  # type: ignore[arg-type]
+            max_connect_retry=0,
+            on_error=on_error,
+            latest_event_id=str(last_event_id) if last_event_id else None,
+        )
+        holder.append(source)
+        try:
+            source.connect(0)
+        except requests.RequestException as exc:
+            source.close()
+            response = exc.response
+            if response is not None and response.status_code >= 400:
+                raise ApiError(response.status_code, _detail_of(response)) from None
+            raise ApiError(0, "connection failed") from None
+        return source

@@ -1,0 +1,126 @@
+"""`ConversationListModel`: the sidebar's list, most recently updated first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from desktop.client import Conversation
+
+Index = QModelIndex | QPersistentModelIndex
+UNTITLED = "New conversation"
+
+
+class ConversationListModel(QAbstractListModel):
+    IdRole = Qt.ItemDataRole.UserRole + 1
+    ConversationRole = Qt.ItemDataRole.UserRole + 2
+
+    #: An in-place edit asks for a new title; the controller decides (via the backend).
+    rename_requested = Signal(str, str)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Conversation] = []
+
+    # -- Qt API --------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        conv = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return conv.title or UNTITLED
+        if role == Qt.ItemDataRole.EditRole:
+            return conv.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return conv.title or UNTITLED
+        if role == self.IdRole:
+            return conv.id
+        if role == self.ConversationRole:
+            return conv
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() else base
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        title = str(value).strip()
+        conv = self._rows[index.row()]
+        if not title or title == conv.title:
+            return False
+        self.rename_requested.emit(conv.id, title)
+        return True
+
+    # -- Python API ----------------------------------------------------------------
+    @property
+    def conversations(self) -> list[Conversation]:
+        return list(self._rows)
+
+    def set_conversations(self, rows: list[Conversation]) -> None:
+        self.beginResetModel()
+        self._rows = sorted(rows, key=lambda c: c.updated_at, reverse=True)
+        self.endResetModel()
+
+    def row_of(self, cid: str) -> int:
+        for row, conv in enumerate(self._rows):
+            if conv.id == cid:
+                return row
+        return -1
+
+    def get(self, cid: str) -> Conversation | None:
+        row = self.row_of(cid)
+        return self._rows[row] if row >= 0 else None
+
+    def upsert(self, conv: Conversation) -> None:
+        """Insert or update `conv`, keeping newest-first order (moves keep selections)."""
+        row = self.row_of(conv.id)
+        if row < 0:
+            target = self._position_for(conv)
+            self.beginInsertRows(QModelIndex(), target, target)
+            self._rows.insert(target, conv)
+            self.endInsertRows()
+            return
+        self._rows[row] = conv
+        idx = self.index(row)
+        self.dataChanged.emit(idx, idx)
+        del self._rows[row]
+        target = self._position_for(conv)
+        self._rows.insert(row, conv)
+        if target != row:
+            dest = target if target < row else target + 1
+            self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), dest)
+            del self._rows[row]
+            self._rows.insert(target, conv)
+            self.endMoveRows()
+
+    def touch(self, cid: str, when: str) -> None:
+        """Mark `cid` updated at `when` (after a message), moving it up."""
+        conv = self.get(cid)
+        if conv is not None and when > conv.updated_at:
+            self.upsert(replace(conv, updated_at=when))
+
+    def remove(self, cid: str) -> None:
+        row = self.row_of(cid)
+        if row >= 0:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self.endRemoveRows()
+
+    def _position_for(self, conv: Conversation) -> int:
+        for i, other in enumerate(self._rows):
+            if other.updated_at <= conv.updated_at:
+                return i
+        return len(self._rows)

@@ -1,0 +1,49 @@
+"""What the window remembers between launches, kept in `QSettings`.
+
+The app uses the user's settings (organisation and application "sse-chat"); tests
+pass a `QSettings` on a file of their own, so they never touch the real ones.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "sse-chat"
+APPLICATION = "sse-chat"
+
+
+class UiSettings:
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings(ORGANIZATION, APPLICATION)
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self.store.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self.store.setValue("window/geometry", value)
+
+    @property
+    def splitter_state(self) -> QByteArray | None:
+        return self._bytes("window/splitter")
+
+    @splitter_state.setter
+    def splitter_state(self, value: QByteArray) -> None:
+        self.store.setValue("window/splitter", value)
+
+    @property
+    def last_conversation(self) -> str:
+        value = self.store.value("chat/last_conversation", "")
+        return value if isinstance(value, str) else ""
+
+    @last_conversation.setter
+    def last_conversation(self, value: str) -> None:
+        self.store.setValue("chat/last_conversation", value)
+
+    def sync(self) -> None:
+        self.store.sync()

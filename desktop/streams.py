@@ -1,0 +1,128 @@
+"""`ReplyStreams`: follows replies into their message models.
+
+One `StreamWorker` per reply being followed (whichever conversation is shown).
+Deltas are buffered and applied at most once per frame (~16 ms), so a fast stream
+costs one model update per frame, not one per event.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.client import ChatClient, Message
+from desktop.models import MessageListModel
+from desktop.workers.stream_worker import BACKOFF, StreamWorker
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 16
+LOST_CONNECTION = "Connection lost"
+
+
+class ReplyStreams(QObject):
+    #: A followed reply ended (complete, stopped, failed) or its stream was lost:
+    #: (conversation id, reply id, reason for the user or "").
+    finished = Signal(str, str, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.client: ChatClient | None = None
+        self.backoff: tuple[float, ...] = BACKOFF  # waits between resume attempts
+        self._workers: dict[str, StreamWorker] = {}
+        self._models: dict[str, MessageListModel] = {}
+        self._pending: dict[str, list[str]] = {}
+        self._closed = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.flush)
+
+    def worker_for(self, mid: str) -> StreamWorker | None:
+        return self._workers.get(mid)
+
+    @property
+    def workers(self) -> list[StreamWorker]:
+        return list(self._workers.values())
+
+    def follow(self, model: MessageListModel, mid: str) -> None:
+        """Follow reply `mid` of `model`, from the text the model already has."""
+        msg = model.message(mid)
+        if self.client is None or self._closed or msg is None or mid in self._workers:
+            return
+        model.set_note(mid, "")
+        worker = StreamWorker(self.client, mid, len(msg.content), self, self.backoff)
+        worker.delta.connect(self._on_delta)
+        worker.ended.connect(self._on_ended)
+        worker.failed.connect(self._on_failed)
+        worker.done.connect(self._on_done)
+        self._workers[mid] = worker
+        self._models[mid] = model
+        worker.start()
+
+    def forget(self, mid: str) -> None:
+        """Stop following `mid` (its message is going away)."""
+        worker = self._workers.pop(mid, None)
+        self._models.pop(mid, None)
+        self._pending.pop(mid, None)
+        if worker is not None:
+            worker.stop()
+            worker.wait(2000)
+            worker.deleteLater()
+
+    # -- worker signals ----------------------------------------------------------------
+    def _on_delta(self, mid: str, text: str) -> None:
+        self._pending.setdefault(mid, []).append(text)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self, mid: str | None = None) -> None:
+        """Apply buffered deltas (of `mid`, or all) to the models."""
+        for key in [mid] if mid is not None else list(self._pending):
+            parts = self._pending.pop(key, None)
+            model = self._models.get(key)
+            if parts and model is not None:
+                model.append_delta(key, "".join(parts))
+
+    def _on_ended(self, mid: str, message: Message) -> None:
+        self.flush(mid)
+        model = self._models.get(mid)
+        if model is None:
+            return
+        streamed = model.message(mid)
+        if streamed is not None and streamed.content != message.content:
+            log.warning("reply %s: the streamed text differs from the stored one", mid)
+        model.update(message)
+        self.finished.emit(model.conversation_id, mid, "")
+
+    def _on_failed(self, mid: str, reason: str) -> None:
+        self.flush(mid)
+        model = self._models.get(mid)
+        if model is None:
+            return
+        log.info("stream of %s failed: %s", mid, reason)
+        model.set_note(mid, LOST_CONNECTION)
+        self.finished.emit(model.conversation_id, mid, reason)
+
+    def _on_done(self, mid: str) -> None:
+        worker = self._workers.pop(mid, None)
+        self._models.pop(mid, None)
+        self._pending.pop(mid, None)
+        if worker is not None:
+            worker.wait()  # run() is returning: at most a moment
+            worker.deleteLater()
+
+    def shutdown(self) -> None:
+        """Stop every worker and wait for them (idempotent)."""
+        self._closed = True
+        self._timer.stop()
+        workers = list(self._workers.values())
+        self._workers.clear()
+        self._models.clear()
+        self._pending.clear()
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            if not worker.wait(3000):
+                log.error("stream worker %s did not stop in time", worker.mid)

@@ -1,0 +1,1 @@
+"""Thin widgets over the controller and models."""

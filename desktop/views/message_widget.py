@@ -1,0 +1,113 @@
+"""`MessageWidget`: one message in the chat view, user or assistant."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.client import Message
+
+STATUS_TEXT = {
+    "streaming": "writing…",
+    "cancelled": "Stopped — the reply was cut short.",
+    "failed": "The reply failed.",
+    "interrupted": "Interrupted — the app closed while this reply was written.",
+}
+
+
+class MessageWidget(QFrame):
+    edit_clicked = Signal(str)
+    regenerate_clicked = Signal(str)
+    retry_clicked = Signal(str)
+
+    def __init__(self, message: Message, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("message")
+        self.setProperty("role", "user" if message.is_user else "assistant")
+        self.message = message
+        self._markdown_shown: str | None = None
+        self._note = ""
+
+        self.author = QLabel("You" if message.is_user else "Assistant", self)
+        self.author.setObjectName("messageAuthor")
+        self.status = QLabel(self)
+        self.status.setObjectName("messageStatus")
+        self.body = QLabel(self)
+        self.body.setObjectName("messageBody")
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.body.setOpenExternalLinks(True)
+
+        self.edit_button = QPushButton("Edit", self)
+        self.regenerate_button = QPushButton("Regenerate", self)
+        self.retry_button = QPushButton("Retry", self)
+        for button in (self.edit_button, self.regenerate_button, self.retry_button):
+            button.setFlat(True)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.hide()
+        self.edit_button.clicked.connect(lambda: self.edit_clicked.emit(self.message.id))
+        self.regenerate_button.clicked.connect(
+            lambda: self.regenerate_clicked.emit(self.message.id)
+        )
+        self.retry_button.clicked.connect(lambda: self.retry_clicked.emit(self.message.id))
+
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.author)
+        header.addWidget(self.status, 1)
+        header.addWidget(self.retry_button)
+        header.addWidget(self.regenerate_button)
+        header.addWidget(self.edit_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.addLayout(header)
+        layout.addWidget(self.body)
+        self.set_message(message)
+
+    @property
+    def text(self) -> str:
+        """The message's text as the model has it (the body may show it as Markdown)."""
+        return self.message.content
+
+    def set_message(self, message: Message, note: str = "") -> None:
+        self.message = message
+        if message.is_user:
+            self.body.setTextFormat(Qt.TextFormat.PlainText)
+            self.body.setText(message.content.rstrip())
+        elif message.is_streaming:
+            # plain text while it grows: cheap, and no half-parsed Markdown flicker
+            self._markdown_shown = None
+            self.body.setTextFormat(Qt.TextFormat.PlainText)
+            self.body.setText(message.content)
+        elif self._markdown_shown != message.content:
+            self._markdown_shown = message.content
+            self.body.setTextFormat(Qt.TextFormat.MarkdownText)
+            self.body.setText(message.content)
+        self.set_note(note)
+
+    def set_note(self, note: str) -> None:
+        text = note or STATUS_TEXT.get(self.message.status, "")
+        if note:
+            text = f"{note} — the reply may be incomplete."
+        severity = "error" if note or self.message.status in ("failed", "interrupted") else ""
+        self.status.setText(text)
+        if self.status.property("severity") != severity:
+            self.status.setProperty("severity", severity)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
+        self._note = note
+
+    def set_actions(self, *, last: bool, busy: bool) -> None:
+        """Show the buttons that make sense: `last` = the conversation's last message,
+        `busy` = a reply in this conversation is streaming."""
+        msg = self.message
+        self.edit_button.setVisible(msg.is_user and not busy)
+        needs_retry = bool(self._note) or msg.status in ("failed", "interrupted")
+        self.retry_button.setVisible(
+            not msg.is_user and last and needs_retry and (bool(self._note) or not busy)
+        )
+        self.regenerate_button.setVisible(not msg.is_user and last and not busy and not needs_retry)

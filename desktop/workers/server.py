@@ -1,0 +1,106 @@
+"""Where the window's backend comes from: the embedded server, or one already running.
+
+`BackendLauncher.start()` returns at once; `ready(base_url, token)` or
+`failed(reason)` follows on the GUI thread. `stop()` stops an embedded server (and
+waits for a start still in progress); call it when the window closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from desktop.client import ApiError, ChatClient
+
+if TYPE_CHECKING:
+    from backend.config import Settings
+    from backend.embedded import EmbeddedServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    """Either `settings` for an embedded server, or `connect_url` + `token`."""
+
+    settings: Settings | None = None
+    connect_url: str | None = None
+    token: str = ""
+
+
+class _StartThread(QThread):
+    ready = Signal(str, str)
+    failed = Signal(str)
+
+    def __init__(self, config: LaunchConfig, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("backend-start")
+        self.config = config
+        self.server: EmbeddedServer | None = None
+
+    def run(self) -> None:
+        if self.config.connect_url:
+            self._check_remote(self.config.connect_url, self.config.token)
+            return
+        try:
+            from backend.config import Settings
+            from backend.embedded import EmbeddedServer
+
+            self.server = EmbeddedServer(self.config.settings or Settings())
+            self.server.start(timeout=10.0)
+        except Exception as exc:  # the reason is shown to the user, plainly
+            log.warning("embedded backend failed to start: %s", exc)
+            reason = str(exc) or type(exc).__name__
+            self.failed.emit(f"The chat backend could not start: {reason}")
+            return
+        self.ready.emit(self.server.base_url, self.server.token)
+
+    def _check_remote(self, url: str, token: str) -> None:
+        client = ChatClient(url, token)
+        try:
+            client.health()
+            client.list_conversations()  # proves the token, too
+        except ApiError as exc:
+            self.failed.emit(f"Cannot use the backend at {url}: {exc.message}")
+            return
+        finally:
+            client.close()
+        self.ready.emit(url, token)
+
+
+class BackendLauncher(QObject):
+    ready = Signal(str, str)
+    failed = Signal(str)
+
+    def __init__(self, config: LaunchConfig, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.config = config
+        self._thread: _StartThread | None = None
+
+    @property
+    def server(self) -> EmbeddedServer | None:
+        return self._thread.server if self._thread is not None else None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = _StartThread(self.config, self)
+        self._thread.ready.connect(self.ready)
+        self._thread.failed.connect(self.failed)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the embedded server, if this launcher started one (idempotent)."""
+        thread = self._thread
+        if thread is None:
+            return
+        thread.wait()  # a start in progress ends within its own timeout
+        server, thread.server = thread.server, None
+        if server is not None:
+            try:
+                server.stop(timeout=5.0)
+            except Exception:
+                log.exception("stopping the embedded backend failed")

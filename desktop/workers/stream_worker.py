@@ -1,0 +1,175 @@
+"""`StreamWorker`: follows one reply's event stream on its own QThread.
+
+Signals (all carry the reply id, so one slot can serve many workers):
+
+- `delta(mid, text)` for every piece of new text;
+- `ended(mid, message)` with the stored `Message` from the `end` or `error` event;
+- `reconnecting(mid, attempt)` before each resume attempt;
+- `failed(mid, reason)` when the stream cannot be followed (retries used up, refused);
+- `done(mid)`, always, last (QThread's own `finished` follows).
+
+A dropped connection resumes with `Last-Event-ID` = the code points received so far,
+so no character is lost or doubled. `stop()` (from the GUI thread) shuts the socket
+down, which wakes a read blocked on a silent stream at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from typing import Any
+
+import requests
+from PySide6.QtCore import QObject, QThread, Signal
+
+from desktop.client import ApiError, ChatClient, Message, StreamDropped
+
+log = logging.getLogger(__name__)
+
+#: Waits before resume attempts 1, 2, ...; more drops in a row than this is a failure.
+BACKOFF = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+LOST = "Lost the connection to the chat backend while a reply was streaming."
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket under a streamed response (urllib3 keeps the connection for streams)."""
+    connection = getattr(response.raw, "connection", None) or getattr(
+        response.raw, "_connection", None
+    )
+    sock = getattr(connection, "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class StreamWorker(QThread):
+    delta = Signal(str, str)
+    ended = Signal(str, object)
+    reconnecting = Signal(str, int)
+    failed = Signal(str, str)
+    #: The last signal of `run()` (like QThread.finished, but it names the reply).
+    done = Signal(str)
+
+    def __init__(
+        self,
+        client: ChatClient,
+        mid: str,
+        offset: int = 0,
+        parent: QObject | None = None,
+        backoff: tuple[float, ...] = BACKOFF,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"stream-{mid}")
+        self.client = client
+        self.mid = mid
+        self.offset = offset  # code points of the reply received so far
+        self._backoff = backoff
+        self._abort = threading.Event()
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._session: requests.Session | None = None
+
+    # -- GUI thread ----------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask the worker to end now; returns at once (then `wait()` if you must)."""
+        self._abort.set()
+        with self._lock:
+            sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    @property
+    def stopping(self) -> bool:
+        return self._abort.is_set()
+
+    # -- worker thread -------------------------------------------------------------
+    def _remember_socket(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            self._sock = _socket_of(response)
+        if self._abort.is_set():  # stop() came while we were connecting
+            self.stop()
+
+    def run(self) -> None:
+        try:
+            session = self.client.new_session()
+        except ApiError as exc:
+            self.failed.emit(self.mid, exc.message)
+            self.done.emit(self.mid)
+            return
+        session.hooks["response"].append(self._remember_socket)
+        self._session = session
+        try:
+            self._follow()
+        except Exception:  # never let a bug kill the thread silently
+            log.exception("stream worker for %s crashed", self.mid)
+            self.failed.emit(self.mid, "The reply stream stopped because of an internal error.")
+        finally:
+            session.close()
+            self.done.emit(self.mid)
+
+    def _follow(self) -> None:
+        assert self._session is not None
+        drops = 0
+        while not self._abort.is_set():
+            try:
+                source = self.client.open_events(self.mid, self.offset, self._session)
+            except ApiError as exc:
+                if exc.status == 0 and drops < len(self._backoff):
+                    drops += 1
+                    if not self._pause(drops):
+                        return
+                    continue
+                if not self._abort.is_set():
+                    self.failed.emit(self.mid, LOST if exc.status == 0 else exc.message)
+                return
+            before = self.offset
+            try:
+                if self._consume(source):
+                    return
+            except (StreamDropped, requests.RequestException, OSError) as exc:
+                log.info("stream of %s dropped at %d: %r", self.mid, self.offset, exc)
+            finally:
+                with self._lock:
+                    self._sock = None
+                source.close()
+            if self._abort.is_set():
+                return
+            drops = 1 if self.offset > before else drops + 1
+            if drops > len(self._backoff):
+                self.failed.emit(self.mid, LOST)
+                return
+            if not self._pause(drops):
+                return
+
+    def _pause(self, attempt: int) -> bool:
+        """Wait before resume `attempt`; False when stopped meanwhile."""
+        self.reconnecting.emit(self.mid, attempt)
+        delay = self._backoff[min(attempt, len(self._backoff)) - 1]
+        return not self._abort.wait(delay)
+
+    def _consume(self, source: Any) -> bool:
+        """Read events until the reply ends (True) or the stream drops (raises)."""
+        for event in source:
+            if self._abort.is_set():
+                return True
+            if not event.data:
+                continue
+            data = json.loads(event.data)
+            if event.type == "delta":
+                text = str(data.get("text", ""))
+                self.offset += len(text)
+                if event.last_event_id and event.last_event_id != str(self.offset):
+                    log.warning(
+                        "stream of %s: id %s after %d code points",
+                        self.mid,
+                        event.last_event_id,
+                        self.offset,
+                    )
+                if text:
+                    self.delta.emit(self.mid, text)
+            elif event.type in ("end", "error"):
+                self.ended.emit(self.mid, Message.from_json(data["message"]))
+                return True
+        raise StreamDropped  # a stream that just stops is a drop, too

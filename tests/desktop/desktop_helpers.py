@@ -1,0 +1,175 @@
+"""Test helpers for the desktop suite: a controllable TCP proxy and a window driver."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.client import Message
+from desktop.models import MessageListModel
+from desktop.views.composer import InputBox
+from desktop.views.main_window import MainWindow
+
+WAIT_MS = 15_000
+WindowFactory = Callable[..., MainWindow]
+
+
+@dataclass
+class Proxy:
+    """A loopback TCP proxy the test controls; `drop()` cuts every open connection.
+
+    It rewrites the `Host` header to the upstream's so the backend's
+    DNS-rebinding guard accepts the requests.
+    """
+
+    upstream_port: int
+    listener: socket.socket = field(init=False)
+    port: int = field(init=False)
+    connections: list[tuple[socket.socket, socket.socket]] = field(default_factory=list)
+    event_requests: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
+
+    def __post_init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            with self._lock:
+                self.connections.append((client, upstream))
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, outbound: bool) -> None:
+        old = f"Host: 127.0.0.1:{self.port}".encode()
+        new = f"Host: 127.0.0.1:{self.upstream_port}".encode()
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if outbound:
+                    if b"/events" in data and b"GET " in data:
+                        with self._lock:
+                            self.event_requests += 1
+                    data = data.replace(old, new)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def drop(self) -> None:
+        with self._lock:
+            connections, self.connections = self.connections, []
+        for pair in connections:
+            for sock in pair:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    def close(self) -> None:
+        """Stop listening and cut everything: the backend looks gone."""
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        self.listener.close()
+        self._accepter.join(5)
+        self.drop()
+
+    def reopen(self) -> None:
+        """Listen again on the same port: the backend is back."""
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        self._closed = False
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+
+class Driver:
+    """Drives a `MainWindow` like a user would (keyboard and clicks), with waits."""
+
+    def __init__(self, qtbot: QtBot, window: MainWindow) -> None:
+        self.qtbot = qtbot
+        self.window = window
+
+    @property
+    def input(self) -> InputBox:
+        return self.window.composer.input
+
+    @property
+    def model(self) -> MessageListModel:
+        return self.window.controller.current_model
+
+    def type(self, text: str) -> None:
+        self.input.setFocus()
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line:
+                self.qtbot.keyClicks(self.input, line)
+            if i < len(lines) - 1:
+                self.qtbot.keyClick(
+                    self.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier
+                )
+
+    def activate(self) -> None:
+        """Make the window the active one (other test windows may have taken it)."""
+        self.window.activateWindow()
+        self.qtbot.waitUntil(self.window.isActiveWindow)
+
+    def shortcut(self, key: Qt.Key, modifier: Qt.KeyboardModifier) -> None:
+        """Press a window shortcut, as the user would, with the window active."""
+        self.activate()
+        self.qtbot.keyClick(self.input, key, modifier)
+
+    def press(self, key: object, modifier: object = None) -> None:
+        mod = Qt.KeyboardModifier.NoModifier if modifier is None else modifier
+        self.qtbot.keyClick(self.input, key, mod)  # type: ignore[arg-type]
+
+    def send(self, text: str, paste: bool = False) -> None:
+        """Type `text` (or paste it, for long texts) and press Enter; waits until accepted."""
+        rows = self.model.rowCount()
+        if paste:
+            self.window.composer.set_draft(text)
+        else:
+            self.type(text)
+        self.press(Qt.Key.Key_Return)
+        self.qtbot.waitUntil(
+            lambda: self.model.rowCount() >= rows + 2 and not self.input.toPlainText(),
+            timeout=WAIT_MS,
+        )
+
+    def last_reply(self) -> Message:
+        return self.model.messages[-1]
+
+    def wait_reply_done(self, timeout: int = WAIT_MS) -> None:
+        self.qtbot.waitUntil(
+            lambda: (
+                bool(self.model.messages)
+                and not self.model.streaming()
+                and self.window.controller.worker_for(self.model.messages[-1].id) is None
+            ),
+            timeout=timeout,
+        )
+
+    def wait_reply_chars(self, n: int, timeout: int = WAIT_MS) -> None:
+        self.qtbot.waitUntil(lambda: len(self.last_reply().content) >= n, timeout=timeout)

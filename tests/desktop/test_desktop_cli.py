@@ -1,0 +1,79 @@
+"""The `sse-chat` command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from desktop import __version__
+from desktop.cli import main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sse-chat {__version__}"
+
+
+def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for option in ("--data-dir", "--echo-delay", "--connect", "--token", "--version"):
+        assert option in out
+
+
+def test_serve_is_handed_to_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    fake = types.ModuleType("backend.cli")
+    fake.serve_main = lambda argv: calls.append(list(argv)) or 0  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "backend.cli", fake)
+    assert main(["serve", "--port", "8000"]) == 0
+    assert calls == [["--port", "8000"]]
+
+
+def test_bad_options_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (
+        ["--token", "t"],
+        ["--echo-delay", "-1"],
+        ["--connect", "http://x", "--data-dir", "d"],
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_and_serve_do_not_load_qt() -> None:
+    code = (
+        "import sys, desktop.cli\n"
+        "assert 'PySide6' not in sys.modules, 'cli imported Qt'\n"
+        "try:\n"
+        "    desktop.cli.main(['serve', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert 'PySide6' not in sys.modules, 'serve imported Qt'\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_python_m_desktop_version() -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--version"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"sse-chat {__version__}"

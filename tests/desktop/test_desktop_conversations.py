@@ -1,0 +1,119 @@
+"""The sidebar: new, rename, delete, switching (also while a reply streams)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from desktop_helpers import WAIT_MS, Driver, WindowFactory
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from desktop.views.main_window import MainWindow
+
+
+def titles(window: MainWindow) -> list[str]:
+    model = window.controller.conversations
+    return [str(model.index(r).data()) for r in range(model.rowCount())]
+
+
+def test_new_rename_delete(
+    window: MainWindow,
+    driver: Callable[[MainWindow], Driver],
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    d = driver(window)
+    convs = window.controller.conversations
+    d.send("in the first one")
+    d.wait_reply_done()
+    first = window.controller.current_id
+    assert titles(window) == ["in the first one"]  # titled after its first message
+
+    d.shortcut(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N
+    qtbot.waitUntil(lambda: convs.rowCount() == 2, timeout=WAIT_MS)
+    second = window.controller.current_id
+    assert second != first
+    assert convs.conversations[0].id == second  # newest first
+    assert d.model.rowCount() == 0
+    assert window.sidebar.current_id == second
+    assert titles(window)[0] == "New conversation"
+    d.send("names the new one")  # the first message names an untitled conversation
+    d.wait_reply_done()
+    qtbot.waitUntil(lambda: titles(window)[0] == "names the new one", timeout=WAIT_MS)
+
+    # rename in place: the Rename button opens the editor on the selected row
+    window.sidebar.rename_button.click()
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Renamed chat")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: convs.get(second).title == "Renamed chat", timeout=WAIT_MS)
+    assert titles(window)[0] == "Renamed chat"
+
+    # delete asks first; "no" keeps it
+    asked: list[str] = []
+    monkeypatch.setattr(window.sidebar, "confirm_delete", lambda t: asked.append(t) or False)
+    window.sidebar.delete_button.click()
+    assert asked == ["Renamed chat"]
+    assert convs.rowCount() == 2
+    monkeypatch.setattr(window.sidebar, "confirm_delete", lambda t: True)
+    window.sidebar.delete_button.click()
+    qtbot.waitUntil(lambda: convs.rowCount() == 1, timeout=WAIT_MS)
+    assert convs.get(second) is None
+    # the remaining conversation is shown, with its history
+    qtbot.waitUntil(lambda: window.controller.current_id == first, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: d.model.rowCount() == 2, timeout=WAIT_MS)
+    assert window.chat_view.widgets[0].text == "in the first one"
+
+
+def test_selecting_a_conversation_loads_its_history(
+    make_window: WindowFactory, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    window = make_window()
+    d = driver(window)
+    d.send("alpha")
+    d.wait_reply_done()
+    alpha = window.controller.current_id
+    window.new_conversation()
+    qtbot.waitUntil(lambda: window.controller.current_id != alpha, timeout=WAIT_MS)
+    d.send("beta")
+    d.wait_reply_done()
+    # click the older conversation in the sidebar (second row: newest first)
+    view = window.sidebar.list
+    rect = view.visualRect(window.controller.conversations.index(1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.controller.current_id == alpha, timeout=WAIT_MS)
+    assert [w.text for w in window.chat_view.widgets] == ["alpha", "alpha"]
+
+
+def test_switching_away_while_streaming_keeps_streaming(
+    make_window: WindowFactory, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    window = make_window(echo_delay=0.02)
+    d = driver(window)
+    text = "the background reply keeps growing while you look elsewhere " * 2
+    d.send(text, paste=True)
+    d.wait_reply_chars(5)
+    first = window.controller.current_id
+    first_model = d.model
+    reply_id = d.last_reply().id
+
+    window.new_conversation()
+    qtbot.waitUntil(lambda: window.controller.current_id not in ("", first), timeout=WAIT_MS)
+    assert window.composer.send_button.text() == "Send"  # this one is idle
+    d.send("meanwhile")
+    d.wait_reply_done()
+    # the first reply went on growing in the background
+    grown_to = len(first_model.message(reply_id).content)
+    qtbot.waitUntil(
+        lambda: len(first_model.message(reply_id).content) > grown_to + 5, timeout=WAIT_MS
+    )
+
+    window.controller.select(first)
+    assert d.model is first_model
+    qtbot.waitUntil(lambda: first_model.message(reply_id).status == "complete", timeout=WAIT_MS)
+    assert first_model.message(reply_id).content == text
+    assert window.chat_view.widgets[-1].text == text

@@ -1,0 +1,79 @@
+"""The Qt models on their own: no window, no backend."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pytestqt.qtbot import QtBot
+
+from desktop.client import Conversation, Message
+from desktop.models import ConversationListModel, MessageListModel
+
+
+def msg(mid: str, role: str = "assistant", content: str = "", status: str = "complete") -> Message:
+    return Message(mid, "c", role, content, status, "2026-01-01T00:00:00Z")
+
+
+def conv(cid: str, updated: str, title: str = "") -> Conversation:
+    return Conversation(cid, title, "2026-01-01T00:00:00Z", updated)
+
+
+def test_streaming_message_grows_without_a_reset(qtbot: QtBot) -> None:
+    model = MessageListModel("c")
+    model.set_messages([msg("u", "user", "hi"), msg("a", status="streaming")])
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom, _roles: changed.append(top.row()))
+    model.modelReset.connect(lambda: changed.append(-1))
+    model.append_delta("a", "h")
+    model.append_delta("a", "i")
+    assert changed == [1, 1]
+    assert model.index(1).data() == "hi"
+    assert [m.id for m in model.streaming()] == ["a"]
+    model.update(replace(model.message("a"), status="complete"))  # type: ignore[arg-type]
+    assert model.streaming() == []
+    assert model.last_assistant() is not None
+
+
+def test_truncation_for_edit_and_regenerate() -> None:
+    model = MessageListModel("c")
+    model.set_messages([msg("1", "user"), msg("2"), msg("3", "user"), msg("4")])
+    model.remove_after("1")
+    assert [m.id for m in model.messages] == ["1"]
+    model.append(msg("5"))
+    model.remove_from("5")
+    assert [m.id for m in model.messages] == ["1"]
+    assert model.last_assistant() is None
+
+
+def test_notes_are_kept_per_message() -> None:
+    model = MessageListModel("c")
+    model.set_messages([msg("a", status="streaming")])
+    model.set_note("a", "Connection lost")
+    assert model.index(0).data(MessageListModel.NoteRole) == "Connection lost"
+    model.set_note("a", "")
+    assert model.note("a") == ""
+
+
+def test_conversations_newest_first_and_moves() -> None:
+    model = ConversationListModel()
+    model.set_conversations([conv("a", "1"), conv("b", "3"), conv("c", "2")])
+    assert [c.id for c in model.conversations] == ["b", "c", "a"]
+    model.touch("a", "4")
+    assert [c.id for c in model.conversations] == ["a", "b", "c"]
+    model.upsert(conv("d", "0", "old one"))
+    assert [c.id for c in model.conversations] == ["a", "b", "c", "d"]
+    model.upsert(replace(model.get("d"), updated_at="3.5"))  # type: ignore[type-var]
+    assert [c.id for c in model.conversations] == ["a", "d", "b", "c"]
+    model.remove("b")
+    assert [c.id for c in model.conversations] == ["a", "d", "c"]
+    assert model.index(0).data() == "New conversation"  # untitled
+    assert model.index(1).data() == "old one"
+
+
+def test_in_place_rename_asks_the_controller(qtbot: QtBot) -> None:
+    model = ConversationListModel()
+    model.set_conversations([conv("a", "1", "before")])
+    with qtbot.waitSignal(model.rename_requested) as blocker:
+        assert model.setData(model.index(0), "  after  ")
+    assert blocker.args == ["a", "after"]
+    assert not model.setData(model.index(0), "   ")

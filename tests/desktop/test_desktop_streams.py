@@ -1,0 +1,171 @@
+"""The stream worker: resume after a dropped connection, give up with Retry, stop promptly."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from desktop_helpers import WAIT_MS, Driver, Proxy, WindowFactory
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from backend.config import Settings
+from backend.embedded import EmbeddedServer
+from desktop.client import ChatClient
+from desktop.models import MessageListModel
+from desktop.views.main_window import MainWindow
+from desktop.workers import LaunchConfig, StreamWorker
+
+
+@pytest.fixture
+def deltas(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Every piece of text the models received, per message (to spot lost or doubled text)."""
+    seen: dict[str, list[str]] = {}
+    original = MessageListModel.append_delta
+
+    def spy(self: MessageListModel, mid: str, text: str) -> None:
+        seen.setdefault(mid, []).append(text)
+        original(self, mid, text)
+
+    monkeypatch.setattr(MessageListModel, "append_delta", spy)
+    return seen
+
+
+def test_dropped_connection_resumes_without_loss_or_doubling(
+    make_window: WindowFactory,
+    driver: Callable[[MainWindow], Driver],
+    server: EmbeddedServer,
+    proxy: Proxy,
+    deltas: dict[str, list[str]],
+    qtbot: QtBot,
+) -> None:
+    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+    d = driver(window)
+    text = "".join(f"{i:03d}|" for i in range(40))  # 160 chars, ~3 s at 20 ms each
+    d.send(text, paste=True)
+    d.wait_reply_chars(20)
+    assert proxy.event_requests == 1
+    proxy.drop()
+    d.wait_reply_chars(60)
+    proxy.drop()  # and once more
+    d.wait_reply_done()
+    reply = d.last_reply()
+    assert proxy.event_requests >= 3
+    assert "".join(deltas[reply.id]) == text  # what streamed in: nothing lost or doubled
+    assert (reply.content, reply.status) == (text, "complete")
+    assert window.chat_view.widgets[-1].text == text
+    assert not window.banner.isVisibleTo(window)
+
+
+def test_lost_backend_gives_up_with_retry(
+    make_window: WindowFactory,
+    driver: Callable[[MainWindow], Driver],
+    server: EmbeddedServer,
+    proxy: Proxy,
+    deltas: dict[str, list[str]],
+    qtbot: QtBot,
+) -> None:
+    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+    window.controller.streams.backoff = (0.05, 0.05, 0.05)
+    d = driver(window)
+    text = "r" * 30 + "s" * 30 + "t" * 30
+    d.send(text, paste=True)
+    d.wait_reply_chars(10)
+    proxy.close()  # the backend is unreachable from now on
+    widget = window.chat_view.widgets[-1]
+    qtbot.waitUntil(lambda: widget.retry_button.isVisibleTo(window), timeout=WAIT_MS)
+    assert "Connection lost" in widget.status.text()
+    assert window.banner.isVisibleTo(window) and "Lost the connection" in window.banner.text()
+    partial = d.last_reply().content
+    assert partial and text.startswith(partial)
+
+    proxy.reopen()
+    qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)
+    d.wait_reply_done()
+    reply = d.last_reply()
+    assert (reply.content, reply.status) == (text, "complete")
+    assert "".join(deltas[reply.id]) == text
+    assert not widget.retry_button.isVisibleTo(window)
+    assert "Connection lost" not in widget.status.text()
+
+
+def test_stop_is_prompt_while_the_stream_is_silent(tmp_path: Path, qtbot: QtBot) -> None:
+    with EmbeddedServer(Settings(data_dir=tmp_path, echo_delay=5.0)) as srv:
+        client = ChatClient(srv.base_url, srv.token)
+        conv = client.create_conversation()
+        turn = client.send_message(conv.id, "ab")
+        worker = StreamWorker(client, turn.reply.id)
+        try:
+            with qtbot.waitSignal(worker.delta, timeout=WAIT_MS) as first:
+                worker.start()
+            assert first.args == [turn.reply.id, "a"]
+            qtbot.wait(100)  # now the stream is silent for ~5 s
+            started = time.monotonic()
+            worker.stop()
+            assert worker.wait(2000)
+            assert time.monotonic() - started < 0.2
+        finally:
+            worker.stop()
+            worker.wait()
+            client.cancel(turn.reply.id)
+            client.close()
+
+
+def test_unknown_reply_fails_readably(server: EmbeddedServer, qtbot: QtBot) -> None:
+    client = ChatClient(server.base_url, server.token)
+    worker = StreamWorker(client, "no-such-message")
+    try:
+        with (
+            qtbot.waitSignal(worker.done, timeout=WAIT_MS),
+            qtbot.waitSignal(worker.failed, timeout=WAIT_MS) as failed,
+        ):
+            worker.start()
+        assert failed.args[1].startswith("That item no longer exists")
+    finally:
+        worker.wait()
+        client.close()
+
+
+def test_worker_gives_up_when_nothing_listens(qtbot: QtBot) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = ChatClient(f"http://127.0.0.1:{port}", "t")
+    worker = StreamWorker(client, "m", backoff=(0.01, 0.01))
+    attempts: list[int] = []
+    worker.reconnecting.connect(lambda _mid, n: attempts.append(n))
+    try:
+        with qtbot.waitSignal(worker.failed, timeout=WAIT_MS) as failed:
+            worker.start()
+        assert "Lost the connection to the chat backend" in failed.args[1]
+        qtbot.waitUntil(lambda: attempts == [1, 2])
+    finally:
+        worker.wait()
+        client.close()
+
+
+def test_stopping_a_reply_whose_stream_was_lost(
+    make_window: WindowFactory,
+    driver: Callable[[MainWindow], Driver],
+    server: EmbeddedServer,
+    proxy: Proxy,
+    qtbot: QtBot,
+) -> None:
+    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+    window.controller.streams.backoff = (0.02,)
+    d = driver(window)
+    d.send("q" * 300, paste=True)
+    d.wait_reply_chars(5)
+    proxy.close()
+    widget = window.chat_view.widgets[-1]
+    qtbot.waitUntil(lambda: widget.retry_button.isVisibleTo(window), timeout=WAIT_MS)
+    assert window.composer.send_button.text() == "Stop"  # the reply still runs server-side
+    proxy.reopen()
+    d.press(Qt.Key.Key_Escape)
+    d.wait_reply_done()
+    reply = d.last_reply()
+    assert reply.status == "cancelled" and 0 < len(reply.content) < 300
+    assert window.composer.send_button.text() == "Send"
