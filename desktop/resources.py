@@ -11,11 +11,14 @@ if TYPE_CHECKING:
 
 
 def resources_dir() -> Path:
-    """`resources/` next to the packages, or inside PyInstaller's `sys._MEIPASS`."""
+    """`resources/` inside PyInstaller's `sys._MEIPASS`, inside an installed wheel
+    (`desktop/_resources`, see pyproject.toml), or next to the packages in a checkout."""
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    here = Path(__file__).resolve().parent
+    installed = here / "_resources"
+    return installed if installed.is_dir() else here.parent / "resources"
 
 
 def resource_path(name: str) -> Path:
