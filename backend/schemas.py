@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from backend import records
 from backend.config import (
@@ -46,6 +46,7 @@ class MessageOut(_Out):
     # Extensions of PROTOCOL.md's Message (docs/API-EXTENSIONS.md): what produced a reply.
     provider: str | None = None
     model: str | None = None
+    error: str | None = None  # why a `failed` reply failed; null otherwise
 
     @classmethod
     def of(cls, message: records.Message) -> MessageOut:
@@ -97,6 +98,20 @@ Temperature = Annotated[float, Field(strict=True, ge=0, le=MAX_TEMPERATURE, allo
 EchoDelay = Annotated[float, Field(strict=True, ge=0, le=MAX_ECHO_DELAY, allow_inf_nan=False)]
 
 
+class _UnicodeChecked(BaseModel):
+    """Refuses (422) a string field holding a lone surrogate: it could never be answered."""
+
+    @model_validator(mode="after")
+    def _encodable(self) -> _UnicodeChecked:
+        for name, value in self:
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(f"{name} is not valid Unicode (lone surrogate)") from None
+        return self
+
+
 class ProviderSettingsOut(_Out):
     """`GET`/`PUT /api/settings`: the provider settings, the API key only as `api_key_set`."""
 
@@ -121,7 +136,7 @@ class ProviderSettingsOut(_Out):
         )
 
 
-class ProviderSettingsIn(BaseModel):
+class ProviderSettingsIn(_UnicodeChecked):
     """`PUT /api/settings`: the whole object; `api_key` omitted keeps, `""` clears the key."""
 
     model_config = ConfigDict(extra="forbid")
@@ -150,7 +165,7 @@ class ProviderSettingsIn(BaseModel):
         )
 
 
-class ProviderCheckIn(BaseModel):
+class ProviderCheckIn(_UnicodeChecked):
     """`POST /api/provider/check`; `api_key` omitted uses the stored key."""
 
     model_config = ConfigDict(extra="forbid")

@@ -29,6 +29,7 @@ _STATUS_TEXT: Final = {
     409: "A reply is still being written in this conversation. Wait or stop it first.",
     413: "The message is too long.",
     422: "The backend could not accept that input.",
+    502: "The model server failed.",
 }
 
 
@@ -75,6 +76,10 @@ class Conversation:
         )
 
 
+def _optional_str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
 @dataclass(frozen=True)
 class Message:
     id: str
@@ -83,6 +88,11 @@ class Message:
     content: str
     status: str
     created_at: str
+    #: What produced an assistant reply (docs/API-EXTENSIONS.md); None for user messages.
+    provider: str | None = None
+    model: str | None = None
+    #: Why a reply failed (the `error` event's `detail`); the desktop's own, not stored.
+    error: str | None = None
 
     @property
     def is_user(self) -> bool:
@@ -93,7 +103,7 @@ class Message:
         return self.status == "streaming"
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Message:
+    def from_json(cls, data: dict[str, Any], error: str | None = None) -> Message:
         return cls(
             id=str(data["id"]),
             conversation_id=str(data.get("conversation_id", "")),
@@ -101,6 +111,9 @@ class Message:
             content=str(data.get("content") or ""),
             status=str(data.get("status", "complete")),
             created_at=str(data.get("created_at", "")),
+            provider=_optional_str(data.get("provider")),
+            model=_optional_str(data.get("model")),
+            error=error or _optional_str(data.get("error")),
         )
 
 
@@ -120,6 +133,26 @@ class Turn:
 class ConversationDetail:
     conversation: Conversation
     messages: list[Message]
+
+
+@dataclass(frozen=True)
+class ProviderCheck:
+    """The answer to "Test connection" (`POST /api/provider/check`)."""
+
+    ok: bool
+    detail: str
+    models: list[str]
+    model_found: bool | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProviderCheck:
+        found = data.get("model_found")
+        return cls(
+            ok=bool(data.get("ok")),
+            detail=str(data.get("detail") or ""),
+            models=[str(m) for m in data.get("models") or []],
+            model_found=None if found is None else bool(found),
+        )
 
 
 def _detail_of(response: requests.Response) -> str:
@@ -240,6 +273,28 @@ class ChatClient:
 
     def cancel(self, mid: str) -> None:
         self._request("POST", f"/api/messages/{mid}/cancel")
+
+    # The provider settings (docs/API-EXTENSIONS.md). Bodies may hold the API key:
+    # `_request` never logs a body, and nothing here may either.
+    def get_settings(self) -> dict[str, Any]:
+        data = self._request("GET", "/api/settings")
+        return data if isinstance(data, dict) else {}
+
+    def put_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace the backend's provider settings; answers them as now stored (no key)."""
+        data = self._request("PUT", "/api/settings", body)
+        return data if isinstance(data, dict) else {}
+
+    def check_provider(self, body: dict[str, Any]) -> ProviderCheck:
+        """Try the given (unsaved) settings: connection, key, and the model list."""
+        data = self._request("POST", "/api/provider/check", body)
+        return ProviderCheck.from_json(data if isinstance(data, dict) else {})
+
+    def provider_models(self) -> list[str]:
+        """The current (saved) provider's models."""
+        data = self._request("GET", "/api/provider/models")
+        models = data.get("models") if isinstance(data, dict) else None
+        return [str(m) for m in models or []]
 
     def open_events(self, mid: str, last_event_id: int, session: requests.Session) -> EventSource:
         """Connect to a reply's event stream, resuming after code point `last_event_id`.

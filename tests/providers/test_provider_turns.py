@@ -81,6 +81,9 @@ def test_upstream_failures_fail_the_reply_with_a_readable_detail(
         ("failed", "Hello"),
         ("failed", ""),
     ]
+    # The stored message keeps the reason (the `error` extension of docs/API-EXTENSIONS.md).
+    assert "context length exceeded" in (stored[1]["error"] or "")
+    assert "connection refused" in (stored[2]["error"] or "")
     # A late subscriber gets the same `error` (from the store).
     late = api.follow(stored[1]["id"])
     assert late.outcome == "error" and "context length exceeded" in late.data["detail"]
