@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import __version__, startup_probe
+from desktop.provider_settings import ProviderStore
 from desktop.resources import app_icon
 from desktop.settings import APPLICATION, ORGANIZATION, UiSettings
 from desktop.theme import apply_theme
@@ -57,6 +58,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def run(config: LaunchConfig, settings: UiSettings | None = None) -> int:
     """Show the window, start the backend behind it, and run until the window closes."""
     app = create_application()
+    settings = settings if settings is not None else UiSettings()
+    apply_theme(app, ProviderStore(settings.store).theme)  # the Settings dialog's choice
     window = MainWindow(config, settings)
     startup_probe.install(app, window)
     window.show()

@@ -24,7 +24,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-MESSAGE = "Hello from the self-test: ünïcødé ✓ — 1 2 3"
+#: Non-ASCII text, and a code block so the reply's Markdown and highlighting are rendered.
+MESSAGE = "Hello from the self-test: ünïcødé ✓ — 1 2 3\n```python\nprint('ok')\n```"
 DEFAULT_TIMEOUT = 45.0
 SHUTDOWN_GRACE = 15.0
 ECHO_DELAY = 0.002
@@ -76,7 +77,7 @@ def run_self_test(
 ) -> int:
     """Run the self-test; prints the verdict and returns the exit code."""
     started = time.monotonic()
-    platform = choose_platform()
+    choose_platform()
     watchdog = _watchdog(timeout + SHUTDOWN_GRACE)
     reason = ""
     outcome: Outcome | None = None
@@ -99,7 +100,7 @@ def run_self_test(
         return 1
     kind = "frozen" if getattr(sys, "frozen", False) else "python"
     _verdict(
-        f"self-test: ok ({kind}, Qt platform {platform}, backend {outcome.base_url}, "
+        f"self-test: ok ({kind}, Qt platform {outcome.platform}, backend {outcome.base_url}, "
         f"{outcome.reply_chars}-character reply streamed and stored, {elapsed:.1f} s)"
     )
     return 0
@@ -118,6 +119,7 @@ def _run(folder: Path, scratch: Path, echo_delay: float, deadline: float) -> Out
     from desktop.views.main_window import MainWindow
     from desktop.workers import LaunchConfig
 
+    _check_lazy_imports()
     settings = Settings(data_dir=folder, echo_delay=echo_delay)
     handler = install_file_log(folder, settings.token)
     try:
@@ -140,6 +142,32 @@ def _run(folder: Path, scratch: Path, echo_delay: float, deadline: float) -> Out
         remove_handler(handler)
     _check_log(log_path(folder), settings.token, handler is not None)
     return outcome
+
+
+def _check_lazy_imports() -> None:
+    """What the app loads by name at run time, which a bundle may lack although every
+    static import is there: keyring's backends (found through package metadata) and
+    Pygments' lexers and styles (imported from a name table)."""
+    from importlib import import_module, metadata
+    from importlib.util import find_spec
+
+    if find_spec("keyring") is not None:
+        found = {entry.name for entry in metadata.entry_points(group="keyring.backends")}
+        if not found:
+            raise SelfTestError("keyring finds no backends (its package metadata is missing)")
+        if sys.platform.startswith("linux"):
+            for name in ("keyring.backends.SecretService", "secretstorage"):
+                try:
+                    import_module(name)
+                except ImportError as exc:
+                    raise SelfTestError(f"cannot import {name}: {exc}") from None
+    if find_spec("pygments") is not None:
+        lexers, styles = import_module("pygments.lexers"), import_module("pygments.styles")
+        try:
+            lexers.get_lexer_by_name("python")
+            styles.get_style_by_name("default")
+        except import_module("pygments.util").ClassNotFound as exc:
+            raise SelfTestError(f"Pygments cannot load its lexers or styles: {exc}") from None
 
 
 def _wait(what: str, done: Callable[[], bool], failed: Callable[[], str], deadline: float) -> None:
@@ -167,7 +195,8 @@ def _wait(what: str, done: Callable[[], bool], failed: Callable[[], str], deadli
 
 
 def _type(window: object, text: str) -> None:
-    """Type `text` into the composer key by key, then press Enter, as a user would."""
+    """Type `text` into the composer key by key (Shift+Enter for a new line), then press
+    Enter, as a user would."""
     from PySide6.QtCore import QEvent, Qt
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
@@ -178,9 +207,13 @@ def _type(window: object, text: str) -> None:
     box = window.composer.input
     box.setFocus()
     none = Qt.KeyboardModifier.NoModifier
+    shift = Qt.KeyboardModifier.ShiftModifier
     for char in text:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(box, QKeyEvent(kind, 0, none, char))
+            if char == "\n":
+                QApplication.sendEvent(box, QKeyEvent(kind, Qt.Key.Key_Return, shift, "\r"))
+            else:
+                QApplication.sendEvent(box, QKeyEvent(kind, 0, none, char))
     if box.toPlainText() != text:
         raise SelfTestError(f"the composer shows {box.toPlainText()!r} after typing {text!r}")
     for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
@@ -188,6 +221,8 @@ def _type(window: object, text: str) -> None:
 
 
 def _drive(window: object, deadline: float) -> Outcome:
+    from PySide6.QtGui import QGuiApplication
+
     from desktop.client import ChatClient
     from desktop.views.main_window import MainWindow
 
@@ -240,7 +275,7 @@ def _drive(window: object, deadline: float) -> Outcome:
     if stored != expected:
         raise SelfTestError(f"the stored history is {stored!r}, expected {expected!r}")
     log.info("self-test: reply streamed and stored")
-    return Outcome(choose_platform(), server.base_url, len(MESSAGE))
+    return Outcome(QGuiApplication.platformName(), server.base_url, len(MESSAGE))
 
 
 def _check_stopped(window: object) -> None:

@@ -161,6 +161,7 @@ class _ThemeState(QObject):
         self.app = app
         self.mode: ThemeMode = "system"
         self.scheme: Scheme | None = None
+        self.fusion = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_changed)
 
     def _system_changed(self, _scheme: Qt.ColorScheme) -> None:
@@ -171,8 +172,9 @@ class _ThemeState(QObject):
         if scheme == self.scheme:
             return
         colors = SCHEMES[scheme]
-        if self.app.style().name().lower() != "fusion":
+        if not self.fusion:
             self.app.setStyle("Fusion")  # the one style that honours the palette everywhere
+            self.fusion = True
         self.app.setPalette(palette_for(colors))
         self.app.setStyleSheet(stylesheet_for(colors))
         self.scheme = scheme

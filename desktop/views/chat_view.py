@@ -1,7 +1,14 @@
 """`ChatView`: the messages of one conversation, as a scrolling column of bubbles.
 
-It mirrors a `MessageListModel` (inserts, removals, per-row changes, resets) and
-follows the bottom while a reply grows, unless the user has scrolled up to read.
+It mirrors a `MessageListModel` (inserts, removals, per-row changes, resets), but only
+through a *window* of rows: a long conversation opens with its newest `INITIAL_ROWS`
+messages; older ones are added a page at a time as the user scrolls near the top (the
+scroll position stays put), and widgets far below are dropped again (`MAX_WIDGETS`), so
+memory stays bounded however long the history. Rows of the model outside the window
+have no widget.
+
+It follows the bottom while a reply grows; when the user scrolls up it stays put, and a
+"Jump to latest" button (bottom-right) brings the view back to the end and following.
 """
 
 from __future__ import annotations
@@ -9,20 +16,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+    SignalInstance,
+)
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from desktop.models import MessageListModel
 from desktop.views.message_widget import MessageWidget
 
 Index = QModelIndex | QPersistentModelIndex
 FOLLOW_SLACK = 24  # px from the bottom that still counts as "at the bottom"
+INITIAL_ROWS = 50  # messages shown when a conversation opens
+PAGE_ROWS = 30  # messages added at a time while scrolling through history
+MAX_WIDGETS = 150  # more than this and the farthest ones are dropped
+NEAR_EDGE = 400  # px from the top (or bottom) that loads the next page
 
 
 class ChatView(QScrollArea):
     edit_requested = Signal(str)
     regenerate_requested = Signal(str)
     retry_requested = Signal(str)
+    #: Whether the view follows the end of the conversation.
+    follow_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,13 +64,55 @@ class ChatView(QScrollArea):
         self._column.addWidget(self.hint)
         self._column.addStretch(1)
         self.setWidget(self._content)
+        #: Widgets of model rows `first_row ... first_row + len(widgets) - 1`.
         self.widgets: list[MessageWidget] = []
+        self.first_row = 0
         self.model: MessageListModel | None = None
-        self.follow = True
+        self._follow = True
+        self._paging = False
+        self.jump_button = QToolButton(self)
+        self.jump_button.setObjectName("jumpToLatest")
+        self.jump_button.setText("↓ Latest")
+        self.jump_button.setToolTip("Jump to the latest message")
+        self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.jump_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.jump_button.clicked.connect(self.jump_to_latest)
+        self.jump_button.hide()
+        self._page_timer = QTimer(self)
+        self._page_timer.setSingleShot(True)
+        self._page_timer.setInterval(0)
+        self._page_timer.timeout.connect(self._page_if_near_edge)
+        self._anchor: tuple[int, int] | None = None  # (value, maximum) before a page
+        self._anchor_timer = QTimer(self)
+        self._anchor_timer.setSingleShot(True)
+        self._anchor_timer.setInterval(0)
+        self._anchor_timer.timeout.connect(self._anchor_done)
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
         self.set_hint("")
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def follow(self) -> bool:
+        return self._follow
+
+    @follow.setter
+    def follow(self, value: bool) -> None:
+        if value != self._follow:
+            self._follow = value
+            self.jump_button.setVisible(not value and self.model is not None)
+            self.follow_changed.emit(value)
+
+    @property
+    def end_row(self) -> int:
+        """One past the last row with a widget."""
+        return self.first_row + len(self.widgets)
+
+    @property
+    def at_end(self) -> bool:
+        """The window reaches the conversation's last message."""
+        return self.model is None or self.end_row >= self.model.rowCount()
 
     # -- model binding ---------------------------------------------------------------
     def set_model(self, model: MessageListModel | None) -> None:
@@ -78,59 +143,192 @@ class ChatView(QScrollArea):
         self.hint.setVisible(bool(text))
 
     def _rebuild(self) -> None:
-        for widget in self.widgets:
+        self._drop(0, len(self.widgets))
+        rows = self.model.rowCount() if self.model is not None else 0
+        self.first_row = max(0, rows - INITIAL_ROWS)
+        self._create(self.first_row, rows)
+        self.follow = True
+        self.jump_button.hide()
+        self.scroll_to_bottom()
+
+    # -- widgets of rows -----------------------------------------------------------------
+    def _make(self, row: int, at: int) -> None:
+        """A widget for model row `row` at window position `at`."""
+        assert self.model is not None
+        msg = self.model.message_at(row)
+        widget = MessageWidget(msg, self._content)
+        widget.set_note(self.model.note(msg.id))
+        widget.edit_clicked.connect(self.edit_requested)
+        widget.regenerate_clicked.connect(self.regenerate_requested)
+        widget.retry_clicked.connect(self.retry_requested)
+        self._column.insertWidget(1 + at, widget)  # the hint is item 0, the stretch last
+        self.widgets.insert(at, widget)
+
+    def _create(self, first: int, stop: int) -> None:
+        """Widgets for rows `first .. stop-1`, just above or just below the window."""
+        if not self.widgets or first < self.first_row:
+            self.first_row = first
+            at = 0
+        else:
+            at = len(self.widgets)
+        for offset, row in enumerate(range(first, stop)):
+            self._make(row, at + offset)
+        self._update_actions()
+
+    def _drop(self, first: int, stop: int) -> None:
+        """Remove the widgets at window positions `first .. stop-1`."""
+        for widget in self.widgets[first:stop]:
+            widget.hide()
             widget.setParent(None)
             widget.deleteLater()
-        self.widgets = []
-        if self.model is not None:
-            self._inserted(QModelIndex(), 0, self.model.rowCount() - 1)
-        self.follow = True
-        self.scroll_to_bottom()
+        del self.widgets[first:stop]
+        if first == 0:
+            self.first_row += stop - first
 
     def _inserted(self, parent: Index, first: int, last: int) -> None:
         assert self.model is not None
-        for row in range(first, last + 1):
-            msg = self.model.message_at(row)
-            widget = MessageWidget(msg, self._content)
-            widget.set_note(self.model.note(msg.id))
-            widget.edit_clicked.connect(self.edit_requested)
-            widget.regenerate_clicked.connect(self.regenerate_requested)
-            widget.retry_clicked.connect(self.retry_requested)
-            # the hint is item 0 of the column; the stretch stays last
-            self._column.insertWidget(1 + row, widget)
-            self.widgets.insert(row, widget)
+        count = last - first + 1
+        old_rows = self.model.rowCount() - count
+        if first < self.first_row or (first == self.first_row and self.first_row > 0):
+            self.first_row += count  # older rows appeared above the window
+            return
+        if first > self.end_row or (first == self.end_row and self.end_row < old_rows):
+            self.jump_button.show()  # newer rows below a window that does not reach them
+            return
+        at = first - self.first_row
+        for offset, row in enumerate(range(first, last + 1)):
+            self._make(row, at + offset)
+        if self._follow and len(self.widgets) > MAX_WIDGETS:
+            self._drop(0, len(self.widgets) - MAX_WIDGETS)
         self._update_actions()
 
     def _removed(self, parent: Index, first: int, last: int) -> None:
-        for widget in self.widgets[first : last + 1]:
-            widget.setParent(None)
-            widget.deleteLater()
-        del self.widgets[first : last + 1]
+        count = last - first + 1
+        lo = max(first, self.first_row) - self.first_row
+        hi = min(last + 1, self.end_row) - self.first_row
+        if hi > lo:
+            for widget in self.widgets[lo:hi]:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
+            del self.widgets[lo:hi]
+        if first < self.first_row:
+            self.first_row -= min(count, self.first_row - first)
         self._update_actions()
 
     def _changed(self, top: Index, bottom: Index, roles: list[int] = ()) -> None:  # type: ignore[assignment]
         assert self.model is not None
-        for row in range(top.row(), bottom.row() + 1):
-            if 0 <= row < len(self.widgets):
-                msg = self.model.message_at(row)
-                self.widgets[row].set_message(msg, self.model.note(msg.id))
+        for row in range(max(top.row(), self.first_row), min(bottom.row() + 1, self.end_row)):
+            msg = self.model.message_at(row)
+            self.widgets[row - self.first_row].set_message(msg, self.model.note(msg.id))
         if not roles or MessageListModel.StatusRole in roles or MessageListModel.NoteRole in roles:
             self._update_actions()
 
     def _update_actions(self) -> None:
         busy = bool(self.model and self.model.streaming())
-        last = len(self.widgets) - 1
-        for row, widget in enumerate(self.widgets):
-            widget.set_actions(last=row == last, busy=busy)
+        last = self.model.rowCount() - 1 if self.model is not None else -1
+        for offset, widget in enumerate(self.widgets):
+            widget.set_actions(last=self.first_row + offset == last, busy=busy)
+
+    # -- paging through a long history -----------------------------------------------------
+    def _settle(self) -> None:
+        """Lay the column out now, so widget positions are current."""
+        QCoreApplication.sendPostedEvents(self._content, QEvent.Type.LayoutRequest)
+        self._column.activate()
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.LayoutRequest)
+
+    def load_older(self) -> bool:
+        """Add a page of older messages above the window (what is on screen stays put);
+        False when there are none."""
+        if self.model is None or self.first_row == 0:
+            return False
+        bar = self.verticalScrollBar()
+        self._paging = True
+        self._anchor = (bar.value(), bar.maximum())  # content grows above: shift by as much
+        self._create(max(0, self.first_row - PAGE_ROWS), self.first_row)
+        self._anchor_timer.start()
+        return True
+
+    def _restore_anchor(self, maximum: int) -> None:
+        if self._anchor is not None:
+            value, old_max = self._anchor
+            self.verticalScrollBar().setValue(value + maximum - old_max)
+
+    def _anchor_done(self) -> None:
+        self._settle()
+        self._restore_anchor(self.verticalScrollBar().maximum())
+        self._anchor = None
+        if len(self.widgets) > MAX_WIDGETS:  # drop the farthest ones, below the view
+            self._drop(MAX_WIDGETS, len(self.widgets))
+        self._paging = False
+
+    def load_newer(self) -> bool:
+        """Add a page of newer messages below the window; False at the end."""
+        if self.model is None or self.at_end:
+            return False
+        bar = self.verticalScrollBar()
+        self._paging = True
+        self._create(self.end_row, min(self.model.rowCount(), self.end_row + PAGE_ROWS))
+        extra = len(self.widgets) - MAX_WIDGETS
+        if extra > 0:  # drop the farthest ones, above the view, and shift by their height
+            gone = sum(w.height() + self._column.spacing() for w in self.widgets[:extra])
+            value = bar.value()
+            self._drop(0, extra)
+            self._settle()
+            bar.setValue(value - gone)
+        self._paging = False
+        return True
+
+    def _page_if_near_edge(self) -> None:
+        bar = self.verticalScrollBar()
+        if self._paging or self.model is None:
+            return
+        if bar.value() <= NEAR_EDGE and self.first_row > 0 and not self._follow:
+            self.load_older()
+        elif bar.value() >= bar.maximum() - NEAR_EDGE and not self.at_end:
+            self.load_newer()
+        elif bar.maximum() == 0 and self.first_row > 0:
+            self.load_older()  # the window does not even fill the view
 
     # -- following the stream ----------------------------------------------------------
     def scroll_to_bottom(self) -> None:
+        """Show the end of the conversation (rebuilding the window there if needed)."""
+        if not self.at_end:
+            self._rebuild()
+            return
+        self._settle()
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
+    def jump_to_latest(self) -> None:
+        self.follow = True
+        self.scroll_to_bottom()
+
     def _range_changed(self, _minimum: int, maximum: int) -> None:
-        if self.follow:
+        if self._anchor is not None:
+            self._restore_anchor(maximum)
+        elif self._follow and not self._paging:
             self.verticalScrollBar().setValue(maximum)
+        if maximum == 0 and self.first_row > 0:
+            self._page_timer.start()
 
     def _value_changed(self, value: int) -> None:
-        self.follow = value >= self.verticalScrollBar().maximum() - FOLLOW_SLACK
+        if self._paging:
+            return
+        bottom = value >= self.verticalScrollBar().maximum() - FOLLOW_SLACK
+        self.follow = bottom and self.at_end
+        if value <= NEAR_EDGE or value >= self.verticalScrollBar().maximum() - NEAR_EDGE:
+            self._page_timer.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        hint = self.jump_button.sizeHint()
+        bar = self.verticalScrollBar()
+        right = bar.width() if bar.isVisible() else 0
+        self.jump_button.setGeometry(
+            self.width() - hint.width() - right - 16,
+            self.height() - hint.height() - 12,
+            hint.width(),
+            hint.height(),
+        )
+        self.jump_button.raise_()

@@ -16,11 +16,14 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidg
 from desktop import __version__
 from desktop.client import ChatClient
 from desktop.controller import ChatController
+from desktop.provider_settings import ProviderStore
+from desktop.provider_sync import ProviderSettingsManager
 from desktop.resources import app_icon
 from desktop.settings import UiSettings
 from desktop.views.about import HelpMenu, data_folder_of
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
+from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
 from desktop.workers import BackendLauncher, LaunchConfig
 
@@ -44,6 +47,10 @@ class MainWindow(QMainWindow):
         self.ui_settings = settings if settings is not None else UiSettings()
         self.launcher = BackendLauncher(launch, self)
         self.controller = ChatController(self)
+        self.provider_settings = ProviderSettingsManager(
+            ProviderStore(self.ui_settings.store), self.controller.runner, parent=self
+        )
+        self.settings_dialog: SettingsDialog | None = None
         self._shut_down = False
         self.backend_error = ""
 
@@ -95,16 +102,21 @@ class MainWindow(QMainWindow):
         self.edit_action = QAction("&Edit last message", self)
         self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
         self.edit_action.triggered.connect(self.edit_last)
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
         actions = [
             self.new_action,
             self.stop_action,
             self.regenerate_action,
             self.edit_action,
+            self.settings_action,
             self.quit_action,
         ]
         menu = self.menuBar().addMenu("&Chat")
         for action in actions:
-            if action is self.quit_action:
+            if action in (self.settings_action, self.quit_action):
                 menu.addSeparator()
             menu.addAction(action)
         self.addActions(actions)
@@ -122,6 +134,7 @@ class MainWindow(QMainWindow):
         c.sent.connect(self._sent)
         c.reply_ended.connect(self._reply_ended)
         c.error.connect(self.show_error)
+        self.provider_settings.failed.connect(self.show_error)
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.selected.connect(c.select)
         self.sidebar.delete_requested.connect(c.delete)
@@ -142,6 +155,7 @@ class MainWindow(QMainWindow):
     # -- backend -------------------------------------------------------------------------
     def start(self) -> None:
         """Start (or connect to) the backend in the background."""
+        self.provider_settings.load_key(only_if_saved=True)  # sent once the backend is ready
         self.launcher.start()
 
     def _backend_ready(self, base_url: str, token: str) -> None:
@@ -150,7 +164,9 @@ class MainWindow(QMainWindow):
         log.info("backend ready at %s", base_url)
         self.statusBar().showMessage(f"Connected to {base_url}", 5000)
         self.chat_view.set_hint(EMPTY)
-        self.controller.attach(ChatClient(base_url, token), self.ui_settings.last_conversation)
+        client = ChatClient(base_url, token)
+        self.controller.attach(client, self.ui_settings.last_conversation)
+        self.provider_settings.attach(client)  # the saved provider settings, also in --connect
         self.composer.focus()
 
     def _backend_failed(self, reason: str) -> None:
@@ -159,6 +175,12 @@ class MainWindow(QMainWindow):
         self.show_error(reason)
 
     # -- actions -------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        """The Settings dialog (window-modal, never blocking the event loop)."""
+        if self.settings_dialog is None:
+            self.settings_dialog = SettingsDialog(self.provider_settings, self)
+        self.settings_dialog.show_settings()
+
     def new_conversation(self) -> None:
         self.controller.new_conversation()
         self.composer.focus()

@@ -1,11 +1,28 @@
-"""`MessageWidget`: one message in the chat view, user or assistant."""
+"""`MessageWidget`: one message in the chat view, user or assistant.
+
+A user message is plain text (a `QLabel` in `PlainText` format: never HTML). An
+assistant message is a `MarkdownBody`, rendered as Markdown while it streams.
+Assistant messages have a Copy button (the raw Markdown) and every message has a
+"Copy message" context action.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.client import Message
+from desktop.views.markdown_body import MarkdownBody
+from desktop.views.message_meta import failure_text, make_meta_label, show_meta
 
 STATUS_TEXT = {
     "streaming": "writing…",
@@ -25,26 +42,36 @@ class MessageWidget(QFrame):
         self.setObjectName("message")
         self.setProperty("role", "user" if message.is_user else "assistant")
         self.message = message
-        self._markdown_shown: str | None = None
         self._note = ""
 
         self.author = QLabel("You" if message.is_user else "Assistant", self)
         self.author.setObjectName("messageAuthor")
         self.status = QLabel(self)
         self.status.setObjectName("messageStatus")
-        self.body = QLabel(self)
-        self.body.setObjectName("messageBody")
-        self.body.setWordWrap(True)
-        self.body.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.LinksAccessibleByMouse
-        )
-        self.body.setOpenExternalLinks(True)
+        self.status.setWordWrap(True)  # a failure says why, at length
+        self.meta = make_meta_label(self)  # "model · provider", under the text
+        self.body: QLabel | MarkdownBody
+        if message.is_user:
+            self.body = QLabel(self)
+            self.body.setObjectName("messageBody")
+            self.body.setWordWrap(True)
+            self.body.setTextFormat(Qt.TextFormat.PlainText)
+            self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        else:
+            self.body = MarkdownBody(self)
 
         self.edit_button = QPushButton("Edit", self)
         self.regenerate_button = QPushButton("Regenerate", self)
         self.retry_button = QPushButton("Retry", self)
-        for button in (self.edit_button, self.regenerate_button, self.retry_button):
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setToolTip("Copy the message as Markdown")
+        self.copy_button.clicked.connect(self.copy_markdown)
+        for button in (
+            self.edit_button,
+            self.regenerate_button,
+            self.retry_button,
+            self.copy_button,
+        ):
             button.setFlat(True)
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -62,10 +89,12 @@ class MessageWidget(QFrame):
         header.addWidget(self.retry_button)
         header.addWidget(self.regenerate_button)
         header.addWidget(self.edit_button)
+        header.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 8)
         layout.addLayout(header)
         layout.addWidget(self.body)
+        layout.addWidget(self.meta)
         self.set_message(message)
 
     @property
@@ -75,22 +104,30 @@ class MessageWidget(QFrame):
 
     def set_message(self, message: Message, note: str = "") -> None:
         self.message = message
-        if message.is_user:
-            self.body.setTextFormat(Qt.TextFormat.PlainText)
+        if isinstance(self.body, QLabel):
             self.body.setText(message.content.rstrip())
-        elif message.is_streaming:
-            # plain text while it grows: cheap, and no half-parsed Markdown flicker
-            self._markdown_shown = None
-            self.body.setTextFormat(Qt.TextFormat.PlainText)
-            self.body.setText(message.content)
-        elif self._markdown_shown != message.content:
-            self._markdown_shown = message.content
-            self.body.setTextFormat(Qt.TextFormat.MarkdownText)
-            self.body.setText(message.content)
+        else:
+            final = not message.is_streaming
+            self.body.set_text(message.content, final=final)
+            if final:
+                self.body.finish()
+        self.copy_button.setVisible(not message.is_user and bool(message.content))
+        show_meta(self.meta, message)
         self.set_note(note)
 
+    def copy_markdown(self) -> None:
+        """Put the message's raw text (Markdown for a reply) on the clipboard."""
+        QGuiApplication.clipboard().setText(self.message.content)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = QMenu(self)
+        label = "Copy message" if self.message.is_user else "Copy message as Markdown"
+        menu.addAction(label, self.copy_markdown)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
     def set_note(self, note: str) -> None:
-        text = note or STATUS_TEXT.get(self.message.status, "")
+        text = note or failure_text(self.message) or STATUS_TEXT.get(self.message.status, "")
         if note:
             text = f"{note} — the reply may be incomplete."
         severity = "error" if note or self.message.status in ("failed", "interrupted") else ""

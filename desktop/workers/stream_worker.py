@@ -3,7 +3,8 @@
 Signals (all carry the reply id, so one slot can serve many workers):
 
 - `delta(mid, text)` for every piece of new text;
-- `ended(mid, message)` with the stored `Message` from the `end` or `error` event;
+- `ended(mid, message)` with the stored `Message` from the `end` or `error` event
+  (an `error` event's `detail` becomes `Message.error`);
 - `reconnecting(mid, attempt)` before each resume attempt;
 - `failed(mid, reason)` when the stream cannot be followed (retries used up, refused);
 - `done(mid)`, always, last (QThread's own `finished` follows).
@@ -170,6 +171,7 @@ class StreamWorker(QThread):
                 if text:
                     self.delta.emit(self.mid, text)
             elif event.type in ("end", "error"):
-                self.ended.emit(self.mid, Message.from_json(data["message"]))
+                detail = str(data.get("detail") or "") if event.type == "error" else None
+                self.ended.emit(self.mid, Message.from_json(data["message"], detail))
                 return True
         raise StreamDropped  # a stream that just stops is a drop, too

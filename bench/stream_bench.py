@@ -1,0 +1,338 @@
+"""Streaming benchmark of the real window (offscreen) on the real embedded backend.
+
+Prints figures, it is not a test. Run from the repository root:
+
+    .venv/bin/python bench/stream_bench.py [--chars 200000] [--history 10000]
+
+- throughput: a ~200,000-character Markdown reply (echo responder, no pause), from the
+  POST that starts it to its last character in the chat view, against the same stream
+  read by a bare requests-sse loop (no GUI) in the same process;
+- stall: the worst lateness of a 5 ms QTimer heartbeat on the GUI thread meanwhile;
+- growth: GUI time per update (model update, view, layout, paint) at ~2 KB and ~200 KB;
+- latency: responder paced at 100 chunks/s: chunk yielded -> its text in the view;
+- history: time to show a stored 10,000-message conversation, and the peak RSS then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ctypes
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if sys.version_info < (3, 12):
+    # PySide6 6.12.0 on CPython 3.11 returns None from every void method without a new
+    # reference (True/False likewise): their counts drop by one per call until the process
+    # aborts ("none_dealloc"). They are immortal from 3.12 on; here we make them so.
+    for _singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(_singleton)).value += 1 << 40
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_text import history_text, markdown_reply  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from sse_throughput import consume, start_turn  # noqa: E402
+
+from backend import responders  # noqa: E402
+from backend.config import Settings  # noqa: E402
+from backend.records import new_id  # noqa: E402
+from backend.store import Store  # noqa: E402
+from desktop.client import Message  # noqa: E402
+from desktop.settings import UiSettings  # noqa: E402
+from desktop.views.main_window import MainWindow  # noqa: E402
+from desktop.views.markdown_body import MarkdownBody  # noqa: E402
+from desktop.workers import LaunchConfig  # noqa: E402
+
+# -- instrumentation ----------------------------------------------------------------------
+PACE = {"delay": 0.0}  # seconds between responder chunks
+SENT: list[float] = []  # when each chunk (one code point) left the responder
+SHOWN: list[tuple[float, int]] = []  # (time, characters in the view's document)
+EVENTS = {"deltas": 0}
+
+
+async def paced_echo(
+    self: responders.EchoResponder, messages: Sequence[responders.ChatMessage]
+) -> AsyncIterator[str]:
+    text = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    delay = PACE["delay"]
+    for index, char in enumerate(text):
+        if index:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif index % responders.YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        SENT.append(time.perf_counter())
+        yield char
+
+
+responders.EchoResponder.stream = paced_echo  # type: ignore[method-assign]
+
+_feed_some = MarkdownBody._feed_some
+
+
+def recording_feed_some(self: MarkdownBody) -> None:
+    _feed_some(self)
+    SHOWN.append((time.perf_counter(), self._fed))
+
+
+MarkdownBody._feed_some = recording_feed_some  # type: ignore[method-assign]
+
+
+def count_event(_mid: str, _text: str) -> None:
+    EVENTS["deltas"] += 1
+
+
+def wait(app: QApplication, done: Callable[[], bool], timeout: float = 120.0) -> None:
+    end = time.perf_counter() + timeout
+    while not done():
+        if time.perf_counter() > end:
+            raise TimeoutError("the benchmark waited too long")
+        app.processEvents()
+        time.sleep(0.0005)
+
+
+def settle() -> None:
+    """Run the layout and paint work an update has queued."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+
+
+class Heartbeat:
+    """A 5 ms timer on the GUI thread; `worst` is its largest lateness."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._beat)
+        self.last = 0.0
+        self.worst = 0.0
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.worst = 0.0
+        self.timer.start()
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.worst = max(self.worst, now - self.last - 0.005)
+        self.last = now
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def seed_history(data_dir: Path, count: int) -> str:
+    store = Store.open(data_dir / "chat.sqlite3")
+    try:
+        cid = store.create_conversation("A long history").id
+        for i in range(count // 2):
+            _user, reply = store.add_turn(cid, f"Question {i}: {history_text(i)[:120]}", new_id())
+            store.finish_reply(reply.id, history_text(i), "complete")
+        store.create_conversation("Opened first")  # newer: the window opens this one
+    finally:
+        store.close()
+    return cid
+
+
+def bench_throughput(app: QApplication, window: MainWindow, text: str, hb: Heartbeat) -> None:
+    server = window.launcher.server
+    assert server is not None
+    headers = {"Authorization": f"Bearer {server.token}"}
+    base = server.base_url
+    # the bare loop: same backend, same text, no GUI work meanwhile
+    t0 = time.perf_counter()
+    url = start_turn(base, headers, text)
+    chars, events, _ = consume(base + url, headers)
+    bare_s = time.perf_counter() - t0
+    bare_cps, bare_eps = chars / bare_s, events / bare_s
+    # the window
+    before = window.controller.current_id
+    window.controller.new_conversation("bench")
+    wait(app, lambda: window.controller.current_id != before)
+    EVENTS["deltas"] = 0
+    hb.start()
+    t0 = time.perf_counter()
+    if not window.controller.send(text):
+        raise RuntimeError("the window refused to send")
+    wait(app, lambda: bool(window.controller.streams.workers))
+    worker = window.controller.streams.workers[0]
+    worker.delta.connect(count_event, Qt.ConnectionType.DirectConnection)
+
+    def shown() -> bool:
+        widgets = window.chat_view.widgets
+        return len(widgets) == 2 and len(widgets[-1].body.text()) >= len(text)
+
+    wait(app, shown)
+    gui_s = time.perf_counter() - t0
+    hb.stop()
+    wait(app, lambda: not window.controller.is_streaming())
+    gui_cps, gui_eps = len(text) / gui_s, EVENTS["deltas"] / gui_s
+    ratio = gui_cps / bare_cps
+    print(f"throughput: {len(text):,} chars of Markdown")
+    print(f"  bare requests-sse loop: {bare_cps:>12,.0f} chars/s {bare_eps:>9,.0f} events/s")
+    print(f"  chat view (GUI):        {gui_cps:>12,.0f} chars/s {gui_eps:>9,.0f} events/s")
+    print(f"  ratio GUI/bare: {ratio:.2f}  (target >= 0.7: {verdict(ratio >= 0.7)})")
+    print(
+        f"stall: worst heartbeat lateness {hb.worst * 1000:.1f} ms"
+        f"  (target <= 50 ms: {verdict(hb.worst <= 0.05)})"
+    )
+
+
+def bench_growth(app: QApplication, window: MainWindow, text: str, step: int = 100) -> None:
+    """Drive the window's own model like the stream does, one update of `step` chars."""
+    model = window.controller.current_model
+    mid = new_id()
+    model.append(Message(mid, model.conversation_id, "assistant", "", "streaming", ""))
+    settle()
+    small: list[float] = []
+    large: list[float] = []
+    for pos in range(0, len(text), step):
+        t0 = time.perf_counter()
+        model.append_delta(mid, text[pos : pos + step])
+        settle()
+        spent = time.perf_counter() - t0
+        if 1000 <= pos <= 3000:
+            small.append(spent)
+        elif pos >= len(text) - 10_000:
+            large.append(spent)
+        app.processEvents()
+    model.remove_from(mid)
+    a, b = statistics.median(small), statistics.median(large)
+    print(f"growth: GUI time per update of {step} chars (model, view, layout, paint)")
+    print(
+        f"  at ~2 KB: {a * 1000:.2f} ms median (n={len(small)});"
+        f" at ~200 KB: {b * 1000:.2f} ms median (n={len(large)})"
+    )
+    print(f"  ratio: {b / a:.2f}  (target <= 2: {verdict(b / a <= 2)})")
+
+
+def bench_latency(app: QApplication, window: MainWindow, chars: int) -> None:
+    PACE["delay"] = 0.01
+    text = markdown_reply(chars)
+    SENT.clear()
+    SHOWN.clear()
+    window.controller.new_conversation("latency")
+    before = window.controller.current_id
+    wait(app, lambda: window.controller.current_id != before)
+    window.controller.send(text)
+    wait(app, lambda: bool(window.controller.is_streaming()))
+    wait(app, lambda: not window.controller.is_streaming(), timeout=60)
+    PACE["delay"] = 0.0
+    sent = SENT[-len(text) :]
+    lat: list[float] = []
+    j = 0
+    for i, t in enumerate(sent):
+        while j < len(SHOWN) and (SHOWN[j][1] < i + 1 or SHOWN[j][0] < t):
+            j += 1
+        if j < len(SHOWN):
+            lat.append(SHOWN[j][0] - t)
+    lat.sort()
+    p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    rate = (len(sent) - 1) / (sent[-1] - sent[0])
+    print(f"latency: {len(lat)} chunks at {rate:.0f} chunks/s, chunk leaves responder -> in view")
+    print(
+        f"  p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+        f"  (target p99 <= 40 ms: {verdict(p99 <= 0.04)})"
+    )
+
+
+def rss_mb() -> tuple[float, float]:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    now = 0.0
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024
+    return now, peak
+
+
+def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -> None:
+    ctrl = window.controller
+    t0 = time.perf_counter()
+    ctrl.select(cid)
+
+    def shown() -> bool:
+        model = ctrl.model_for(cid)
+        return (
+            model is not None
+            and model.rowCount() == count
+            and bool(window.chat_view.widgets)
+            and window.chat_view.widgets[-1].message.id == model.messages[-1].id
+        )
+
+    wait(app, shown, timeout=60)
+    settle()
+    app.processEvents()
+    took = time.perf_counter() - t0
+    now, peak = rss_mb()
+    view = window.chat_view
+    print(
+        f"history: {count:,} stored messages shown in {took * 1000:.0f} ms"
+        f" ({len(view.widgets)} message widgets; target <= 300 ms: {verdict(took <= 0.3)})"
+    )
+    # scroll up through a few pages, as a user would
+    bar = view.verticalScrollBar()
+    for _ in range(20):
+        bar.setValue(0)
+        app.processEvents()
+        settle()
+    now2, peak = rss_mb()
+    print(
+        f"  RSS {now:.0f} MB after showing it, peak {peak:.0f} MB;"
+        f" after 20 pages up: {now2:.0f} MB, {len(view.widgets)} widgets from row"
+        f" {view.first_row}  (target peak <= 300 MB: {verdict(peak <= 300)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chars", type=int, default=200_000)
+    parser.add_argument("--history", type=int, default=10_000)
+    parser.add_argument("--latency-chars", type=int, default=1000)
+    args = parser.parse_args()
+    app = QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        cid = seed_history(data, args.history)
+        settings = Settings(
+            data_dir=data,
+            echo_delay=0.0,
+            max_content_chars=args.chars + 1000,
+            max_body_bytes=8 << 20,
+        )
+        ui = UiSettings(QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat))
+        window = MainWindow(LaunchConfig(settings=settings), ui)
+        window.resize(1000, 800)
+        window.show()
+        ready: list[bool] = []
+        window.controller.ready_changed.connect(ready.append)
+        window.start()
+        wait(app, lambda: bool(ready))
+        wait(app, lambda: bool(window.controller.current_id))  # it opens the history
+        hb = Heartbeat()
+        text = markdown_reply(args.chars)
+        try:
+            bench_throughput(app, window, text, hb)
+            bench_growth(app, window, text)
+            bench_latency(app, window, args.latency_chars)
+            bench_history(app, window, cid, args.history)
+        finally:
+            window.close()
+            app.processEvents()
+
+
+if __name__ == "__main__":
+    main()

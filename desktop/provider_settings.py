@@ -1,0 +1,193 @@
+"""The provider settings as the desktop keeps them: `ProviderConfig` and its `QSettings` store.
+
+`ProviderConfig` holds everything but the API key; `to_body(key)` makes the `PUT
+/api/settings` body (docs/API-EXTENSIONS.md). `ProviderStore` persists it in the window's
+`QSettings` (group `provider/`), with the theme choice, and - only when no OS keyring is
+usable - the API key itself (`fallback_key`, shown with a warning in the dialog).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal, cast, get_args
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QSettings
+
+from desktop.theme import MODES, ThemeMode
+
+ProviderName = Literal["echo", "openai"]
+PROVIDERS: tuple[ProviderName, ...] = get_args(ProviderName)
+DEFAULT_ECHO_DELAY: Final = 0.05
+MAX_TEMPERATURE: Final = 2.0
+MAX_ECHO_DELAY: Final = 5.0
+
+#: Base URLs of well-known OpenAI-compatible servers (name, URL), offered in the dialog.
+PRESETS: Final[tuple[tuple[str, str], ...]] = (
+    ("Ollama", "http://localhost:11434/v1"),
+    ("llama.cpp", "http://localhost:8080/v1"),
+    ("LM Studio", "http://localhost:1234/v1"),
+    ("OpenAI", "https://api.openai.com/v1"),
+)
+
+#: How a reply's producer is named in Message JSON (`provider`).
+PROVIDER_LABELS: Final = {"echo": "echo", "openai-compatible": "OpenAI-compatible"}
+
+_GROUP = "provider"
+_KEY_FALLBACK = "provider/api_key"
+_THEME = "appearance/theme"
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Where replies come from, without the API key."""
+
+    provider: ProviderName = "echo"
+    base_url: str = ""
+    model: str = ""
+    system_prompt: str = ""
+    temperature: float | None = None
+    echo_delay: float = DEFAULT_ECHO_DELAY
+
+    def url_problem(self) -> str:
+        """Why the base URL cannot be used ("" when it can, or when echo is chosen)."""
+        if self.provider != "openai":
+            return ""
+        parts = urlsplit(self.base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "Enter the server's base URL, e.g. http://localhost:11434/v1."
+        return ""
+
+    def problems(self) -> list[str]:
+        """What the backend would refuse, in plain words (checked before sending)."""
+        found = [self.url_problem()] if self.url_problem() else []
+        if self.provider == "openai" and not self.model.strip():
+            found.append("Choose or type a model (Fetch models lists the server's).")
+        return found
+
+    def to_body(self, api_key: str | None) -> dict[str, Any]:
+        """The `PUT /api/settings` body; `api_key` None keeps the backend's key."""
+        body: dict[str, Any] = {
+            "provider": self.provider,
+            "base_url": self.base_url.strip(),
+            "model": self.model.strip(),
+            "system_prompt": self.system_prompt,
+            "temperature": self.temperature,
+            "echo_delay": self.echo_delay,
+        }
+        if api_key is not None:
+            body["api_key"] = api_key.strip()
+        return body
+
+    def check_body(self, api_key: str | None) -> dict[str, Any]:
+        """The `POST /api/provider/check` body for these (unsaved) settings."""
+        body: dict[str, Any] = {"provider": self.provider, "base_url": self.base_url.strip()}
+        if self.model.strip():
+            body["model"] = self.model.strip()
+        if api_key is not None:
+            body["api_key"] = api_key.strip()
+        return body
+
+    @classmethod
+    def from_backend(cls, data: dict[str, Any]) -> ProviderConfig:
+        """From a `GET`/`PUT /api/settings` answer."""
+        provider = data.get("provider")
+        delay = _float_or_none(data.get("echo_delay"), MAX_ECHO_DELAY)
+        return cls(
+            provider=cast(ProviderName, provider) if provider in PROVIDERS else "echo",
+            base_url=str(data.get("base_url") or ""),
+            model=str(data.get("model") or ""),
+            system_prompt=str(data.get("system_prompt") or ""),
+            temperature=_float_or_none(data.get("temperature"), MAX_TEMPERATURE),
+            echo_delay=DEFAULT_ECHO_DELAY if delay is None else delay,
+        )
+
+
+def _float_or_none(value: Any, limit: float) -> float | None:
+    """A number in 0..limit from QSettings/JSON (INI files give strings), else None."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= limit else None
+
+
+class ProviderStore:
+    """The provider settings and the theme in `QSettings` (the window's own store)."""
+
+    def __init__(self, store: QSettings) -> None:
+        self.store = store
+
+    @property
+    def location(self) -> str:
+        """The settings file (shown when the key has to be kept there)."""
+        return self.store.fileName()
+
+    def has_saved(self) -> bool:
+        """Whether the user has saved provider settings (else the backend's are kept)."""
+        return self.store.value(f"{_GROUP}/provider") in PROVIDERS
+
+    def load(self) -> ProviderConfig:
+        value = self.store.value
+        provider = value(f"{_GROUP}/provider", "echo")
+        delay = _float_or_none(value(f"{_GROUP}/echo_delay"), MAX_ECHO_DELAY)
+        return ProviderConfig(
+            provider=provider if provider in PROVIDERS else "echo",
+            base_url=str(value(f"{_GROUP}/base_url", "") or ""),
+            model=str(value(f"{_GROUP}/model", "") or ""),
+            system_prompt=str(value(f"{_GROUP}/system_prompt", "") or ""),
+            temperature=_float_or_none(value(f"{_GROUP}/temperature"), MAX_TEMPERATURE),
+            echo_delay=DEFAULT_ECHO_DELAY if delay is None else delay,
+        )
+
+    def save(self, config: ProviderConfig) -> None:
+        set_value = self.store.setValue
+        set_value(f"{_GROUP}/provider", config.provider)
+        set_value(f"{_GROUP}/base_url", config.base_url.strip())
+        set_value(f"{_GROUP}/model", config.model.strip())
+        set_value(f"{_GROUP}/system_prompt", config.system_prompt)
+        temperature = "" if config.temperature is None else repr(config.temperature)
+        set_value(f"{_GROUP}/temperature", temperature)
+        set_value(f"{_GROUP}/echo_delay", repr(config.echo_delay))
+        self.store.sync()
+
+    # -- the API key, only when no keyring can hold it ------------------------------------
+    @property
+    def fallback_key(self) -> str:
+        value = self.store.value(_KEY_FALLBACK, "")
+        return value if isinstance(value, str) else ""
+
+    def set_fallback_key(self, key: str) -> None:
+        if key:
+            self.store.setValue(_KEY_FALLBACK, key)
+        else:
+            self.store.remove(_KEY_FALLBACK)
+        self.store.sync()
+
+    def clear_fallback_key(self) -> None:
+        if self.store.contains(_KEY_FALLBACK):
+            self.store.remove(_KEY_FALLBACK)
+            self.store.sync()
+
+    # -- appearance -------------------------------------------------------------------------
+    @property
+    def theme(self) -> ThemeMode:
+        value = self.store.value(_THEME, "system")
+        return value if value in MODES else "system"
+
+    @theme.setter
+    def theme(self, mode: ThemeMode) -> None:
+        self.store.setValue(_THEME, mode)
+        self.store.sync()
+
+
+def provenance(provider: str | None, model: str | None) -> str:
+    """The discreet line under a reply: "echo", or "model · provider"."""
+    if not provider and not model:
+        return ""
+    label = PROVIDER_LABELS.get(provider or "", provider or "")
+    if not model or model == provider or (provider == "echo" and model == "echo"):
+        return label or (model or "")
+    return f"{model} · {label}" if label else model

@@ -1,0 +1,137 @@
+"""Syntax highlighting of code blocks with Pygments, as Qt character formats.
+
+`CodeHighlighter` is a `QSyntaxHighlighter`: it colours a line when it is laid out, so
+appending code to a growing block costs the new lines only. While a block streams, each
+line is lexed on its own; once it is complete, `finish()` lexes the whole block once (for
+constructs that span lines, such as multi-line strings) and re-colours it. The document
+text is never touched: copying gives exactly the code.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from pygments.lexers import get_lexer_by_name, guess_lexer  # type: ignore[import-untyped]
+from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
+from pygments.token import Token, _TokenType  # type: ignore[import-untyped]
+from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+
+log = logging.getLogger(__name__)
+
+#: Only this much of an unlabelled block is looked at to guess its language.
+GUESS_CHARS = 4000
+#: A block longer than this is not re-lexed as a whole when it ends.
+WHOLE_LEX_LIMIT = 200_000
+
+Spans = list[tuple[int, int, QTextCharFormat]]
+
+
+@lru_cache(maxsize=64)
+def lexer_for(lang: str) -> Lexer | None:
+    """The Pygments lexer for a fence's language name, or None when unknown."""
+    if not lang:
+        return None
+    try:
+        return get_lexer_by_name(lang.lower(), stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def guess_lexer_for(code: str) -> Lexer | None:
+    """A lexer guessed from the code (None when Pygments only finds plain text)."""
+    sample = code[:GUESS_CHARS]
+    if not sample.strip():
+        return None
+    try:
+        lexer = guess_lexer(sample, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+    return None if lexer.name == "Text only" else lexer
+
+
+def lexer_name(lexer: Lexer | None) -> str:
+    return "" if lexer is None else str(lexer.aliases[0] if lexer.aliases else lexer.name)
+
+
+class Palette:
+    """Pygments style → `QTextCharFormat` per token type (cached)."""
+
+    def __init__(self, style: str) -> None:
+        self.style = get_style_by_name(style)
+        self._formats: dict[_TokenType, QTextCharFormat] = {}
+
+    def format(self, ttype: _TokenType) -> QTextCharFormat:
+        fmt = self._formats.get(ttype)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            spec = self.style.style_for_token(ttype)
+            if spec["color"]:
+                fmt.setForeground(QColor(f"#{spec['color']}"))
+            if spec["bold"]:
+                fmt.setFontWeight(QFont.Weight.Bold)
+            if spec["italic"]:
+                fmt.setFontItalic(True)
+            self._formats[ttype] = fmt
+        return fmt
+
+
+@lru_cache(maxsize=4)
+def palette(dark: bool) -> Palette:
+    return Palette("monokai" if dark else "default")
+
+
+def spans_of(lexer: Lexer, text: str, colours: Palette) -> Spans:
+    """(start, length, format) for each coloured token of `text`."""
+    spans: Spans = []
+    for start, ttype, value in lexer.get_tokens_unprocessed(text):
+        if value and ttype not in (Token.Text, Token.Text.Whitespace):
+            spans.append((start, len(value), colours.format(ttype)))
+    return spans
+
+
+def split_lines(lexer: Lexer, code: str, colours: Palette) -> list[Spans]:
+    """The spans of `code` lexed as a whole, per line (columns relative to the line)."""
+    lines: list[Spans] = [[]]
+    col = 0
+    for _start, ttype, value in lexer.get_tokens_unprocessed(code):
+        coloured = ttype not in (Token.Text, Token.Text.Whitespace)
+        for k, part in enumerate(value.split("\n")):
+            if k:
+                lines.append([])
+                col = 0
+            if part and coloured:
+                lines[-1].append((col, len(part), colours.format(ttype)))
+            col += len(part)
+    return lines
+
+
+class CodeHighlighter(QSyntaxHighlighter):
+    def __init__(self, document: QTextDocument, lexer: Lexer | None, dark: bool) -> None:
+        super().__init__(document)
+        self.lexer = lexer
+        self.colours = palette(dark)
+        self._lines: list[Spans] | None = None  # whole-block spans per line, after finish()
+
+    def highlightBlock(self, text: str) -> None:
+        if self.lexer is None:
+            return
+        if self._lines is not None:
+            number = self.currentBlock().blockNumber()
+            spans = self._lines[number] if number < len(self._lines) else []
+        else:
+            spans = spans_of(self.lexer, text, self.colours)
+        for start, length, fmt in spans:
+            self.setFormat(start, length, fmt)
+
+    def finish(self, code: str, lexer: Lexer | None) -> None:
+        """The block is complete: colour it as a whole with `lexer` (maybe guessed)."""
+        self.lexer = lexer
+        if lexer is None or len(code) > WHOLE_LEX_LIMIT:
+            self._lines = None
+            self.rehighlight()
+            return
+        self._lines = split_lines(lexer, code, self.colours)
+        self.rehighlight()

@@ -1,0 +1,35 @@
+"""Small helpers for form dialogs: rows of two widgets, label mnemonics, restyling a label."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
+
+
+def side_by_side(parent: QWidget, main: QWidget, side: QWidget) -> QWidget:
+    """`main` (stretching) and `side` in one row; focusing the row focuses `main`."""
+    row = QWidget(parent)
+    box = QHBoxLayout(row)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.addWidget(main, 1)
+    box.addWidget(side)
+    row.setFocusProxy(main)
+    return row
+
+
+def label_buddies(form: QFormLayout) -> None:
+    """Alt+letter on a label focuses its field (also for rows that wrap a widget)."""
+    for row in range(form.rowCount()):
+        label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        field_item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        if label_item is None or field_item is None:
+            continue
+        label, field = label_item.widget(), field_item.widget()
+        if isinstance(label, QLabel) and field is not None:
+            label.setBuddy(field.focusProxy() or field)
+
+
+def restyle(label: QLabel, severity: str) -> None:
+    """Set the label's `severity` (the stylesheet colours errors) and re-apply its style."""
+    label.setProperty("severity", severity)
+    label.style().unpolish(label)
+    label.style().polish(label)

@@ -1,0 +1,44 @@
+"""The discreet line under an assistant reply ("echo", "llama3.2 · OpenAI-compatible"), and
+the failure text that names what went wrong (the `error` event's detail).
+
+Kept apart from `message_widget.py` so the widget only places the label. The line uses the
+palette's placeholder colour (muted in both themes) and a smaller font; the stylesheet may
+refine it through `QLabel#messageMeta`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QWidget
+
+from desktop.client import Message
+from desktop.provider_settings import provenance
+
+META_SCALE = 0.85
+
+
+def make_meta_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName("messageMeta")
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    font = label.font()
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * META_SCALE)
+    label.setFont(font)
+    label.hide()
+    return label
+
+
+def show_meta(label: QLabel, message: Message) -> None:
+    """Show which provider and model produced `message` (nothing for user messages)."""
+    text = "" if message.is_user else provenance(message.provider, message.model)
+    label.setText(text)
+    label.setToolTip(f"Written by {text}" if text else "")
+    label.setVisible(bool(text))
+
+
+def failure_text(message: Message) -> str:
+    """Say "The reply failed: <why>" when the reply's `error` event said why, else ""."""
+    if message.status != "failed" or not message.error:
+        return ""
+    return f"The reply failed: {message.error}"

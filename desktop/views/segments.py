@@ -1,0 +1,236 @@
+"""The widgets a rendered message is made of: Markdown text and code blocks.
+
+Both are safe by construction:
+
+- Markdown goes through `QTextDocument.setMarkdown` with the GitHub dialect and
+  `MarkdownNoHTML`: HTML in the text is shown literally, never interpreted.
+- `loadResource` answers every request (image, stylesheet; remote, `file:` or relative)
+  with an empty image, so the view never reads a file or touches the network.
+- Links never navigate inside the app: a click on an `http`, `https` or `mailto` link
+  opens the system browser (`QDesktopServices`); any other scheme is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDesktopServices,
+    QFontDatabase,
+    QGuiApplication,
+    QImage,
+    QPalette,
+    QResizeEvent,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.render.highlight import CodeHighlighter, guess_lexer_for, lexer_for, lexer_name
+
+log = logging.getLogger(__name__)
+
+MARKDOWN_FEATURES = (
+    QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+    | QTextDocument.MarkdownFeature.MarkdownNoHTML
+)
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def open_link(url: QUrl) -> bool:
+    """Open `url` in the system browser if its scheme is safe; True when opened."""
+    scheme = url.scheme().lower()
+    if scheme not in SAFE_SCHEMES or not url.isValid():
+        log.info("ignored a link with scheme %r", scheme)
+        return False
+    return bool(QDesktopServices.openUrl(url))
+
+
+def is_dark(widget: QWidget) -> bool:
+    return widget.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+class MarkdownSegment(QTextBrowser):
+    """Read-only Markdown, as tall as its text at the current width (never scrolls)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("markdownSegment")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setUndoRedoEnabled(False)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
+        self.viewport().setAutoFillBackground(False)
+        self.document().setDocumentMargin(2)
+        self.source_text = ""
+        self.anchorClicked.connect(open_link)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self.setFixedHeight(0)
+
+    def set_markdown(self, text: str) -> None:
+        if text == self.source_text:
+            return
+        self.source_text = text
+        self.document().setMarkdown(text, MARKDOWN_FEATURES)
+        self._fit()
+
+    def loadResource(self, kind: int, name: QUrl | str) -> Any:  # noqa: N802 (Qt's name)
+        """Every resource is an empty image: nothing is read or fetched, ever."""
+        log.debug("refused to load resource %s", name)
+        return QImage()
+
+    def _fit(self, *_args: object) -> None:
+        height = math.ceil(self.document().size().height()) if self.source_text else 0
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.height())
+
+
+class CodeView(QPlainTextEdit):
+    """The code itself: monospace, no wrapping, as tall as its lines."""
+
+    def __init__(self, block: CodeBlock) -> None:
+        super().__init__(block)
+        self.setObjectName("codeView")
+        self.block = block
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.horizontalScrollBar().rangeChanged.connect(self.fit)
+
+    def fit(self, *_args: object) -> None:
+        lines = self.document().blockCount()
+        height = lines * self.fontMetrics().lineSpacing() + 2 * self.frameWidth()
+        height += math.ceil(2 * self.document().documentMargin()) + 2
+        bar = self.horizontalScrollBar()
+        if bar.maximum() > 0:
+            height += bar.sizeHint().height()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.createStandardContextMenu(event.pos())
+        menu.addSeparator()
+        menu.addAction("Copy code", self.block.copy)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+
+class CodeBlock(QFrame):
+    """A fenced code block: language, Copy button, highlighted code that can grow."""
+
+    def __init__(self, lang: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("codeBlock")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.lang = lang
+        self.lines = 0  # complete lines shown
+        self.partial = ""  # the incomplete last line, shown provisionally
+        self._parts: list[str] = []
+        self.closed = False
+        self.label = QLabel(lang or "code", self)
+        self.label.setObjectName("codeLang")
+        self.copy_button = QToolButton(self)
+        self.copy_button.setObjectName("codeCopy")
+        self.copy_button.setText("Copy")
+        self.copy_button.setToolTip("Copy the code")
+        self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.copy_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.copy_button.clicked.connect(self.copy)
+        self.view = CodeView(self)
+        self.highlighter = CodeHighlighter(self.view.document(), lexer_for(lang), is_dark(self))
+        header = QHBoxLayout()
+        header.setContentsMargins(6, 2, 2, 0)
+        header.addWidget(self.label)
+        header.addStretch(1)
+        header.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(1, 1, 1, 1)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.view)
+        self.view.fit()
+
+    @property
+    def code(self) -> str:
+        """Exactly the code of the block (so far)."""
+        return "".join(self._parts) + self.partial
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.code)
+        self.copy_button.setText("Copied")
+        QTimer.singleShot(1500, self._copied_done)
+
+    def _copied_done(self) -> None:
+        self.copy_button.setText("Copy")
+
+    def extend(self, lines: list[str], partial: str) -> None:
+        """Show `lines` (all complete lines so far; only the new ones are added) and the
+        incomplete last line `partial`."""
+        new = lines[self.lines :]
+        if not new and partial == self.partial:
+            return
+        cursor = QTextCursor(self.view.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        if self.partial:  # take back the provisional line
+            cursor.movePosition(
+                QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, len(self.partial)
+            )
+            cursor.removeSelectedText()
+        text = "".join(new) + partial
+        if text:
+            cursor.insertText(text)
+        self._parts.extend(new)
+        self.lines = len(lines)
+        self.partial = partial
+        self.view.fit()
+
+    def finish(self) -> None:
+        """The fence closed (or the message ended): colour the block as a whole."""
+        if self.closed:
+            return
+        self.closed = True
+        code = self.code
+        if code.endswith("\n"):  # the document shows no empty last line
+            cursor = QTextCursor(self.view.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.deletePreviousChar()
+            self.view.fit()
+        lexer = lexer_for(self.lang) or (None if self.lang else guess_lexer_for(code))
+        if not self.lang and lexer is not None:
+            self.label.setText(lexer_name(lexer))
+        self.highlighter.finish(code, lexer)

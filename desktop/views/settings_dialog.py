@@ -1,0 +1,415 @@
+"""`SettingsDialog`: where replies come from (echo or an OpenAI-compatible server), and the theme.
+
+It edits a copy of the settings; "Fetch models" and "Test connection" ask the backend
+(`POST /api/provider/check`) off the GUI thread, with a busy state, and show the answer as
+it is. "Save" applies the settings to the backend and, once accepted, persists them (the
+API key in the OS keyring, or - with a visible warning - in the settings file). The theme
+applies as soon as it is chosen; Cancel puts the previous one back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.client import ProviderCheck
+from desktop.provider_settings import (
+    MAX_ECHO_DELAY,
+    MAX_TEMPERATURE,
+    PRESETS,
+    ProviderConfig,
+    ProviderName,
+)
+from desktop.provider_sync import ProviderSettingsManager
+from desktop.theme import MODES, ThemeMode, apply_theme
+from desktop.views.form_utils import label_buddies, restyle, side_by_side
+
+log = logging.getLogger(__name__)
+
+PROVIDER_CHOICES: tuple[tuple[str, ProviderName], ...] = (
+    ("Echo (repeats your message)", "echo"),
+    ("OpenAI-compatible server", "openai"),
+)
+THEME_LABELS: dict[ThemeMode, str] = {"system": "System", "light": "Light", "dark": "Dark"}
+KEYRING_NOTE = "The key is kept in the system keyring ({backend})."
+NO_KEYRING = (
+    "⚠ No system keyring is available: the API key will be saved in plain text in {location}."
+)
+CUSTOM_PRESET = "Presets…"
+
+
+class SettingsDialog(QDialog):
+    #: A background request started (True) or ended (False).
+    busy_changed = Signal(bool)
+
+    def __init__(self, manager: ProviderSettingsManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.manager = manager
+        self._request = 0  # answers to older requests are ignored
+        self._busy = False
+        self._theme_before: ThemeMode = manager.store.theme
+        self._build()
+        manager.key_ready.connect(self._fill_key)
+        manager.key_stored.connect(self._show_key_storage)
+
+    # -- construction ----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.provider = QComboBox(self)
+        for label, name in PROVIDER_CHOICES:
+            self.provider.addItem(label, name)
+        self.provider.currentIndexChanged.connect(self._provider_changed)
+
+        self.server_box = QGroupBox("OpenAI-compatible server", self)
+        self.base_url = QLineEdit(self.server_box)
+        self.base_url.setPlaceholderText("http://localhost:11434/v1")
+        self.base_url.setClearButtonEnabled(True)
+        self.presets = QComboBox(self.server_box)
+        self.presets.addItem(CUSTOM_PRESET, "")
+        for server_name, url in PRESETS:
+            self.presets.addItem(server_name, url)
+            self.presets.setItemData(self.presets.count() - 1, url, Qt.ItemDataRole.ToolTipRole)
+        self.presets.setToolTip("Fill in the usual base URL of a known server")
+        self.presets.activated.connect(self._preset_chosen)
+        self.api_key = QLineEdit(self.server_box)
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("none (local servers rarely need one)")
+        self.show_key = QCheckBox("S&how", self.server_box)
+        self.show_key.toggled.connect(self._toggle_key)
+        self.key_note = QLabel(self.server_box)
+        self.key_note.setObjectName("keyNote")
+        self.key_note.setWordWrap(True)
+        self.model = QComboBox(self.server_box)
+        self.model.setEditable(True)
+        self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        model_edit = self.model.lineEdit()
+        if model_edit is not None:
+            model_edit.setPlaceholderText("type a model name, or fetch the list")
+        self.fetch_button = QPushButton("&Fetch models", self.server_box)
+        self.fetch_button.clicked.connect(self.fetch_models)
+        self.system_prompt = QPlainTextEdit(self.server_box)
+        self.system_prompt.setTabChangesFocus(True)
+        self.system_prompt.setPlaceholderText("optional, e.g. “Answer briefly.”")
+        self.system_prompt.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.temperature = QDoubleSpinBox(self.server_box)
+        self.temperature.setRange(-0.1, MAX_TEMPERATURE)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setSpecialValueText("server default")
+        self.temperature.setToolTip("0 = focused, 2 = very random; lowest = the server's default")
+
+        server = QFormLayout(self.server_box)
+        server.addRow("Base &URL:", side_by_side(self, self.base_url, self.presets))
+        server.addRow("API &key:", side_by_side(self, self.api_key, self.show_key))
+        server.addRow("", self.key_note)
+        server.addRow("&Model:", side_by_side(self, self.model, self.fetch_button))
+        server.addRow("S&ystem prompt:", self.system_prompt)
+        server.addRow("&Temperature:", self.temperature)
+        label_buddies(server)
+
+        self.echo_box = QGroupBox("Echo", self)
+        self.echo_delay = QDoubleSpinBox(self.echo_box)
+        self.echo_delay.setRange(0.0, MAX_ECHO_DELAY)
+        self.echo_delay.setSingleStep(0.01)
+        self.echo_delay.setDecimals(2)
+        self.echo_delay.setSuffix(" s")
+        echo = QFormLayout(self.echo_box)
+        echo.addRow("&Pause between characters:", self.echo_delay)
+
+        self.theme = QComboBox(self)
+        for mode in MODES:
+            self.theme.addItem(THEME_LABELS[mode], mode)
+        self.theme.currentIndexChanged.connect(self._theme_changed)
+
+        self.test_button = QPushButton("Test &connection", self)
+        self.test_button.clicked.connect(self.test_connection)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)  # indeterminate
+        self.busy.setMaximumWidth(90)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.result_label = QLabel(self)
+        self.result_label.setObjectName("banner")  # the window banner's look (resources/styles)
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.hide()
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        top = QFormLayout()
+        top.addRow("&Replies from:", self.provider)
+        label_buddies(top)
+        look = QFormLayout()
+        look.addRow("Th&eme:", self.theme)
+        label_buddies(look)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.busy)
+        test_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.server_box)
+        layout.addWidget(self.echo_box)
+        layout.addLayout(look)
+        layout.addLayout(test_row)
+        layout.addWidget(self.result_label)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(560)
+
+    # -- showing -----------------------------------------------------------------------------
+    def show_settings(self) -> None:
+        """Fill the fields from the current settings and open the dialog (not blocking)."""
+        self._request += 1
+        self._set_busy(False)
+        self.load(self.manager.config)
+        self._theme_before = self.manager.store.theme
+        self._select(self.theme, self._theme_before)
+        self.show_key.setChecked(False)
+        self._fill_key()
+        self.manager.load_key()
+        self.result_label.hide()
+        self.open()
+        self.provider.setFocus()
+
+    def load(self, config: ProviderConfig) -> None:
+        self._select(self.provider, config.provider)
+        self.base_url.setText(config.base_url)
+        self.presets.setCurrentIndex(max(self.presets.findData(config.base_url), 0))
+        self.model.clear()
+        self.model.setEditText(config.model)
+        self.system_prompt.setPlainText(config.system_prompt)
+        temperature = config.temperature
+        lowest = self.temperature.minimum()  # shown as "server default"
+        self.temperature.setValue(lowest if temperature is None else temperature)
+        self.echo_delay.setValue(config.echo_delay)
+        self._provider_changed()
+
+    def _fill_key(self) -> None:
+        key = self.manager.api_key
+        self.api_key.setReadOnly(key is None)
+        self.api_key.setText(key or "")
+        self.api_key.setPlaceholderText(
+            "reading the keyring…" if key is None else "none (local servers rarely need one)"
+        )
+        self._show_key_storage(self.manager.keyring_ok)
+        self._update_buttons()
+
+    def _show_key_storage(self, in_keyring: bool | None) -> None:
+        if in_keyring is None:
+            text, name, severity = "Reading the keyring…", "keyNote", ""
+        elif in_keyring:
+            backend = self.manager.keystore.backend_name()
+            text, name, severity = KEYRING_NOTE.format(backend=backend), "keyNote", ""
+        else:
+            location = self.manager.store.location
+            text, name, severity = NO_KEYRING.format(location=location), "banner", "error"
+        self.key_note.setText(text)
+        self.key_note.setObjectName(name)
+        restyle(self.key_note, severity)
+
+    @staticmethod
+    def _select(combo: QComboBox, data: str) -> None:
+        combo.setCurrentIndex(max(combo.findData(data), 0))
+
+    # -- the draft ---------------------------------------------------------------------------
+    def draft(self) -> ProviderConfig:
+        """The settings as the fields have them now."""
+        temperature: float | None = self.temperature.value()
+        if temperature is not None and temperature < 0:
+            temperature = None
+        return ProviderConfig(
+            provider=cast(ProviderName, self.provider.currentData()),
+            base_url=self.base_url.text().strip(),
+            model=self.model.currentText().strip(),
+            system_prompt=self.system_prompt.toPlainText(),
+            temperature=temperature,
+            echo_delay=round(self.echo_delay.value(), 3),
+        )
+
+    @property
+    def key_loaded(self) -> bool:
+        """Whether the stored key has been read (Save waits for it)."""
+        return self.manager.api_key is not None
+
+    def _key(self) -> str | None:
+        return self.api_key.text().strip() if self.key_loaded else None
+
+    def _provider_changed(self) -> None:
+        openai = self.provider.currentData() == "openai"
+        self.server_box.setEnabled(openai)
+        self.echo_box.setEnabled(not openai)
+        self._update_buttons()
+
+    def _preset_chosen(self, index: int) -> None:
+        url = self.presets.itemData(index)
+        if url:
+            self.base_url.setText(str(url))
+            self.base_url.setFocus()
+
+    def _toggle_key(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.api_key.setEchoMode(mode)
+
+    def _theme_changed(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, cast(ThemeMode, self.theme.currentData()))
+
+    # -- background actions ------------------------------------------------------------------
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        if busy != self._busy:
+            self.busy_changed.emit(busy)
+        self._busy = busy
+        self.busy.setVisible(busy)
+        if busy:
+            self._show_result(text, "")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        idle = not self._busy
+        openai = self.provider.currentData() == "openai"
+        self.test_button.setEnabled(idle)
+        self.fetch_button.setEnabled(idle and openai)
+        self.save_button.setEnabled(idle and self.key_loaded)
+
+    def _show_result(self, text: str, severity: str) -> None:
+        self.result_label.setText(text)
+        restyle(self.result_label, severity)
+        self.result_label.setVisible(bool(text))
+
+    def _begin(self, text: str) -> int | None:
+        problem = self.draft().url_problem()
+        if problem:
+            self._show_result(problem, "error")
+            self.base_url.setFocus()
+            return None
+        self._request += 1
+        self._set_busy(True, text)
+        return self._request
+
+    def fetch_models(self) -> None:
+        request = self._begin("Asking the server for its models…")
+        if request is None:
+            return
+        self.manager.check(
+            self.draft(),
+            self._key(),
+            on_result=lambda answer: self._models_fetched(request, answer),
+            on_error=lambda reason: self._failed(request, reason),
+        )
+
+    def _models_fetched(self, request: int, answer: ProviderCheck) -> None:
+        if request != self._request:
+            return
+        self._set_busy(False)
+        if not answer.ok:
+            self._show_result(f"Could not fetch the models: {answer.detail}", "error")
+            return
+        typed = self.model.currentText().strip()
+        self.model.clear()
+        self.model.addItems(answer.models)
+        if typed:
+            self.model.setEditText(typed)
+        elif answer.models:
+            self.model.setCurrentIndex(0)
+        count = len(answer.models)
+        found = f"{count} model{'s' if count != 1 else ''}" if count else "no models"
+        self._show_result(f"The server lists {found}. Choose one, or type a name.", "")
+        self.model.setFocus()
+
+    def test_connection(self) -> None:
+        request = self._begin("Testing the connection…")
+        if request is None:
+            return
+        self.manager.check(
+            self.draft(),
+            self._key(),
+            on_result=lambda answer: self._tested(request, answer),
+            on_error=lambda reason: self._failed(request, reason),
+        )
+
+    def _tested(self, request: int, answer: ProviderCheck) -> None:
+        if request != self._request:
+            return
+        self._set_busy(False)
+        if answer.ok:
+            missing = answer.model_found is False  # some servers serve any name: a warning
+            found = f"; “{self.draft().model}” is one of them" if answer.model_found else ""
+            mark = "⚠" if missing else "✓"
+            self._show_result(f"{mark} {answer.detail}{found}.", "error" if missing else "")
+        else:
+            self._show_result(f"✗ {answer.detail}", "error")
+        if answer.ok and answer.models and not self.model.count():
+            typed = self.model.currentText()
+            self.model.addItems(answer.models)
+            self.model.setEditText(typed)
+
+    def _failed(self, request: int, reason: str) -> None:
+        if request != self._request:
+            return
+        self._set_busy(False)
+        self._show_result(f"✗ {reason}", "error")
+
+    def save(self) -> None:
+        draft = self.draft()
+        problems = draft.problems()
+        if problems:
+            self._show_result(" ".join(problems), "error")
+            return
+        key = self._key()
+        if key is None:
+            return  # Save is disabled until the key has been read
+        self._request += 1
+        request = self._request
+        self._set_busy(True, "Saving…")
+        self.manager.save(
+            draft,
+            key,
+            on_done=lambda: self._saved(request),
+            on_error=lambda reason: self._failed(request, f"Not saved: {reason}"),
+        )
+
+    def _saved(self, request: int) -> None:
+        if request != self._request:
+            return
+        self._set_busy(False)
+        self.manager.store.theme = cast(ThemeMode, self.theme.currentData())
+        self._theme_before = self.manager.store.theme
+        log.info("settings saved: provider %s", self.manager.config.provider)
+        self.accept()
+
+    # -- closing -----------------------------------------------------------------------------
+    def reject(self) -> None:
+        self._request += 1  # late answers are ignored
+        self._set_busy(False)
+        if self.theme.currentData() != self._theme_before:
+            self._select(self.theme, self._theme_before)  # re-applies it
+        super().reject()

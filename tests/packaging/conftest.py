@@ -1,0 +1,55 @@
+"""Fixtures for the packaging tests: offscreen Qt, isolated settings, a restorable theme."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sys  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desktop.settings import UiSettings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def ui_settings(tmp_path: Path) -> UiSettings:
+    """QSettings in a file of this test's own: never the user's real settings."""
+    return UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def app(qapp: QApplication) -> Iterator[QApplication]:
+    """The test QApplication; its style, palette and stylesheet are restored afterwards."""
+    style, palette, sheet = qapp.style().name(), qapp.palette(), qapp.styleSheet()
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)
+
+
+@pytest.fixture
+def child_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for an `sse-chat` subprocess: headless, settings in `tmp_path`."""
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("SSE_CHAT_DATA_DIR", None)
+    env.pop("SSE_CHAT_STARTUP_PROBE", None)
+    return env
+
+
+@pytest.fixture
+def sse_chat() -> list[str]:
+    """The command that runs the app the way `sse-chat` does."""
+    return [sys.executable, "-m", "desktop"]
