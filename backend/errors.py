@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, describe_validation_errors(exc.errors()))
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own 400 for a body its JSON parser gave up on (e.g. nested too deeply) is
+    bad JSON, so 422 as PROTOCOL.md says; every other HTTP error keeps FastAPI's handling."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+        return error_response(422, "The body is not valid JSON (it could not be parsed)")
+    return await http_exception_handler(request, exc)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # The path only: the query string may carry the token.
     logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -93,5 +104,6 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -208,7 +208,7 @@ class Store:
             self._touch(conn, cid, now)
             user = self._insert(conn, cid, new_id(), "user", content, "complete", now)
             reply = self._insert(
-                conn, cid, reply_id, "assistant", "", "streaming", utc_now(), provider, model
+                conn, cid, reply_id, "assistant", "", "streaming", now, provider, model
             )
         return user, reply
 

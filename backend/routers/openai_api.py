@@ -310,6 +310,16 @@ async def _collect(reply: _Reply, request: Request) -> tuple[str, str]:
 def _check_request(
     config: OpenAIApiConfig, responder: Responder, body: wire.ChatCompletionRequest
 ) -> None:
+    for index, message in enumerate(body.messages):
+        try:  # a lone surrogate would be echoed into an answer that cannot be encoded
+            message.text().encode("utf-8")
+        except UnicodeEncodeError:
+            raise wire.OpenAIAPIError(
+                422,
+                f"messages[{index}].content is not valid Unicode (lone surrogate)",
+                param=f"messages[{index}].content",
+                code="invalid_request",
+            ) from None
     limit = config.max_content_chars
     if limit is not None:
         for index, message in enumerate(body.messages):

@@ -24,7 +24,7 @@ async def post_message(request: Request, services: ServicesDep) -> PlainTextResp
     # Parsed by hand: the tutorial's browser client may not send `application/json`.
     try:
         body = TutorialMessage.model_validate(json.loads(await request.body()))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
         if isinstance(exc, ValidationError):
             raise Unprocessable(describe_validation_errors(exc.errors())) from None
         raise Unprocessable("The body is not valid JSON") from None
