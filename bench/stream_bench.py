@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import os
 import resource
 import statistics
@@ -28,17 +27,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-if sys.version_info < (3, 12):
-    # PySide6 6.12.0 on CPython 3.11 returns None from every void method without a new
-    # reference (True/False likewise): their counts drop by one per call until the process
-    # aborts ("none_dealloc"). They are immortal from 3.12 on; here we make them so.
-    for _singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(_singleton)).value += 1 << 40
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_text import history_text, markdown_reply  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from sse_throughput import consume, start_turn  # noqa: E402
 
@@ -48,6 +41,7 @@ from backend.records import new_id  # noqa: E402
 from backend.store import Store  # noqa: E402
 from desktop.client import Message  # noqa: E402
 from desktop.settings import UiSettings  # noqa: E402
+from desktop.streams import ReplyStreams  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.views.markdown_body import MarkdownBody  # noqa: E402
 from desktop.workers import LaunchConfig  # noqa: E402
@@ -87,8 +81,18 @@ def recording_feed_some(self: MarkdownBody) -> None:
 MarkdownBody._feed_some = recording_feed_some  # type: ignore[method-assign]
 
 
-def count_event(_mid: str, _text: str) -> None:
-    EVENTS["deltas"] += 1
+_on_ended = ReplyStreams._on_ended
+
+
+def counting_on_ended(self: ReplyStreams, mid: str, message: Message) -> None:
+    """Adds up the delta events the window's stream worker read for the reply."""
+    worker = self.worker_for(mid)
+    if worker is not None:
+        EVENTS["deltas"] += worker.delta_events
+    _on_ended(self, mid, message)
+
+
+ReplyStreams._on_ended = counting_on_ended  # type: ignore[method-assign]
 
 
 def wait(app: QApplication, done: Callable[[], bool], timeout: float = 120.0) -> None:
@@ -167,9 +171,6 @@ def bench_throughput(app: QApplication, window: MainWindow, text: str, hb: Heart
     t0 = time.perf_counter()
     if not window.controller.send(text):
         raise RuntimeError("the window refused to send")
-    wait(app, lambda: bool(window.controller.streams.workers))
-    worker = window.controller.streams.workers[0]
-    worker.delta.connect(count_event, Qt.ConnectionType.DirectConnection)
 
     def shown() -> bool:
         widgets = window.chat_view.widgets
@@ -183,7 +184,10 @@ def bench_throughput(app: QApplication, window: MainWindow, text: str, hb: Heart
     ratio = gui_cps / bare_cps
     print(f"throughput: {len(text):,} chars of Markdown")
     print(f"  bare requests-sse loop: {bare_cps:>12,.0f} chars/s {bare_eps:>9,.0f} events/s")
-    print(f"  chat view (GUI):        {gui_cps:>12,.0f} chars/s {gui_eps:>9,.0f} events/s")
+    print(
+        f"  chat view (GUI):        {gui_cps:>12,.0f} chars/s {gui_eps:>9,.0f} events/s"
+        f"  ({EVENTS['deltas']:,} delta events; bare: {events:,} events)"
+    )
     print(f"  ratio GUI/bare: {ratio:.2f}  (target >= 0.7: {verdict(ratio >= 0.7)})")
     print(
         f"stall: worst heartbeat lateness {hb.worst * 1000:.1f} ms"

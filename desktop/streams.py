@@ -1,8 +1,9 @@
 """`ReplyStreams`: follows replies into their message models.
 
 One `StreamWorker` per reply being followed (whichever conversation is shown).
-Deltas are buffered and applied at most once per frame (~16 ms), so a fast stream
-costs one model update per frame, not one per event.
+A worker hands its new text over once per pickup (`text_ready`, `take()`), and deltas
+are applied to the models at most once per frame (~16 ms), so a fast stream costs one
+model update per frame, not one per event.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class ReplyStreams(QObject):
             return
         model.set_note(mid, "")
         worker = StreamWorker(self.client, mid, len(msg.content), self, self.backoff)
-        worker.delta.connect(self._on_delta)
+        worker.text_ready.connect(self._on_text)
         worker.ended.connect(self._on_ended)
         worker.failed.connect(self._on_failed)
         worker.done.connect(self._on_done)
@@ -72,6 +73,12 @@ class ReplyStreams(QObject):
             worker.deleteLater()
 
     # -- worker signals ----------------------------------------------------------------
+    def _on_text(self, mid: str) -> None:
+        worker = self._workers.get(mid)
+        text = worker.take() if worker is not None else ""
+        if text:
+            self._on_delta(mid, text)
+
     def _on_delta(self, mid: str, text: str) -> None:
         self._pending.setdefault(mid, []).append(text)
         if not self._timer.isActive():
@@ -86,6 +93,7 @@ class ReplyStreams(QObject):
                 model.append_delta(key, "".join(parts))
 
     def _on_ended(self, mid: str, message: Message) -> None:
+        self._on_text(mid)  # what came before the end, not yet taken
         self.flush(mid)
         model = self._models.get(mid)
         if model is None:
@@ -97,6 +105,7 @@ class ReplyStreams(QObject):
         self.finished.emit(model.conversation_id, mid, "")
 
     def _on_failed(self, mid: str, reason: str) -> None:
+        self._on_text(mid)
         self.flush(mid)
         model = self._models.get(mid)
         if model is None:

@@ -10,7 +10,9 @@ text is never touched: copying gives exactly the code.
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
+from typing import Any
 
 from pygments.lexer import Lexer  # type: ignore[import-untyped]
 from pygments.lexers import get_lexer_by_name, guess_lexer  # type: ignore[import-untyped]
@@ -40,6 +42,31 @@ def lexer_for(lang: str) -> Lexer | None:
         return None
 
 
+#: Languages whose lexers `warm_up` prepares (Pygments compiles a lexer's rules on first use).
+COMMON_LANGS = ("python", "javascript", "typescript", "bash", "json", "c", "cpp", "java", "go")
+
+
+def warm_up(langs: tuple[str, ...] = COMMON_LANGS) -> None:
+    """Prepare common lexers (meant for a background thread at start-up), so the first
+    code block of a reply does not pay for compiling its lexer on the GUI thread."""
+    for lang in langs:
+        lexer = lexer_for(lang)
+        if lexer is not None:
+            for _token in lexer.get_tokens_unprocessed("x = 1\n"):
+                pass
+
+
+def start_warm_up() -> None:
+    """`warm_up` on a daemon thread (once per process)."""
+    global _warming
+    if _warming is None:
+        _warming = threading.Thread(target=warm_up, name="lexer-warm-up", daemon=True)
+        _warming.start()
+
+
+_warming: threading.Thread | None = None
+
+
 def guess_lexer_for(code: str) -> Lexer | None:
     """A lexer guessed from the code (None when Pygments only finds plain text)."""
     sample = code[:GUESS_CHARS]
@@ -67,7 +94,7 @@ class Palette:
         fmt = self._formats.get(ttype)
         if fmt is None:
             fmt = QTextCharFormat()
-            spec = self.style.style_for_token(ttype)
+            spec = self._spec(ttype)
             if spec["color"]:
                 fmt.setForeground(QColor(f"#{spec['color']}"))
             if spec["bold"]:
@@ -76,6 +103,17 @@ class Palette:
                 fmt.setFontItalic(True)
             self._formats[ttype] = fmt
         return fmt
+
+    def _spec(self, ttype: _TokenType) -> dict[str, Any]:
+        """The style of `ttype`, or of its nearest ancestor the style lists: lexers emit
+        token types that a style may not know (SQL's `Name.Quoted`), which raise KeyError."""
+        while True:
+            try:
+                return dict(self.style.style_for_token(ttype))
+            except KeyError:
+                if ttype.parent is None:
+                    return {"color": None, "bold": False, "italic": False}
+                ttype = ttype.parent
 
 
 @lru_cache(maxsize=4)
@@ -109,10 +147,15 @@ def split_lines(lexer: Lexer, code: str, colours: Palette) -> list[Spans]:
 
 
 class CodeHighlighter(QSyntaxHighlighter):
-    def __init__(self, document: QTextDocument, lexer: Lexer | None, dark: bool) -> None:
+    def __init__(
+        self, document: QTextDocument, lexer: Lexer | None, dark: bool, live: bool = True
+    ) -> None:
         super().__init__(document)
         self.lexer = lexer
         self.colours = palette(dark)
+        #: Colour each line as it arrives; False for a block that is complete when it is
+        #: first shown (only `finish()` colours it, so no line is lexed twice).
+        self.live = live
         self._lines: list[Spans] | None = None  # whole-block spans per line, after finish()
 
     def highlightBlock(self, text: str) -> None:
@@ -121,8 +164,10 @@ class CodeHighlighter(QSyntaxHighlighter):
         if self._lines is not None:
             number = self.currentBlock().blockNumber()
             spans = self._lines[number] if number < len(self._lines) else []
-        else:
+        elif self.live:
             spans = spans_of(self.lexer, text, self.colours)
+        else:
+            return
         for start, length, fmt in spans:
             self.setFormat(start, length, fmt)
 
@@ -131,6 +176,7 @@ class CodeHighlighter(QSyntaxHighlighter):
         self.lexer = lexer
         if lexer is None or len(code) > WHOLE_LEX_LIMIT:
             self._lines = None
+            self.live = True
             self.rehighlight()
             return
         self._lines = split_lines(lexer, code, self.colours)

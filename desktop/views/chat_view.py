@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
+from desktop.client import Message
 from desktop.models import MessageListModel
 from desktop.views.message_widget import MessageWidget
 
@@ -53,6 +54,9 @@ class ChatView(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always there: a bar appearing would narrow the column and lay out every message
+        # shown (every document in it) again.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._content = QWidget(self)
         self._column = QVBoxLayout(self._content)
         self._column.setContentsMargins(12, 12, 12, 12)
@@ -82,11 +86,10 @@ class ChatView(QScrollArea):
         self._page_timer.setSingleShot(True)
         self._page_timer.setInterval(0)
         self._page_timer.timeout.connect(self._page_if_near_edge)
-        self._anchor: tuple[int, int] | None = None  # (value, maximum) before a page
-        self._anchor_timer = QTimer(self)
-        self._anchor_timer.setSingleShot(True)
-        self._anchor_timer.setInterval(0)
-        self._anchor_timer.timeout.connect(self._anchor_done)
+        #: While paging: a widget on screen and its offset from the top of the viewport,
+        #: held there whatever changes above it, until the user scrolls.
+        self._anchor: tuple[MessageWidget, int] | None = None
+        self._restoring = False
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
@@ -137,12 +140,24 @@ class ChatView(QScrollArea):
             (m.dataChanged, self._changed),
         ]
 
+    def warm_up(self) -> None:
+        """Make (and drop) one message of each kind, hidden: the binding creates its enum
+        types and Qt its style data on first use, which would otherwise fall on the
+        first message a user sends (one run took 160 ms there)."""
+        sample = "Warm-up **text**\n\n- item\n\n```python\nx = 1\n```\n\n| a |\n|---|\n| 1 |\n"
+        for role in ("user", "assistant"):
+            widget = MessageWidget(Message("warm-up", "", role, sample, "complete", ""))
+            widget.set_note("")
+            widget.set_actions(last=True, busy=False)
+            widget.deleteLater()
+
     def set_hint(self, text: str) -> None:
         """A line shown above the messages (e.g. while the backend starts)."""
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
 
     def _rebuild(self) -> None:
+        self._anchor = None
         self._drop(0, len(self.widgets))
         rows = self.model.rowCount() if self.model is not None else 0
         self.first_row = max(0, rows - INITIAL_ROWS)
@@ -163,6 +178,7 @@ class ChatView(QScrollArea):
         widget.retry_clicked.connect(self.retry_requested)
         self._column.insertWidget(1 + at, widget)  # the hint is item 0, the stretch last
         self.widgets.insert(at, widget)
+        widget.show()
 
     def _create(self, first: int, stop: int) -> None:
         """Widgets for rows `first .. stop-1`, just above or just below the window."""
@@ -171,8 +187,14 @@ class ChatView(QScrollArea):
             at = 0
         else:
             at = len(self.widgets)
-        for offset, row in enumerate(range(first, stop)):
-            self._make(row, at + offset)
+        # the column is laid out once for the batch, not once per widget shown
+        self._column.setEnabled(False)
+        try:
+            for offset, row in enumerate(range(first, stop)):
+                self._make(row, at + offset)
+        finally:
+            self._column.setEnabled(True)
+            self._column.invalidate()
         self._update_actions()
 
     def _drop(self, first: int, stop: int) -> None:
@@ -242,42 +264,56 @@ class ChatView(QScrollArea):
         False when there are none."""
         if self.model is None or self.first_row == 0:
             return False
-        bar = self.verticalScrollBar()
         self._paging = True
-        self._anchor = (bar.value(), bar.maximum())  # content grows above: shift by as much
+        self._hold_anchor()
         self._create(max(0, self.first_row - PAGE_ROWS), self.first_row)
-        self._anchor_timer.start()
-        return True
-
-    def _restore_anchor(self, maximum: int) -> None:
-        if self._anchor is not None:
-            value, old_max = self._anchor
-            self.verticalScrollBar().setValue(value + maximum - old_max)
-
-    def _anchor_done(self) -> None:
         self._settle()
-        self._restore_anchor(self.verticalScrollBar().maximum())
-        self._anchor = None
         if len(self.widgets) > MAX_WIDGETS:  # drop the farthest ones, below the view
             self._drop(MAX_WIDGETS, len(self.widgets))
+            self._settle()
+        self._restore_anchor()
         self._paging = False
+        return True
 
     def load_newer(self) -> bool:
         """Add a page of newer messages below the window; False at the end."""
         if self.model is None or self.at_end:
             return False
-        bar = self.verticalScrollBar()
         self._paging = True
+        self._hold_anchor()
         self._create(self.end_row, min(self.model.rowCount(), self.end_row + PAGE_ROWS))
         extra = len(self.widgets) - MAX_WIDGETS
-        if extra > 0:  # drop the farthest ones, above the view, and shift by their height
-            gone = sum(w.height() + self._column.spacing() for w in self.widgets[:extra])
-            value = bar.value()
+        if extra > 0:  # drop the farthest ones, above the view
+            if self._anchor is not None and self._anchor[0] in self.widgets[:extra]:
+                self._anchor = None  # (a view smaller than a page: nothing to hold)
             self._drop(0, extra)
-            self._settle()
-            bar.setValue(value - gone)
+        self._settle()
+        self._restore_anchor()
         self._paging = False
         return True
+
+    def _hold_anchor(self) -> None:
+        """Remember the widget at the top of the viewport and its offset."""
+        self._settle()
+        value = self.verticalScrollBar().value()
+        for widget in self.widgets:
+            if widget.y() + widget.height() > value:
+                self._anchor = (widget, widget.y() - value)
+                return
+        self._anchor = None
+
+    def _restore_anchor(self) -> None:
+        if self._anchor is None:
+            return
+        widget, offset = self._anchor
+        if widget not in self.widgets:
+            self._anchor = None
+            return
+        self._restoring = True
+        try:
+            self.verticalScrollBar().setValue(widget.y() - offset)
+        finally:
+            self._restoring = False
 
     def _page_if_near_edge(self) -> None:
         bar = self.verticalScrollBar()
@@ -301,20 +337,22 @@ class ChatView(QScrollArea):
         bar.setValue(bar.maximum())
 
     def jump_to_latest(self) -> None:
+        self._anchor = None
         self.follow = True
         self.scroll_to_bottom()
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
         if self._anchor is not None:
-            self._restore_anchor(maximum)
+            self._restore_anchor()  # widgets above grew (laid out late): stay put
         elif self._follow and not self._paging:
             self.verticalScrollBar().setValue(maximum)
         if maximum == 0 and self.first_row > 0:
             self._page_timer.start()
 
     def _value_changed(self, value: int) -> None:
-        if self._paging:
+        if self._paging or self._restoring:
             return
+        self._anchor = None  # the user scrolled
         bottom = value >= self.verticalScrollBar().maximum() - FOLLOW_SLACK
         self.follow = bottom and self.at_end
         if value <= NEAR_EDGE or value >= self.verticalScrollBar().maximum() - NEAR_EDGE:

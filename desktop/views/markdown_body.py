@@ -8,30 +8,42 @@ of segment widgets (`desktop.views.segments`) and touches only what changed:
   and never rendered again;
 - a code block is one `CodeBlock` that grows by its new lines;
 - the open tail (the text after the last block boundary) has a widget of its own, the
-  only one re-rendered on every update.
+  only one re-rendered on every update;
+- widgets live in pages (`desktop.views.body_page`); settled segments wait in a *lazy*
+  page (an estimated height) until the page comes into view, so a fast stream renders
+  what is on screen, not every block it scrolls past.
 
 So an update costs the new text plus the tail, whatever the reply's length. Which
-widgets exist depends only on the text, not on how it was chunked.
+widgets exist depends only on the text, not on how it was chunked or when pages were
+rendered (pages are turned only where a group of blocks ends anyway).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from desktop.render.splitter import MarkdownSplitter
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+
+from desktop.render.splitter import MarkdownSplitter, Segment
+from desktop.views.body_page import BodyPage
 from desktop.views.segments import CodeBlock, MarkdownSegment
 
 #: A group of stable blocks is sealed once it holds this many characters.
 GROUP_CHARS = 3000
-#: Segment widgets are kept in pages of this many, so a long reply's layout has few
-#: items: a change in the tail re-lays out one page and the list of pages, not every segment.
-PAGE_WIDGETS = 16
-#: At most this much new text is rendered per call; the rest follows from the event loop,
-#: so a backlog (a slow frame, a long history message) never freezes the window.
-FEED_BUDGET = 8000
+#: New text is fed in pieces of this many characters, as many as fit in `PASS_SECONDS`;
+#: the rest follows from the event loop, so a backlog (a slow frame, a long history
+#: message) never freezes the window.
+FEED_BUDGET = 1000
+PASS_SECONDS = 0.006
+#: How often pages and code blocks that came into view are rendered / coloured.
+SWEEP_MS = 100
 #: To tell a grown text from a new one, this much of the old text's end is compared.
 CHECK_CHARS = 64
+
+Widget = MarkdownSegment | CodeBlock
 
 
 class MarkdownBody(QWidget):
@@ -48,6 +60,14 @@ class MarkdownBody(QWidget):
         self._more.setSingleShot(True)
         self._more.setInterval(0)
         self._more.timeout.connect(self._feed_some)
+        self._uncoloured: list[CodeBlock] = []  # finished while streaming, not coloured
+        self._sweep = QTimer(self)
+        self._sweep.setInterval(SWEEP_MS)
+        self._sweep.timeout.connect(self._sweep_view)
+        self._soon = QTimer(self)  # a sweep once the pass just made is laid out
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self._sweep_view)
         self._tail = MarkdownSegment(self)
         self._tail.hide()
         self._layout.addWidget(self._tail)
@@ -60,27 +80,41 @@ class MarkdownBody(QWidget):
         self._group_parts: list[str] = []
         self._group_len = 0
         self._group_dirty = False
+        self._lazy_group_len = 0  # the open group's length while it waits in a lazy page
         self._code: CodeBlock | None = None
-        self.segment_widgets: list[MarkdownSegment | CodeBlock] = []
-        self._pages: list[QWidget] = []
-        self._page_layout: QVBoxLayout | None = None
+        self._pages: list[BodyPage] = []
+        self._page: BodyPage | None = None  # the page new segments go to
+        self._target: BodyPage | None = None  # the page being rendered
 
     # -- the QLabel-like surface the rest of the window (and the tests) use --------------
     def text(self) -> str:
-        """The source text rendered so far."""
+        """The source text taken in so far."""
         return self._source if self._fed == len(self._source) else self._source[: self._fed]
 
     @property
     def pending(self) -> int:
-        """Characters received but not rendered yet (a backlog being worked off)."""
+        """Characters received but not taken in yet (a backlog being worked off)."""
         return len(self._source) - self._fed
 
     def textFormat(self) -> Qt.TextFormat:  # noqa: N802 (like QLabel's)
         return Qt.TextFormat.MarkdownText
 
-    def widgets(self) -> list[MarkdownSegment | CodeBlock]:
-        """Every visible segment widget, top to bottom (the tail last)."""
-        shown = list(self.segment_widgets)
+    @property
+    def segment_widgets(self) -> list[Widget]:
+        """The segment widgets made so far (not those of pages still lazy)."""
+        return [w for page in self._pages for w in page.widgets]
+
+    @property
+    def lazy_pages(self) -> int:
+        return sum(1 for page in self._pages if page.lazy)
+
+    def widgets(self) -> list[Widget]:
+        """Every segment widget, top to bottom (the tail last), rendering any lazy page."""
+        if self.lazy_pages:
+            with self._batched():
+                for page in self._pages:
+                    self._render(page)
+        shown = self.segment_widgets
         if self._tail.source_text:
             shown.append(self._tail)
         return shown
@@ -104,16 +138,42 @@ class MarkdownBody(QWidget):
         self._feed_some()
 
     def _feed_some(self) -> None:
-        stop = min(len(self._source), self._fed + FEED_BUDGET)
-        self._splitter.feed(self._source[self._fed : stop])
-        self._fed = stop
-        self._sync()
+        """Take in new text: pieces of `FEED_BUDGET` characters while the pass has taken
+        less than `PASS_SECONDS` (then one layout and paint for them all)."""
+        started = time.perf_counter()
+        stop = self._fed
+        with self._batched():
+            while True:
+                stop = min(len(self._source), self._fed + FEED_BUDGET)
+                self._splitter.feed(self._source[self._fed : stop])
+                self._fed = stop
+                self._sync_segments()
+                if stop >= len(self._source) or time.perf_counter() - started > PASS_SECONDS:
+                    break
+            self._sync_tail()
         if stop < len(self._source):
             self._more.start()
         elif self._final and self._code is not None:
             self._code.finish()
+        if self.lazy_pages or self._uncoloured:
+            self._soon.start()
+            if not self._sweep.isActive():
+                self._sweep.start()
+
+    def _sweep_view(self) -> None:
+        """Render the lazy pages and colour the code blocks that are on screen."""
+        seen = [p for p in self._pages if p.lazy and p.on_screen()]
+        if seen:
+            with self._batched():
+                for page in seen:
+                    self._render(page)
+        self._uncoloured = [b for b in self._uncoloured if not b.colour_if_seen()]
+        if not self._uncoloured and not self.lazy_pages:
+            self._sweep.stop()
 
     def _clear(self) -> None:
+        self._uncoloured = []
+        self._sweep.stop()
         for page in self._pages:
             page.hide()
             page.setParent(None)
@@ -123,26 +183,69 @@ class MarkdownBody(QWidget):
         self._fed = 0
         self._reset()
 
-    def _sync(self) -> None:
+    @contextmanager
+    def _batched(self) -> Iterator[None]:
+        """New widgets are added with the layouts off, and laid out once afterwards:
+        shown one by one in a visible column, each would lay its page out again."""
+        for layout in self._layouts():
+            layout.setEnabled(False)
+        try:
+            yield
+        finally:
+            for layout in self._layouts():
+                if not layout.isEnabled():
+                    layout.setEnabled(True)
+                    layout.invalidate()
+
+    def _layouts(self) -> list[QLayout]:
+        return [self._layout, *(p.column for p in self._pages)]
+
+    def _sync_segments(self) -> None:
         segments = self._splitter.segments
         while self._done < len(segments):
             seg = segments[self._done]
+            page = self._current_page()
             if seg.kind == "markdown":
-                self._add_block(seg.text)
+                if page.lazy:
+                    page.hold(seg)
+                    self._lazy_group_len += len(seg.text)
+                    if self._lazy_group_len >= GROUP_CHARS:  # where `_add_block` seals
+                        self._lazy_group_len = 0
+                        self._turn_page()
+                else:
+                    self._add_block(seg.text)
                 self._done += 1
                 continue
             if self._code is None:
+                if page.lazy and seg.closed:  # settled on arrival: rendered when seen
+                    page.hold(seg)
+                    self._lazy_group_len = 0
+                    self._done += 1
+                    self._turn_page()
+                    continue
+                if page.lazy:  # the held blocks stay lazy; a growing block needs a widget
+                    self._page = None
+                self._lazy_group_len = 0
                 self._seal()
-                self._code = CodeBlock(seg.lang, self)
+                # a block complete on arrival is coloured as a whole only
+                self._code = CodeBlock(seg.lang, self, live=not seg.closed)
                 self._insert(self._code)
             partial = "" if seg.closed else self._splitter.partial_code
             self._code.extend(seg.lines, partial)
             if not seg.closed:
                 break
-            self._code.finish()
+            self._finish_code(self._code)
             self._code = None
             self._done += 1
+            self._page = None  # what follows may wait in a lazy page again
         self._render_group()
+
+    def _finish_code(self, block: CodeBlock) -> None:
+        block.finish(colour=self._final)
+        if not self._final:  # while streaming: once it is on screen
+            self._uncoloured.append(block)
+
+    def _sync_tail(self) -> None:
         tail = self._splitter.tail
         if tail.strip():
             self._tail.set_markdown(tail)
@@ -158,6 +261,62 @@ class MarkdownBody(QWidget):
         if self._code is not None and not self.pending:
             self._code.finish()
 
+    # -- pages ---------------------------------------------------------------------------
+    def _current_page(self) -> BodyPage:
+        if self._page is None:
+            page = BodyPage(self, self._layout.spacing())
+            page.column.setEnabled(self._layout.isEnabled())
+            self._layout.insertWidget(self._layout.count() - 1, page)  # the tail stays last
+            self._pages.append(page)
+            self._page = page
+            page.show()
+        return self._page
+
+    def _turn_page(self) -> None:
+        """At the end of a group: new segments go to a new page if this one is full."""
+        if self._target is None and self._page is not None and self._page.full:
+            self._page = None
+
+    def _render(self, page: BodyPage) -> None:
+        """Make the widgets of a lazy page (once)."""
+        if not page.lazy:
+            return
+        pending = page.take_pending()
+        current = page is self._page
+        saved = (self._group, self._group_parts, self._group_len, self._group_dirty)
+        if not current:  # an earlier page: its groups are its own
+            self._group, self._group_parts, self._group_len = None, [], 0
+        self._target = page
+        try:
+            for seg in pending:
+                self._render_segment(seg)
+            if current:
+                self._render_group()  # the open group goes on taking blocks
+            else:
+                self._seal()
+        finally:
+            self._target = None
+            if not current:
+                self._group, self._group_parts, self._group_len, self._group_dirty = saved
+
+    def _render_segment(self, seg: Segment) -> None:
+        if seg.kind == "markdown":
+            self._add_block(seg.text)
+            return
+        self._seal()
+        block = CodeBlock(seg.lang, self, live=False)
+        self._insert(block)
+        block.extend(seg.lines, "")
+        self._finish_code(block)
+
+    def _insert(self, widget: Widget) -> None:
+        page = self._target
+        if page is None:
+            page = self._current_page()
+            if page.lazy:  # a widget goes where its page's held segments are shown first
+                self._render(page)
+        page.add(widget)
+
     # -- groups of stable blocks -----------------------------------------------------------
     def _add_block(self, text: str) -> None:
         if self._group is None:
@@ -168,6 +327,7 @@ class MarkdownBody(QWidget):
         self._group_dirty = True
         if self._group_len >= GROUP_CHARS:
             self._seal()
+            self._turn_page()
 
     def _render_group(self) -> None:
         if self._group is not None and self._group_dirty:
@@ -179,19 +339,3 @@ class MarkdownBody(QWidget):
         self._group = None
         self._group_parts = []
         self._group_len = 0
-
-    def _insert(self, widget: MarkdownSegment | CodeBlock) -> None:
-        layout = self._page_layout
-        if layout is None or layout.count() >= PAGE_WIDGETS:
-            page = QWidget(self)
-            layout = QVBoxLayout(page)
-            layout.setContentsMargins(0, 0, 0, 0)
-            layout.setSpacing(self._layout.spacing())
-            self._layout.insertWidget(self._layout.count() - 1, page)  # the tail stays last
-            self._pages.append(page)
-            self._page_layout = layout
-            page.show()
-        widget.setParent(layout.parentWidget())
-        layout.addWidget(widget)
-        self.segment_widgets.append(widget)
-        widget.show()

@@ -1,6 +1,6 @@
 """`MessageWidget`: one message in the chat view, user or assistant.
 
-A user message is plain text (a `QLabel` in `PlainText` format: never HTML). An
+A user message is plain text (a `PlainBody`: never HTML, laid out once, in pieces). An
 assistant message is a `MarkdownBody`, rendered as Markdown while it streams.
 Assistant messages have a Copy button (the raw Markdown) and every message has a
 "Copy message" context action.
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.client import Message
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_meta import failure_text, make_meta_label, show_meta
+from desktop.views.plain_body import PlainBody
 
 STATUS_TEXT = {
     "streaming": "writing…",
@@ -50,13 +51,9 @@ class MessageWidget(QFrame):
         self.status.setObjectName("messageStatus")
         self.status.setWordWrap(True)  # a failure says why, at length
         self.meta = make_meta_label(self)  # "model · provider", under the text
-        self.body: QLabel | MarkdownBody
+        self.body: PlainBody | MarkdownBody
         if message.is_user:
-            self.body = QLabel(self)
-            self.body.setObjectName("messageBody")
-            self.body.setWordWrap(True)
-            self.body.setTextFormat(Qt.TextFormat.PlainText)
-            self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.body = PlainBody(self)
         else:
             self.body = MarkdownBody(self)
 
@@ -104,7 +101,7 @@ class MessageWidget(QFrame):
 
     def set_message(self, message: Message, note: str = "") -> None:
         self.message = message
-        if isinstance(self.body, QLabel):
+        if isinstance(self.body, PlainBody):
             self.body.setText(message.content.rstrip())
         else:
             final = not message.is_streaming

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import logging
 import math
+from functools import lru_cache
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
+    QFont,
     QFontDatabase,
     QGuiApplication,
     QImage,
     QPalette,
-    QResizeEvent,
     QTextCursor,
     QTextDocument,
 )
@@ -102,13 +104,42 @@ class MarkdownSegment(QTextBrowser):
         if height != self.height():
             self.setFixedHeight(height)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self._fit()
+    # No resizeEvent/sizeHint overrides: a new width re-lays the document out, which
+    # emits documentSizeChanged (-> `_fit`), and every call from Qt into Python costs a GIL
+    # hand-over that a busy server thread can delay.
 
-    def sizeHint(self) -> QSize:
-        return QSize(200, self.height())
+
+class PlainSegment(MarkdownSegment):
+    """Plain text (a user's message: never interpreted), as tall as its text.
+
+    Unlike a word-wrapped `QLabel`, its height is computed once per width and then held
+    fixed, so a long message costs nothing when other messages change."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("plainSegment")
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+
+    def setText(self, text: str) -> None:  # noqa: N802 (like QLabel's)
+        if text == self.source_text:
+            return
+        self.source_text = text
+        self.document().setPlainText(text)
+        self._fit()
+
+    def text(self) -> str:
+        return self.source_text
+
+    def textFormat(self) -> Qt.TextFormat:  # noqa: N802 (like QLabel's)
+        return Qt.TextFormat.PlainText
+
+
+@lru_cache(maxsize=1)
+def fixed_font() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
 
 class CodeView(QPlainTextEdit):
@@ -129,7 +160,7 @@ class CodeView(QPlainTextEdit):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setFont(fixed_font())
         self.horizontalScrollBar().rangeChanged.connect(self.fit)
 
     def fit(self, *_args: object) -> None:
@@ -153,7 +184,7 @@ class CodeView(QPlainTextEdit):
 class CodeBlock(QFrame):
     """A fenced code block: language, Copy button, highlighted code that can grow."""
 
-    def __init__(self, lang: str, parent: QWidget | None = None) -> None:
+    def __init__(self, lang: str, parent: QWidget | None = None, live: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("codeBlock")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -162,6 +193,8 @@ class CodeBlock(QFrame):
         self.partial = ""  # the incomplete last line, shown provisionally
         self._parts: list[str] = []
         self.closed = False
+        self._uncoloured = False  # finished, not coloured as a whole yet
+        self._lexer: Lexer | None = None
         self.label = QLabel(lang or "code", self)
         self.label.setObjectName("codeLang")
         self.copy_button = QToolButton(self)
@@ -172,7 +205,13 @@ class CodeBlock(QFrame):
         self.copy_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.copy_button.clicked.connect(self.copy)
         self.view = CodeView(self)
-        self.highlighter = CodeHighlighter(self.view.document(), lexer_for(lang), is_dark(self))
+        # a block complete on arrival gets its highlighter when it is coloured: until
+        # then no line of it calls into Python
+        self.highlighter: CodeHighlighter | None = None
+        if live:
+            self.highlighter = CodeHighlighter(
+                self.view.document(), lexer_for(lang), is_dark(self), live
+            )
         header = QHBoxLayout()
         header.setContentsMargins(6, 2, 2, 0)
         header.addWidget(self.label)
@@ -219,8 +258,9 @@ class CodeBlock(QFrame):
         self.partial = partial
         self.view.fit()
 
-    def finish(self) -> None:
-        """The fence closed (or the message ended): colour the block as a whole."""
+    def finish(self, colour: bool = True) -> None:
+        """The fence closed (or the message ended): colour the block as a whole, now
+        or (`colour=False`, a reply still streaming) once it is painted (`colour()`)."""
         if self.closed:
             return
         self.closed = True
@@ -230,7 +270,29 @@ class CodeBlock(QFrame):
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.deletePreviousChar()
             self.view.fit()
-        lexer = lexer_for(self.lang) or (None if self.lang else guess_lexer_for(code))
-        if not self.lang and lexer is not None:
-            self.label.setText(lexer_name(lexer))
-        self.highlighter.finish(code, lexer)
+        self._lexer = lexer_for(self.lang) or (None if self.lang else guess_lexer_for(code))
+        if not self.lang and self._lexer is not None:
+            self.label.setText(lexer_name(self._lexer))
+        self._uncoloured = True
+        if colour:
+            self.colour()
+
+    def colour(self) -> None:
+        """Colour a finished block as a whole (once)."""
+        if self._uncoloured:
+            self._uncoloured = False
+            if self.highlighter is None:
+                self.highlighter = CodeHighlighter(
+                    self.view.document(), self._lexer, is_dark(self), live=False
+                )
+            self.highlighter.finish(self.code, self._lexer)
+
+    @property
+    def uncoloured(self) -> bool:
+        return self._uncoloured
+
+    def colour_if_seen(self) -> bool:
+        """Colour the block if any of it is on screen; True once it is coloured."""
+        if self._uncoloured and not self.view.visibleRegion().isEmpty():
+            self.colour()
+        return not self._uncoloured

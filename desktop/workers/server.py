@@ -8,6 +8,7 @@ waits for a start still in progress); call it when the window closes.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -71,6 +72,19 @@ class _StartThread(QThread):
         self.ready.emit(url, token)
 
 
+#: How long a thread may hold the GIL while another waits for it (CPython's default: 5 ms).
+GIL_SWITCH_S = 0.001
+
+
+def share_interpreter_finely() -> None:
+    """The GUI thread shares the interpreter with the embedded server and the stream
+    workers. Each call from Qt into Python (an event handler, a slot, a timer) must take
+    the GIL back, and with the default switch interval a busy server thread can hold it
+    5 ms each time: enough to stall a frame. A shorter interval keeps the window smooth."""
+    if sys.getswitchinterval() > GIL_SWITCH_S:
+        sys.setswitchinterval(GIL_SWITCH_S)
+
+
 class BackendLauncher(QObject):
     ready = Signal(str, str)
     failed = Signal(str)
@@ -87,6 +101,7 @@ class BackendLauncher(QObject):
     def start(self) -> None:
         if self._thread is not None:
             return
+        share_interpreter_finely()
         self._thread = _StartThread(self.config, self)
         self._thread.ready.connect(self.ready)
         self._thread.failed.connect(self.failed)

@@ -3,6 +3,8 @@
 Signals (all carry the reply id, so one slot can serve many workers):
 
 - `delta(mid, text)` for every piece of new text;
+- `text_ready(mid)` when new text waits in `take()` (once until it is taken: a fast
+  stream costs the GUI thread one queued call per frame, not one per event);
 - `ended(mid, message)` with the stored `Message` from the `end` or `error` event
   (an `error` event's `detail` becomes `Message.error`);
 - `reconnecting(mid, attempt)` before each resume attempt;
@@ -46,6 +48,7 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
 
 class StreamWorker(QThread):
     delta = Signal(str, str)
+    text_ready = Signal(str)
     ended = Signal(str, object)
     reconnecting = Signal(str, int)
     failed = Signal(str, str)
@@ -70,6 +73,10 @@ class StreamWorker(QThread):
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
         self._session: requests.Session | None = None
+        self.delta_events = 0  # `delta` events read
+        self._text: list[str] = []  # new text not taken yet
+        self._text_lock = threading.Lock()
+        self._text_posted = False
 
     # -- GUI thread ----------------------------------------------------------------
     def stop(self) -> None:
@@ -84,6 +91,22 @@ class StreamWorker(QThread):
     @property
     def stopping(self) -> bool:
         return self._abort.is_set()
+
+    def take(self) -> str:
+        """The text received since the last call (and `text_ready` may come again)."""
+        with self._text_lock:
+            text = "".join(self._text)
+            self._text.clear()
+            self._text_posted = False
+        return text
+
+    def _push(self, text: str) -> None:
+        with self._text_lock:
+            self._text.append(text)
+            post = not self._text_posted
+            self._text_posted = True
+        if post:
+            self.text_ready.emit(self.mid)
 
     # -- worker thread -------------------------------------------------------------
     def _remember_socket(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -129,7 +152,9 @@ class StreamWorker(QThread):
             try:
                 if self._consume(source):
                     return
-            except (StreamDropped, requests.RequestException, OSError) as exc:
+            except (StreamDropped, requests.RequestException, OSError, UnicodeDecodeError) as exc:
+                # UnicodeDecodeError: a stream without chunked framing, cut inside a
+                # multi-byte character, hands the SSE parser its partial last line.
                 log.info("stream of %s dropped at %d: %r", self.mid, self.offset, exc)
             finally:
                 with self._lock:
@@ -168,8 +193,10 @@ class StreamWorker(QThread):
                         event.last_event_id,
                         self.offset,
                     )
+                self.delta_events += 1
                 if text:
                     self.delta.emit(self.mid, text)
+                    self._push(text)
             elif event.type in ("end", "error"):
                 detail = str(data.get("detail") or "") if event.type == "error" else None
                 self.ended.emit(self.mid, Message.from_json(data["message"], detail))
