@@ -16,7 +16,6 @@ Prints figures, it is not a test. Run from the repository root:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import resource
 import statistics
@@ -53,17 +52,15 @@ SHOWN: list[tuple[float, int]] = []  # (time, characters in the view's document)
 EVENTS = {"deltas": 0}
 
 
+_echo_stream = responders.EchoResponder.stream
+
+
 async def paced_echo(
     self: responders.EchoResponder, messages: Sequence[responders.ChatMessage]
 ) -> AsyncIterator[str]:
-    text = next((m.content for m in reversed(messages) if m.role == "user"), "")
-    delay = PACE["delay"]
-    for index, char in enumerate(text):
-        if index:
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif index % responders.YIELD_EVERY == 0:
-                await asyncio.sleep(0)
+    """The real echo responder at the pause in `PACE`, noting when each chunk leaves it."""
+    self.delay = PACE["delay"]
+    async for char in _echo_stream(self, messages):
         SENT.append(time.perf_counter())
         yield char
 
