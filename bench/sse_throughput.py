@@ -114,7 +114,14 @@ def main() -> None:
     args = parser.parse_args()
     text = make_text(args.chars)
     with tempfile.TemporaryDirectory() as tmp:
-        srv = EmbeddedServer(Settings(data_dir=Path(tmp), echo_delay=0.0))
+        # room for a message longer than the default limits (100,000 chars, 1 MiB body)
+        settings = Settings(
+            data_dir=Path(tmp),
+            echo_delay=0.0,
+            max_content_chars=max(100_000, len(text)),
+            max_body_bytes=16 << 20,
+        )
+        srv = EmbeddedServer(settings)
         srv.start(timeout=10.0)
         try:
             headers = {"Authorization": f"Bearer {srv.token}"}
