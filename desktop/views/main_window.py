@@ -157,9 +157,10 @@ class MainWindow(QMainWindow):
     # -- backend -------------------------------------------------------------------------
     def start(self) -> None:
         """Start (or connect to) the backend in the background."""
-        self.provider_settings.load_key(only_if_saved=True)  # sent once the backend is ready
+        # No other thread imports anything while the launcher imports the backend: two threads
+        # importing at once can meet a half-initialised module (CI once saw pydantic's
+        # `_validators` that way). Lexers and the keyring wait for `_backend_ready`.
         self.launcher.start()
-        start_warm_up()  # code highlighting, meanwhile
         self.chat_view.warm_up()
 
     def _backend_ready(self, base_url: str, token: str) -> None:
@@ -172,8 +173,10 @@ class MainWindow(QMainWindow):
         gc.freeze()
         self.statusBar().showMessage(f"Connected to {base_url}", 5000)
         self.chat_view.set_hint(EMPTY)
+        start_warm_up()  # code highlighting's lexers, on a background thread
         client = ChatClient(base_url, token)
         self.controller.attach(client, self.ui_settings.last_conversation)
+        self.provider_settings.load_key(only_if_saved=True)  # off the GUI thread
         self.provider_settings.attach(client)  # the saved provider settings, also in --connect
         self.composer.focus()
 
