@@ -61,8 +61,10 @@ def probe(command: list[str], timeout: float = 60.0) -> Run:
             key, _, value = line[len(PREFIX) :].strip().partition("=")
             values[key] = value
     if "backend_ready" not in values or "window_shown" not in values:
-        raise RuntimeError(f"{command[0]} gave no probe output (exit {done.returncode}): "
-                           f"{done.stdout[-500:]} {done.stderr[-1500:]}")
+        raise RuntimeError(
+            f"{command[0]} gave no probe output (exit {done.returncode}): "
+            f"{done.stdout[-500:]} {done.stderr[-1500:]}"
+        )
     return Run(
         window=float(values["window_shown"]) - start,
         backend=float(values["backend_ready"]) - start,
@@ -85,8 +87,10 @@ def measure(label: str, command: list[str], runs: int) -> None:
         target = TARGETS.get((label, what.split()[0]))
         note = f"  [target <= {target:.1f} s: {mark(value <= target)}]" if target else ""
         print(f"  {what:<14} {value:6.3f} s{note}")
-    print(f"  {'idle RSS':<14} {rss:6.1f} MB  [target <= {RSS_TARGET_MB} MB: "
-          f"{mark(rss <= RSS_TARGET_MB)}]")
+    print(
+        f"  {'idle RSS':<14} {rss:6.1f} MB  [target <= {RSS_TARGET_MB} MB: "
+        f"{mark(rss <= RSS_TARGET_MB)}]"
+    )
 
 
 def bundle_size_mb(folder: Path) -> float:
@@ -103,13 +107,17 @@ def main() -> int:
     print(f"startup bench: {args.runs} runs each (+1 warm-up), platform {platform}")
     measure("python -m desktop", [sys.executable, "-m", "desktop"], args.runs)
     if not args.frozen.exists():
-        print(f"frozen one-folder: skipped ({args.frozen} missing; build it with "
-              "`pyinstaller build.spec`)")
+        print(
+            f"frozen one-folder: skipped ({args.frozen} missing; build it with "
+            "`pyinstaller build.spec`)"
+        )
         return 0
     measure("frozen one-folder", [str(args.frozen)], args.runs)
     size = bundle_size_mb(args.frozen.parent)
-    print(f"bundle size: {size:.1f} MB ({args.frozen.parent})  "
-          f"[target <= {BUNDLE_TARGET_MB} MB: {mark(size <= BUNDLE_TARGET_MB)}]")
+    print(
+        f"bundle size: {size:.1f} MB ({args.frozen.parent})  "
+        f"[target <= {BUNDLE_TARGET_MB} MB: {mark(size <= BUNDLE_TARGET_MB)}]"
+    )
     return 0
 
 

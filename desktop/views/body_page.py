@@ -35,6 +35,7 @@ class BodyPage(QWidget):
         self.pending: list[Segment] = []  # lazy: settled segments not rendered yet
         self.widgets: list[MarkdownSegment | CodeBlock] = []
         self._estimate = 0.0
+        self._metrics: Metrics | None = None
         self.setFixedHeight(0)
 
     @property
@@ -44,10 +45,18 @@ class BodyPage(QWidget):
         return len(self.widgets) >= PAGE_WIDGETS
 
     def hold(self, seg: Segment) -> None:
-        """Keep a settled segment to render later; the page grows by its estimated height."""
+        """Keep a settled segment to render later; the page grows by its estimated height
+        (`fit_estimate()`, once for a whole pass of segments)."""
+        if self._metrics is None:
+            self._metrics = Metrics(self)
         self.pending.append(seg)
-        self._estimate += estimate_height(self, seg)
-        self.setFixedHeight(math.ceil(self._estimate))
+        self._estimate += self._metrics.height_of(seg)
+
+    def fit_estimate(self) -> None:
+        """A lazy page takes the estimated height of the segments it holds."""
+        height = math.ceil(self._estimate)
+        if self.lazy and height != self.height():
+            self.setFixedHeight(height)
 
     def take_pending(self) -> list[Segment]:
         """The segments to render now; the page takes its real height from then on."""
@@ -69,13 +78,18 @@ class BodyPage(QWidget):
         return self.isVisible() and not self.visibleRegion().isEmpty()
 
 
-def estimate_height(page: QWidget, seg: Segment) -> float:
-    """A rough height of `seg` rendered at the page's width (for the scroll bar only)."""
-    width = max(page.width(), 200)
-    if seg.kind == "code":
-        mono = QFontMetricsF(fixed_font())
-        return (len(seg.lines) + 1) * mono.lineSpacing() + 40
-    metrics = QFontMetricsF(page.font())
-    per_line = max(20, int(width / max(metrics.averageCharWidth(), 1.0)))
-    lines = sum(max(1, math.ceil(len(line) / per_line)) for line in seg.text.splitlines() if line)
-    return lines * metrics.lineSpacing() * 1.15 + metrics.lineSpacing()
+class Metrics:
+    """Rough heights of segments rendered at a page's width (for the scroll bar only)."""
+
+    def __init__(self, page: QWidget) -> None:
+        text = QFontMetricsF(page.font())
+        self.code_line = QFontMetricsF(fixed_font()).lineSpacing()
+        self.text_line = text.lineSpacing()
+        self.per_line = max(20, int(max(page.width(), 200) / max(text.averageCharWidth(), 1.0)))
+
+    def height_of(self, seg: Segment) -> float:
+        if seg.kind == "code":
+            return (len(seg.lines) + 1) * self.code_line + 40
+        per_line = self.per_line
+        lines = sum(-(-len(line) // per_line) for line in seg.text.splitlines() if line)
+        return max(lines, 1) * self.text_line * 1.15 + self.text_line

@@ -86,6 +86,10 @@ class ChatView(QScrollArea):
         self._page_timer.setSingleShot(True)
         self._page_timer.setInterval(0)
         self._page_timer.timeout.connect(self._page_if_near_edge)
+        self._reveal_timer = QTimer(self)  # messages that came into view render their parts
+        self._reveal_timer.setSingleShot(True)
+        self._reveal_timer.setInterval(0)
+        self._reveal_timer.timeout.connect(self._reveal_visible)
         #: While paging: a widget on screen and its offset from the top of the viewport,
         #: held there whatever changes above it, until the user scrolls.
         self._anchor: tuple[MessageWidget, int] | None = None
@@ -176,6 +180,7 @@ class ChatView(QScrollArea):
         widget.edit_clicked.connect(self.edit_requested)
         widget.regenerate_clicked.connect(self.regenerate_requested)
         widget.retry_clicked.connect(self.retry_requested)
+        widget.fold_toggled.connect(self._fold_toggled)
         self._column.insertWidget(1 + at, widget)  # the hint is item 0, the stretch last
         self.widgets.insert(at, widget)
         widget.show()
@@ -341,7 +346,20 @@ class ChatView(QScrollArea):
         self.follow = True
         self.scroll_to_bottom()
 
+    def _fold_toggled(self, expanded: bool) -> None:
+        """The user unfolded a long message to read it: stay put (do not follow the
+        bottom as the message grows below)."""
+        if expanded:
+            self._anchor = None
+            self.follow = False
+
+    def _reveal_visible(self) -> None:
+        for widget in self.widgets:
+            if not widget.visibleRegion().isEmpty():
+                widget.reveal()
+
     def _range_changed(self, _minimum: int, maximum: int) -> None:
+        self._reveal_timer.start()
         if self._anchor is not None:
             self._restore_anchor()  # widgets above grew (laid out late): stay put
         elif self._follow and not self._paging:
@@ -350,6 +368,7 @@ class ChatView(QScrollArea):
             self._page_timer.start()
 
     def _value_changed(self, value: int) -> None:
+        self._reveal_timer.start()
         if self._paging or self._restoring:
             return
         self._anchor = None  # the user scrolled

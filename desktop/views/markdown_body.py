@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from desktop.render.splitter import MarkdownSplitter, Segment
@@ -38,7 +38,7 @@ GROUP_CHARS = 3000
 #: message) never freezes the window.
 FEED_BUDGET = 1000
 PASS_SECONDS = 0.006
-#: How often pages and code blocks that came into view are rendered / coloured.
+#: While a backlog of text is worked off: how often what is on screen is rendered.
 SWEEP_MS = 100
 #: To tell a grown text from a new one, this much of the old text's end is compared.
 CHECK_CHARS = 64
@@ -147,29 +147,57 @@ class MarkdownBody(QWidget):
                 stop = min(len(self._source), self._fed + FEED_BUDGET)
                 self._splitter.feed(self._source[self._fed : stop])
                 self._fed = stop
-                self._sync_segments()
-                if stop >= len(self._source) or time.perf_counter() - started > PASS_SECONDS:
+                spent = time.perf_counter() - started
+                last = (
+                    stop >= len(self._source)
+                    # a pass ends outside a code fence if it can
+                    or (spent > PASS_SECONDS and not self._splitter.in_code)
+                    or spent > 2 * PASS_SECONDS
+                )
+                # between pieces only settled segments are taken: a fence open at a piece
+                # boundary is no reason for a live code block, nor a group to render
+                self._sync_segments(settled_only=not last)
+                if last:
                     break
             self._sync_tail()
+            for page in self._pages:
+                page.fit_estimate()
         if stop < len(self._source):
             self._more.start()
         elif self._final and self._code is not None:
             self._code.finish()
         if self.lazy_pages or self._uncoloured:
-            self._soon.start()
-            if not self._sweep.isActive():
+            if stop >= len(self._source):
+                self._soon.start()  # caught up: render what is on screen now
+            elif not self._sweep.isActive():
+                # a backlog: the view moves on with every pass, so what is on screen is
+                # rendered every `SWEEP_MS`, not after every pass
                 self._sweep.start()
 
     def _sweep_view(self) -> None:
         """Render the lazy pages and colour the code blocks that are on screen."""
+        # where things are on screen is known once the layouts that are due have run
+        # (they would run before the next paint anyway)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         seen = [p for p in self._pages if p.lazy and p.on_screen()]
         if seen:
+            started = time.perf_counter()
             with self._batched():
                 for page in seen:
                     self._render(page)
+                    if time.perf_counter() - started > PASS_SECONDS:
+                        self._soon.start()  # the others once this one is laid out
+                        break
         self._uncoloured = [b for b in self._uncoloured if not b.colour_if_seen()]
-        if not self._uncoloured and not self.lazy_pages:
-            self._sweep.stop()
+        if not self.pending or not (self._uncoloured or self.lazy_pages):
+            self._sweep.stop()  # from now on: after each pass, and `reveal()` on scrolling
+
+    def reveal(self) -> None:
+        """Some of the body may have come into view (the user scrolled, the window
+        changed size): render what is on screen. (While a backlog of text is worked off,
+        the periodic sweep does that.)"""
+        if not self.pending and (self._uncoloured or self.lazy_pages):
+            self._soon.start()
 
     def _clear(self) -> None:
         self._uncoloured = []
@@ -200,10 +228,15 @@ class MarkdownBody(QWidget):
     def _layouts(self) -> list[QLayout]:
         return [self._layout, *(p.column for p in self._pages)]
 
-    def _sync_segments(self) -> None:
+    def _sync_segments(self, settled_only: bool = False) -> None:
+        """Turn the splitter's new segments into widgets (or lazily held segments).
+        `settled_only`: stop at a code block still open, and leave the open group
+        unrendered (more text follows in this pass)."""
         segments = self._splitter.segments
         while self._done < len(segments):
             seg = segments[self._done]
+            if settled_only and self._code is None and not seg.closed:
+                return
             page = self._current_page()
             if seg.kind == "markdown":
                 if page.lazy:
@@ -238,7 +271,8 @@ class MarkdownBody(QWidget):
             self._code = None
             self._done += 1
             self._page = None  # what follows may wait in a lazy page again
-        self._render_group()
+        if not settled_only:
+            self._render_group()
 
     def _finish_code(self, block: CodeBlock) -> None:
         block.finish(colour=self._final)

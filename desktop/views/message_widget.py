@@ -37,6 +37,8 @@ class MessageWidget(QFrame):
     edit_clicked = Signal(str)
     regenerate_clicked = Signal(str)
     retry_clicked = Signal(str)
+    #: A long user message was unfolded (True) or folded (False) by the user.
+    fold_toggled = Signal(bool)
 
     def __init__(self, message: Message, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +56,7 @@ class MessageWidget(QFrame):
         self.body: PlainBody | MarkdownBody
         if message.is_user:
             self.body = PlainBody(self)
+            self.body.toggled.connect(self.fold_toggled)
         else:
             self.body = MarkdownBody(self)
 
@@ -111,6 +114,11 @@ class MessageWidget(QFrame):
         self.copy_button.setVisible(not message.is_user and bool(message.content))
         show_meta(self.meta, message)
         self.set_note(note)
+
+    def reveal(self) -> None:
+        """The widget is (partly) on screen: a reply renders the parts now in view."""
+        if isinstance(self.body, MarkdownBody):
+            self.body.reveal()
 
     def copy_markdown(self) -> None:
         """Put the message's raw text (Markdown for a reply) on the clipboard."""

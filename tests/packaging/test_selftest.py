@@ -28,7 +28,9 @@ def test_self_test_passes_and_prints_the_verdict(
     done = run([*sse_chat, "--self-test"], child_env)
     line = verdict(done)
     assert done.returncode == 0, (line, done.stderr)
-    assert line.startswith("self-test: ok (python, Qt platform offscreen, backend http://127.0.0.1:")
+    assert line.startswith(
+        "self-test: ok (python, Qt platform offscreen, backend http://127.0.0.1:"
+    )
 
 
 def test_self_test_in_a_given_data_dir_keeps_history_and_a_clean_log(

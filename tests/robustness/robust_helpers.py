@@ -102,9 +102,7 @@ class CuttingProxy:
     accepts the requests.
     """
 
-    def __init__(
-        self, upstream_port: int, plan: list[Cut], close_delimited: bool = False
-    ) -> None:
+    def __init__(self, upstream_port: int, plan: list[Cut], close_delimited: bool = False) -> None:
         """`close_delimited`: forward event streams as an HTTP/1.0-style proxy would, without
         chunked framing (the body ends when the connection does)."""
         self.upstream_port = upstream_port

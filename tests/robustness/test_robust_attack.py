@@ -164,7 +164,12 @@ def _token_requests(base_url: str, token: str) -> None:
     requests.get(f"{base_url}/v1/models?{q}", timeout=10)
     requests.get(f"{base_url}/v1/nope?{q}", timeout=10)
     requests.get(f"{base_url}/api/conversations?token={token}x", timeout=10)  # 401
-    requests.get(f"{base_url}/api/conversations", headers={"Origin": "http://e.x"}, params={"token": token}, timeout=10)  # noqa: E501
+    requests.get(
+        f"{base_url}/api/conversations",
+        headers={"Origin": "http://e.x"},
+        params={"token": token},
+        timeout=10,
+    )  # noqa: E501
 
 
 def test_token_in_the_query_string_is_never_logged(make_server: ServerFactory) -> None:

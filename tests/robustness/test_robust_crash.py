@@ -147,8 +147,9 @@ def test_sigkill_mid_reply_loses_nothing(
             api = Api(base_url, token)
             # the relaunch found the replies killed last time and marked them interrupted
             for cid, mid in previous_cut:
-                msg = next(m for m in api.get(f"/api/conversations/{cid}")["messages"]
-                           if m["id"] == mid)
+                msg = next(
+                    m for m in api.get(f"/api/conversations/{cid}")["messages"] if m["id"] == mid
+                )
                 assert msg["status"] == "interrupted", msg
             cid, reply_id = proc.expect("SENT")
             sent_at = time.monotonic()

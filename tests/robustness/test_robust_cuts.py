@@ -131,9 +131,7 @@ def test_main_window_survives_cuts(
         window.composer.set_draft(text)
         window.composer.input.setFocus()
         qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
-        qtbot.waitUntil(
-            lambda: window.controller.current_model.rowCount() == 2, timeout=WAIT_MS
-        )
+        qtbot.waitUntil(lambda: window.controller.current_model.rowCount() == 2, timeout=WAIT_MS)
         model = window.controller.current_model
         reply_id = model.messages[-1].id
         qtbot.waitUntil(

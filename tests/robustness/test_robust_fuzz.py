@@ -149,6 +149,7 @@ class Fuzzer:
 
     def quiet(self) -> None:
         """Wait (bounded) until no reply streams, then check the store."""
+
         def idle() -> bool:
             conn = __import__("sqlite3").connect(f"file:{self.db}?mode=ro", uri=True)
             try:
@@ -226,9 +227,7 @@ SPECIAL_TEXT = st.sampled_from(
 TEXT = st.one_of(
     st.text(max_size=300), SPECIAL_TEXT, st.text(alphabet=st.characters(), max_size=40)
 )
-JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TEXT
-)
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TEXT)
 JSON_VALUES = st.recursive(
     JSON_SCALARS,
     lambda inner: st.one_of(
@@ -365,8 +364,9 @@ def test_fuzz_raw_bodies(fuzzer: Fuzzer, data: st.DataObject) -> None:
     )
     headers = {"Content-Type": ctype} if ctype else {}
     if data.draw(st.booleans()):
-        resp = fuzzer.call(route, path, data=iter([raw[: len(raw) // 2], raw[len(raw) // 2 :]]),
-                           headers=headers)  # chunked transfer encoding
+        resp = fuzzer.call(
+            route, path, data=iter([raw[: len(raw) // 2], raw[len(raw) // 2 :]]), headers=headers
+        )  # chunked transfer encoding
     else:
         resp = fuzzer.call(route, path, data=raw, headers=headers)
     _learn(fuzzer, resp)
