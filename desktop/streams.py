@@ -3,12 +3,15 @@
 One `StreamWorker` per reply being followed (whichever conversation is shown).
 A worker hands its new text over once per pickup (`text_ready`, `take()`), and deltas
 are applied to the models at most once per frame (~16 ms), so a fast stream costs one
-model update per frame, not one per event.
+model update per frame, not one per event. The first text after a quiet frame is applied
+at once (a throttle, not a delay): a slow stream shows each piece as it comes.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -37,8 +40,8 @@ class ReplyStreams(QObject):
         self._closed = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self.flush)
+        self._flushed_at = -math.inf  # time.monotonic() of the last flush
 
     def worker_for(self, mid: str) -> StreamWorker | None:
         return self._workers.get(mid)
@@ -81,11 +84,17 @@ class ReplyStreams(QObject):
 
     def _on_delta(self, mid: str, text: str) -> None:
         self._pending.setdefault(mid, []).append(text)
-        if not self._timer.isActive():
-            self._timer.start()
+        if self._timer.isActive():
+            return  # the next frame takes it
+        wait_ms = FRAME_MS - (time.monotonic() - self._flushed_at) * 1000
+        if wait_ms <= 0:
+            self.flush()
+        else:
+            self._timer.start(math.ceil(wait_ms))
 
     def flush(self, mid: str | None = None) -> None:
         """Apply buffered deltas (of `mid`, or all) to the models."""
+        self._flushed_at = time.monotonic()
         for key in [mid] if mid is not None else list(self._pending):
             parts = self._pending.pop(key, None)
             model = self._models.get(key)

@@ -108,6 +108,11 @@ class MarkdownBody(QWidget):
     def lazy_pages(self) -> int:
         return sum(1 for page in self._pages if page.lazy)
 
+    @property
+    def unrendered_in_view(self) -> bool:
+        """Some of what is on screen waits in a lazy page (as of the last layout)."""
+        return any(page.lazy and page.on_screen() for page in self._pages)
+
     def widgets(self) -> list[Widget]:
         """Every segment widget, top to bottom (the tail last), rendering any lazy page."""
         if self.lazy_pages:

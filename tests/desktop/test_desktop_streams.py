@@ -169,3 +169,34 @@ def test_stopping_a_reply_whose_stream_was_lost(
     reply = d.last_reply()
     assert reply.status == "cancelled" and 0 < len(reply.content) < 300
     assert window.composer.send_button.text() == "Send"
+
+
+def test_fast_deltas_reach_the_model_at_most_once_per_frame(
+    make_window: WindowFactory,
+    driver: Callable[[MainWindow], Driver],
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+) -> None:
+    """However fast the deltas come, the reply's model (and so its view) is updated at
+    most once per frame; what arrives after a quiet frame is applied at once."""
+    updates: list[tuple[float, str]] = []
+    original = MessageListModel.append_delta
+
+    def spy(self: MessageListModel, mid: str, text: str) -> None:
+        updates.append((time.monotonic(), text))
+        original(self, mid, text)
+
+    monkeypatch.setattr(MessageListModel, "append_delta", spy)
+    window = make_window(echo_delay=0.001)  # ~1,000 events a second
+    d = driver(window)
+    text = "".join(f"{i:04d} " for i in range(160))  # 800 characters
+    d.send(text, paste=True)
+    worker = window.controller.worker_for(d.last_reply().id)
+    assert worker is not None
+    d.wait_reply_done()
+    assert "".join(t for _, t in updates) == text
+    events = worker.delta_events
+    assert events > 2 * len(updates), (events, len(updates))  # many events per update
+    times = [t for t, _ in updates[:-1]]  # (the last one comes with the end: at once)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.015, gaps  # one frame = 16 ms (a coarse timer may be 5% early)
