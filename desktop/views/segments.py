@@ -27,8 +27,10 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QPalette,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -51,6 +53,7 @@ MARKDOWN_FEATURES = (
     | QTextDocument.MarkdownFeature.MarkdownNoHTML
 )
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+FONT_SIZE_ADJUSTMENT = QTextFormat.Property.FontSizeAdjustment
 
 
 def open_link(url: QUrl) -> bool:
@@ -64,6 +67,27 @@ def open_link(url: QUrl) -> bool:
 
 def is_dark(widget: QWidget) -> bool:
     return widget.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def even_headings(document: QTextDocument) -> None:
+    """Give every span of a heading the heading's size and weight. (Qt's Markdown importer
+    gives them to the first span only: in `# Use **this** one`, "this" and "one" would
+    come out smaller than "Use".)"""
+    block = document.firstBlock()
+    while block.isValid():
+        if block.blockFormat().headingLevel():
+            spans = block.begin()
+            first = spans.fragment().charFormat() if not spans.atEnd() else None
+            if first is not None and first.hasProperty(FONT_SIZE_ADJUSTMENT):
+                heading = QTextCharFormat()
+                heading.setProperty(FONT_SIZE_ADJUSTMENT, first.property(FONT_SIZE_ADJUSTMENT))
+                heading.setFontWeight(first.fontWeight())
+                cursor = QTextCursor(block)
+                cursor.movePosition(
+                    QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
+                )
+                cursor.mergeCharFormat(heading)
+        block = block.next()
 
 
 class MarkdownSegment(QTextBrowser):
@@ -92,6 +116,7 @@ class MarkdownSegment(QTextBrowser):
             return
         self.source_text = text
         self.document().setMarkdown(text, MARKDOWN_FEATURES)
+        even_headings(self.document())
         self._fit()
 
     def loadResource(self, kind: int, name: QUrl | str) -> Any:  # noqa: N802 (Qt's name)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QImage, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QTextBlock,
+    QTextCursor,
+    QTextFormat,
+)
 from pytestqt.qtbot import QtBot
 
 from desktop.views.markdown_body import MarkdownBody
@@ -219,3 +227,32 @@ def test_code_block_grows_without_rewriting(qtbot: QtBot, body: MarkdownBody) ->
     cursor = QTextCursor(doc)
     cursor.movePosition(QTextCursor.MoveOperation.End)
     assert doc.blockCount() == 51  # 50 lines and the empty line being written
+
+
+def test_every_span_of_a_heading_has_its_size_and_weight(qtbot: QtBot) -> None:
+    b = whole(qtbot, "# Use **this** one `now`\n\nBody with **bold**.\n")
+    segment = b.widgets()[0]
+    assert isinstance(segment, MarkdownSegment)
+    last = b.widgets()[-1]
+    assert isinstance(last, MarkdownSegment)
+    heading = segment.document().firstBlock()
+    body = last.document().lastBlock()
+    assert heading.blockFormat().headingLevel() == 1 and body.text() == "Body with bold."
+
+    def spans(block: QTextBlock) -> list[tuple[str, int, int]]:
+        out = []
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            size = fmt.intProperty(QTextFormat.Property.FontSizeAdjustment)
+            out.append((it.fragment().text(), size, fmt.fontWeight()))
+            it += 1
+        return out
+
+    assert [(s, size, w) for s, size, w in spans(heading)] == [
+        ("Use ", 3, 700),
+        ("this", 3, 700),
+        (" one ", 3, 700),
+        ("now", 3, 700),
+    ]
+    assert [w for _, _, w in spans(body)] == [400, 700, 400]  # other blocks untouched
