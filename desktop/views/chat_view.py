@@ -95,6 +95,7 @@ class ChatView(QScrollArea):
         self._anchor: tuple[MessageWidget, int] | None = None
         self._restoring = False
         bar = self.verticalScrollBar()
+        bar.setProperty("scrollable", False)  # the stylesheet hides the handle then
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
         self.set_hint("")
@@ -360,6 +361,11 @@ class ChatView(QScrollArea):
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
         self._reveal_timer.start()
+        bar = self.verticalScrollBar()
+        if bar.property("scrollable") != (maximum > 0):
+            bar.setProperty("scrollable", maximum > 0)
+            bar.style().unpolish(bar)
+            bar.style().polish(bar)
         if self._anchor is not None:
             self._restore_anchor()  # widgets above grew (laid out late): stay put
         elif self._follow and not self._paging:
