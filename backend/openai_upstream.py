@@ -13,6 +13,7 @@ an error message or a `repr`.
 
 from __future__ import annotations
 
+import copy
 import errno
 import json
 import logging
@@ -257,8 +258,13 @@ def _malformed(base_url: str, what: str, data: str) -> UpstreamError:
     )
 
 
-def _chunk_text(event: ServerSentEvent, base_url: str) -> tuple[str | None, bool]:
-    """The text of one `chat.completion.chunk` event and whether it carried a finish_reason.
+def _finish(choice: Mapping[str, Any]) -> str | None:
+    reason = choice.get("finish_reason")
+    return None if reason is None else str(reason)
+
+
+def _chunk_text(event: ServerSentEvent, base_url: str) -> tuple[str | None, str | None]:
+    """The text of one `chat.completion.chunk` event and its finish_reason, if it has one.
 
     Chunks without content (OpenAI's and vLLM's role-only first chunk, the usage chunk
     with `choices: []`, the final `delta: {}` chunk) give `None`.
@@ -282,25 +288,26 @@ def _chunk_text(event: ServerSentEvent, base_url: str) -> tuple[str | None, bool
     if not isinstance(choices, list):
         raise _malformed(base_url, "no 'choices' list", data)
     if not choices:
-        return None, False
+        return None, None
     choice = choices[0]
     if not isinstance(choice, Mapping) or not isinstance(choice.get("delta"), Mapping):
         raise _malformed(base_url, "no 'choices[0].delta' object", data)
     content = choice["delta"].get("content")
     if content is not None and not isinstance(content, str):
         raise _malformed(base_url, "'delta.content' is not a string", data)
-    return (content or None), choice.get("finish_reason") is not None
+    return (content or None), _finish(choice)
 
 
-def _completion_text(body: Any, base_url: str) -> str:
-    """Content of a non-streamed `chat.completion`, for servers that ignore `stream`."""
+def _completion_text(body: Any, base_url: str) -> tuple[str, str | None]:
+    """Content and finish_reason of a non-streamed `chat.completion` (`stream` ignored)."""
     try:
-        content = body["choices"][0]["message"]["content"]
+        choice = body["choices"][0]
+        content = choice["message"]["content"]
     except (KeyError, IndexError, TypeError):
         raise _malformed(
             base_url, "JSON answer without choices[0].message", json.dumps(body)
         ) from None
-    return content if isinstance(content, str) else ""
+    return (content if isinstance(content, str) else ""), _finish(choice)
 
 
 class OpenAICompatResponder:
@@ -310,6 +317,9 @@ class OpenAICompatResponder:
     of text pieces (`choices[0].delta.content`). Every failure raises `UpstreamError`.
     Closing the generator (`aclose()`) or cancelling the task that iterates it closes
     the upstream HTTP connection at once, so the server stops generating.
+
+    A `TunableResponder`: `with_options` gives a per-request copy (a /v1 request's
+    `temperature`, `max_tokens`) whose `finish_reason` is the upstream's, once streamed.
     """
 
     name = "openai-compatible"
@@ -323,6 +333,7 @@ class OpenAICompatResponder:
         temperature: float | None = None,
         connect_timeout: float = 10,
         read_timeout: float = 60,
+        max_tokens: int | None = None,
     ) -> None:
         self.base_url = _normalise_base_url(base_url)
         self._api_key = api_key
@@ -331,6 +342,8 @@ class OpenAICompatResponder:
         self.temperature = temperature
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.max_tokens = max_tokens
+        self.finish_reason: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -347,7 +360,21 @@ class OpenAICompatResponder:
         body: dict[str, Any] = {"model": self.model, "messages": history, "stream": True}
         if self.temperature is not None:
             body["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
         return body
+
+    def with_options(
+        self, *, temperature: float | None = None, max_tokens: int | None = None
+    ) -> OpenAICompatResponder:
+        """A copy for one request; options given replace the configured ones, None keeps them."""
+        clone = copy.copy(self)
+        if temperature is not None:
+            clone.temperature = temperature
+        if max_tokens is not None:
+            clone.max_tokens = max_tokens
+        clone.finish_reason = None
+        return clone
 
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[httpx.AsyncClient]:
@@ -360,6 +387,7 @@ class OpenAICompatResponder:
     async def stream(self, messages: Sequence[MessageLike]) -> AsyncIterator[str]:
         url = f"{self.base_url}/chat/completions"
         body = self.payload(messages)
+        self.finish_reason = None
         log.info(
             "upstream request: POST %s model=%s messages=%d",
             _shown_url(url),
@@ -378,19 +406,23 @@ class OpenAICompatResponder:
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" not in content_type:
                     await response.aread()
-                    yield _completion_text(self._json_answer(response), self.base_url)
+                    answer, self.finish_reason = _completion_text(
+                        self._json_answer(response), self.base_url
+                    )
+                    yield answer
                     return
-                finished = False
+                reason: str | None = None  # local: turns may share this instance
                 async for event in source.aiter_sse():
                     if event.data.strip() == "[DONE]":
                         return
                     if not event.data and event.event != "error":
                         continue  # e.g. an event carrying only `id:` or `retry:`
                     text, finish = _chunk_text(event, self.base_url)
-                    finished = finished or finish
+                    if finish is not None:
+                        reason = self.finish_reason = finish
                     if text:
                         yield text
-                if not finished:
+                if reason is None:
                     raise UpstreamError(
                         f"{_shown_url(self.base_url)} ended the stream before the reply was "
                         "finished (no finish_reason, no [DONE])",

@@ -57,8 +57,8 @@ class ChatCompletionRequest(BaseModel):
     stream_options: StreamOptions | None = None
 
     @property
-    def chunk_limit(self) -> int | None:
-        """`max_tokens` (or the newer `max_completion_tokens`), counted in responder chunks."""
+    def token_limit(self) -> int | None:
+        """`max_tokens` or the newer `max_completion_tokens` (the smaller, if both are given)."""
         limits = [n for n in (self.max_tokens, self.max_completion_tokens) if n is not None]
         return min(limits) if limits else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol, cast, runtime_checkable
 
 from backend.records import Role
 
@@ -39,6 +39,23 @@ class Responder(Protocol):
     model: str
 
     def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]: ...
+
+
+@runtime_checkable
+class TunableResponder(Responder, Protocol):
+    """A responder that honours a /v1 request's own options (`OpenAICompatResponder`).
+
+    `with_options` returns a copy for one request: a `temperature` or `max_tokens` given
+    replaces the configured one, None keeps it. Once the copy's `stream()` has ended,
+    `finish_reason` says why the model stopped (`"stop"`, `"length"`, ...; None: not said).
+    Responders without it (echo) take no options, and the /v1 router cuts their replies.
+    """
+
+    finish_reason: str | None
+
+    def with_options(
+        self, *, temperature: float | None = None, max_tokens: int | None = None
+    ) -> TunableResponder: ...
 
 
 #: A fixed responder, or a zero-argument callable returning the current one.

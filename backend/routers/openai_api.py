@@ -28,7 +28,13 @@ from backend import openai_wire as wire
 from backend.errors import describe_validation_errors
 from backend.openai_upstream import UpstreamError
 from backend.records import Role
-from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
+from backend.responders import (
+    ChatMessage,
+    Responder,
+    ResponderSource,
+    TunableResponder,
+    resolve_responder,
+)
 from backend.security import request_token, token_matches
 
 log = logging.getLogger(__name__)
@@ -201,17 +207,41 @@ async def _close(iterator: AsyncIterator[str]) -> None:
         await aclose()
 
 
+def _for_request(
+    responder: Responder, body: wire.ChatCompletionRequest
+) -> tuple[Responder, int | None]:
+    """The responder configured for `body`, and the chunk limit the router must enforce.
+
+    A `TunableResponder` (the OpenAI-compatible upstream) is given the request's
+    `temperature` and `max_tokens` (None: its configured ones) and ends the reply itself.
+    Any other (echo) takes no options and has no tokens, so as a safety net the router
+    cuts its reply after `max_tokens` chunks (one code point each for echo).
+    """
+    if isinstance(responder, TunableResponder):
+        tuned = responder.with_options(temperature=body.temperature, max_tokens=body.token_limit)
+        return tuned, None
+    return responder, body.token_limit
+
+
 @dataclass
 class _Reply:
-    """One completion in progress: ids, model name, limits and the responder's iterator."""
+    """One completion in progress: ids, model name, limits and the responder's iterator.
 
+    `limit` is the router's own cut-off in chunks (None when the responder enforces
+    `max_tokens` itself, see `_for_request`).
+    """
+
+    responder: Responder
     iterator: AsyncIterator[str]
-    model: str
     limit: int | None
     prompt_tokens: int
     id: str = field(default_factory=wire.new_completion_id)
     created: int = field(default_factory=wire.now)
     chunks: int = 0
+
+    @property
+    def model(self) -> str:
+        return self.responder.model
 
     def chunk(self, **kwargs: Any) -> str:
         return wire.sse_data(wire.chunk(self.id, created=self.created, model=self.model, **kwargs))
@@ -219,6 +249,15 @@ class _Reply:
     @property
     def at_limit(self) -> bool:
         return self.limit is not None and self.chunks >= self.limit
+
+    @property
+    def finish_reason(self) -> str:
+        """`length` if the router cut the reply, else the responder's reason (`stop` if none)."""
+        if self.at_limit:
+            return "length"
+        if isinstance(self.responder, TunableResponder):
+            return self.responder.finish_reason or "stop"
+        return "stop"
 
 
 async def _first_piece(reply: _Reply) -> str | None:
@@ -253,8 +292,7 @@ async def _event_stream(
                 if reply.at_limit:
                     break
             piece = await anext(reply.iterator, None)
-        finish = "length" if reply.at_limit else "stop"
-        yield reply.chunk(delta={}, finish_reason=finish)
+        yield reply.chunk(delta={}, finish_reason=reply.finish_reason)
         if include_usage:
             used = wire.usage(reply.prompt_tokens, reply.chunks)
             yield wire.sse_data(
@@ -293,7 +331,7 @@ async def _collect(reply: _Reply, request: Request) -> tuple[str, str]:
             parts.append(piece)
             reply.chunks += 1
             if reply.at_limit:
-                return "".join(parts), "length"
+                break
             if time.monotonic() >= next_check:  # a gone client stops the generation
                 if await request.is_disconnected():
                     break
@@ -304,7 +342,7 @@ async def _collect(reply: _Reply, request: Request) -> tuple[str, str]:
         raise _unexpected_failure(exc) from exc
     finally:
         await _close(reply.iterator)
-    return "".join(parts), "stop"
+    return "".join(parts), reply.finish_reason
 
 
 def _check_request(
@@ -349,10 +387,11 @@ async def chat_completions(
 ) -> Response | dict[str, Any]:
     _check_request(config, responder, body)
     history: Sequence[ChatMessage] = _history(body)
+    responder, limit = _for_request(responder, body)
     reply = _Reply(
+        responder=responder,
         iterator=responder.stream(history),
-        model=responder.model,
-        limit=body.chunk_limit,
+        limit=limit,
         prompt_tokens=wire.estimate_tokens([m.content for m in history]),
     )
     if body.stream:

@@ -2,7 +2,8 @@
 
 The fake speaks OpenAI's documented streaming format (`data: <chat.completion.chunk>`
 events, then `data: [DONE]`). The requested `model` picks its behaviour, so each test
-just names the fault it wants (see `FakeUpstream._chat`).
+just names the fault it wants (see `FakeUpstream._chat`). Each piece of its reply counts
+as one token: a request's `max_tokens` keeps that many and ends with `finish_reason: length`.
 """
 
 from __future__ import annotations
@@ -183,6 +184,13 @@ class FakeUpstream:
         }
         return f"data: {json.dumps(body)}\n\n"
 
+    def _limited(self, body: dict[str, Any]) -> tuple[list[str], str]:
+        """The reply pieces `body`'s `max_tokens` allows, and the finish_reason that gives."""
+        limit = body.get("max_tokens")
+        if isinstance(limit, int) and limit < len(self.reply):
+            return self.reply[:limit], "length"
+        return list(self.reply), "stop"
+
     async def _stall(self) -> None:
         while not self.release.is_set():
             await asyncio.sleep(0.02)
@@ -235,8 +243,9 @@ class FakeUpstream:
         if model == "broken":
             return self._error(500, "CUDA out of memory", None)
         if model == "json-answer":  # a server that ignores `stream: true`
-            message = {"role": "assistant", "content": "".join(self.reply)}
-            choice = {"index": 0, "message": message, "finish_reason": "stop"}
+            pieces, finish = self._limited(body)
+            message = {"role": "assistant", "content": "".join(pieces)}
+            choice = {"index": 0, "message": message, "finish_reason": finish}
             return JSONResponse({"object": "chat.completion", "choices": [choice]})
         return self._stream(self._events(str(model), body))
 
@@ -259,8 +268,9 @@ class FakeUpstream:
             yield "data: [DONE]\n\n"
             return
         # OpenAI's own shape: a role-only first chunk, content chunks, `delta: {}` + stop.
+        pieces, finish = self._limited(body)
         yield self._chunk({"role": "assistant", "content": "", "refusal": None})
-        for piece in self.reply[:2]:
+        for piece in pieces[:2]:
             yield self._chunk({"content": piece})
         if model == "stall-mid":
             await self._stall()
@@ -273,9 +283,9 @@ class FakeUpstream:
             yield f"data: {json.dumps({'error': error})}\n\n"
         elif model == "cut-short":
             return
-        for piece in self.reply[2:]:
+        for piece in pieces[2:]:
             yield self._chunk({"content": piece})
-        yield self._chunk({}, "stop")
+        yield self._chunk({}, finish)
         options = body.get("stream_options") or {}
         if options.get("include_usage"):
             usage = {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
