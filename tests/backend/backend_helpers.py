@@ -5,51 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import requests
 from requests_sse import EventSource, MessageEvent
 
 from backend.responders import ChatMessage
+from tests.support.http_client import TokenApi
 
 
-@dataclass
-class Api:
+class Api(TokenApi):
     """A `requests` client for one server, token included."""
-
-    base_url: str
-    token: str
-    session: requests.Session = field(default_factory=requests.Session)
-
-    def __post_init__(self) -> None:
-        self.session.headers["Authorization"] = f"Bearer {self.token}"
-
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 10)
-        return self.session.request(method, self.base_url + path, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("POST", path, **kwargs)
-
-    def patch(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("PATCH", path, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("DELETE", path, **kwargs)
 
     def conversation(self, title: str | None = None) -> dict[str, Any]:
         body = {} if title is None else {"title": title}
         response = self.post("/api/conversations", json=body)
         assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    def send(self, cid: str, content: str) -> dict[str, Any]:
-        response = self.post(f"/api/conversations/{cid}/messages", json={"content": content})
-        assert response.status_code == 202, response.text
         return dict(response.json())
 
     def open_events(self, mid: str, last_event_id: str | None = None) -> EventSource:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -15,94 +13,44 @@ from desktop.client import Message
 from desktop.models import MessageListModel
 from desktop.views.composer import InputBox
 from desktop.views.main_window import MainWindow
+from tests.support.tcp_proxy import LoopbackProxy, shut
 
 WAIT_MS = 15_000
 WindowFactory = Callable[..., MainWindow]
 
 
-@dataclass
-class Proxy:
+class Proxy(LoopbackProxy):
     """A loopback TCP proxy the test controls; `drop()` cuts every open connection.
 
-    It rewrites the `Host` header to the upstream's so the backend's
-    DNS-rebinding guard accepts the requests.
+    `close()` stops listening too (the backend looks gone), `reopen()` listens again on
+    the same port. It rewrites the `Host` header to the upstream's so the backend's
+    DNS-rebinding guard accepts the requests. `event_requests` counts the client's
+    chunks that carry a `GET` of an event stream.
     """
 
-    upstream_port: int
-    listener: socket.socket = field(init=False)
-    port: int = field(init=False)
-    connections: list[tuple[socket.socket, socket.socket]] = field(default_factory=list)
-    event_requests: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _closed: bool = False
+    def __init__(self, upstream_port: int) -> None:
+        self.event_requests = 0
+        super().__init__(upstream_port)
 
-    def __post_init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self._accepter = threading.Thread(target=self._accept, daemon=True)
-        self._accepter.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            with self._lock:
-                self.connections.append((client, upstream))
-            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+    def _handle(self, client: socket.socket, upstream: socket.socket) -> None:
+        threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+        threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
 
     def _pipe(self, src: socket.socket, dst: socket.socket, outbound: bool) -> None:
-        old = f"Host: 127.0.0.1:{self.port}".encode()
-        new = f"Host: 127.0.0.1:{self.upstream_port}".encode()
         try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if outbound:
-                    if b"/events" in data and b"GET " in data:
-                        with self._lock:
-                            self.event_requests += 1
-                    data = data.replace(old, new)
-                dst.sendall(data)
-        except OSError:
-            pass
+            self.relay(src, dst, rewrite=outbound, observe=self._count if outbound else None)
         finally:
-            for sock in (src, dst):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            shut(src, dst, close=False)  # `drop()` and `close()` close them
 
-    def drop(self) -> None:
-        with self._lock:
-            connections, self.connections = self.connections, []
-        for pair in connections:
-            for sock in pair:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-
-    def close(self) -> None:
-        """Stop listening and cut everything: the backend looks gone."""
-        self._closed = True
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        self.listener.close()
-        self._accepter.join(5)
-        self.drop()
+    def _count(self, data: bytes) -> None:
+        if b"/events" in data and b"GET " in data:
+            with self._lock:
+                self.event_requests += 1
 
     def reopen(self) -> None:
         """Listen again on the same port: the backend is back."""
         self.listener = socket.create_server(("127.0.0.1", self.port))
-        self._closed = False
-        self._accepter = threading.Thread(target=self._accept, daemon=True)
-        self._accepter.start()
+        self._start_accepting()
 
 
 class Driver:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from .support import Api
-
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # the project is not installed into the venv
-    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(REPO))  # (also where `.support` finds `tests.support`)
+
+from .support import Api  # noqa: E402
 
 TUTORIAL_ORIGIN = "http://localhost:5173"
 

@@ -16,19 +16,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 from requests_sse import EventSource, MessageEvent
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.waiting import wait_until
 
-T = TypeVar("T")
+REPO = Path(__file__).resolve().parents[2]
 
 CONVERSATION_KEYS = {"id", "title", "created_at", "updated_at"}
 MESSAGE_KEYS = {"id", "conversation_id", "role", "content", "status", "created_at"}
@@ -36,20 +36,6 @@ MESSAGE_STATUSES = {"complete", "streaming", "cancelled", "failed", "interrupted
 
 
 # --------------------------------------------------------------------------- waiting
-
-
-def wait_until(
-    predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.02, what: str = ""
-) -> T:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(interval)
 
 
 def wait_clock_past(iso: str) -> None:

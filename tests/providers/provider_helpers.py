@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import requests
+from tests.support.http_client import TokenApi
 
 DEADLINE = 10.0  # seconds any single wait may take before it is a failure
 KEY = "sk-test-key"  # the API key the fake upstream (tests/openai/oai_support.py) accepts
@@ -42,27 +42,10 @@ class Reply:
         return message
 
 
-@dataclass
-class Api:
-    base_url: str
-    token: str
-    session: requests.Session = field(default_factory=requests.Session)
+class Api(TokenApi):
+    """A `requests` client for one server, token included, with a `DEADLINE` per request."""
 
-    def __post_init__(self) -> None:
-        self.session.headers["Authorization"] = f"Bearer {self.token}"
-
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", DEADLINE)
-        return self.session.request(method, self.base_url + path, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("PUT", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("POST", path, **kwargs)
+    request_timeout = DEADLINE
 
     def put_settings(self, **body: Any) -> dict[str, Any]:
         response = self.put("/api/settings", json=body)
@@ -73,11 +56,6 @@ class Api:
         response = self.post("/api/conversations", json={})
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
-
-    def send(self, cid: str, content: str) -> dict[str, Any]:
-        response = self.post(f"/api/conversations/{cid}/messages", json={"content": content})
-        assert response.status_code == 202, response.text
-        return dict(response.json())
 
     def messages(self, cid: str) -> list[dict[str, Any]]:
         response = self.get(f"/api/conversations/{cid}")

@@ -5,7 +5,6 @@ Everything talks to 127.0.0.1 only.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import socket
@@ -17,10 +16,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+
+from tests.support.tcp_proxy import LoopbackProxy, shut
+from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
 
 #: Figures the tests report (cuts survived, kills survived, fuzz cases, ...), printed at the end.
 FIGURES: dict[str, Any] = {}
@@ -55,18 +56,8 @@ def long_text(chars: int, seed: int = 7) -> str:
 ServerFactory = Callable[..., Any]
 
 
-def wait_for(
-    predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.02, what: str = ""
-) -> T:
-    """Poll `predicate` until truthy (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(interval)
+#: Poll a predicate until truthy (bounded): `tests.support.waiting.wait_until`.
+wait_for = wait_until
 
 
 # --------------------------------------------------------------------------- cutting proxy
@@ -93,7 +84,7 @@ class CutRecord:
     mid_event: bool
 
 
-class CuttingProxy:
+class CuttingProxy(LoopbackProxy):
     """A loopback TCP proxy that cuts event-stream connections at planned byte offsets.
 
     Each new connection whose first request is `GET .../events` takes the next `Cut` from
@@ -102,55 +93,32 @@ class CuttingProxy:
     accepts the requests.
     """
 
+    accept_thread_name = "cut-proxy"
+
     def __init__(self, upstream_port: int, plan: list[Cut], close_delimited: bool = False) -> None:
         """`close_delimited`: forward event streams as an HTTP/1.0-style proxy would, without
         chunked framing (the body ends when the connection does)."""
-        self.upstream_port = upstream_port
         self.close_delimited = close_delimited
         self.plan = list(plan)
         self.cuts: list[CutRecord] = []
         self.event_connections = 0
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
-        self._closed = False
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
-        self._accepter = threading.Thread(target=self._accept, name="cut-proxy", daemon=True)
-        self._accepter.start()
+        super().__init__(upstream_port)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets += [client, upstream]
-            thread = threading.Thread(
-                target=self._serve, args=(client, upstream), name="cut-proxy-conn", daemon=True
-            )
-            self._threads.append(thread)
-            thread.start()
+    def _handle(self, client: socket.socket, upstream: socket.socket) -> None:
+        thread = threading.Thread(
+            target=self._serve, args=(client, upstream), name="cut-proxy-conn", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
 
     def _serve(self, client: socket.socket, upstream: socket.socket) -> None:
-        old = f"Host: 127.0.0.1:{self.port}".encode()
-        new = f"Host: 127.0.0.1:{self.upstream_port}".encode()
         try:
             first = client.recv(65536)
         except OSError:
             first = b""
         if not first:
-            self._shut(client, upstream)
+            shut(client, upstream)
             return
         cut: Cut | None = None
         if first.startswith(b"GET ") and b"/events" in first.split(b"\r\n", 1)[0]:
@@ -158,30 +126,20 @@ class CuttingProxy:
                 self.event_connections += 1
                 cut = self.plan.pop(0) if self.plan else None
         try:
-            upstream.sendall(first.replace(old, new))
+            upstream.sendall(self.rewrite_host(first))
         except OSError:
-            self._shut(client, upstream)
+            shut(client, upstream)
             return
-        outbound = threading.Thread(
-            target=self._pipe_out, args=(client, upstream, old, new), daemon=True
-        )
+        outbound = threading.Thread(target=self._pipe_out, args=(client, upstream), daemon=True)
         outbound.start()
         self._pipe_back(upstream, client, cut)
         outbound.join(5)
 
-    def _pipe_out(
-        self, client: socket.socket, upstream: socket.socket, old: bytes, new: bytes
-    ) -> None:
+    def _pipe_out(self, client: socket.socket, upstream: socket.socket) -> None:
         try:
-            while True:
-                data = client.recv(65536)
-                if not data:
-                    break
-                upstream.sendall(data.replace(old, new))
-        except OSError:
-            pass
+            self.relay(client, upstream, rewrite=True)
         finally:
-            self._shut(client, upstream)
+            shut(client, upstream)
 
     def _pipe_back(self, upstream: socket.socket, client: socket.socket, cut: Cut | None) -> None:
         head = b""
@@ -224,7 +182,7 @@ class CuttingProxy:
         except OSError:
             pass
         finally:
-            self._shut(client, upstream)
+            shut(client, upstream)
 
     @staticmethod
     def _cut_point(sent: bytes, data: bytes, cut: Cut) -> int | None:
@@ -254,23 +212,8 @@ class CuttingProxy:
         with self._lock:
             self.cuts.append(CutRecord(len(sent), mid_char, mid_event))
 
-    @staticmethod
-    def _shut(*socks: socket.socket) -> None:
-        for sock in socks:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                sock.close()
-
     def close(self) -> None:
-        self._closed = True
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        self._accepter.join(5)
-        with self._lock:
-            socks, self._sockets = self._sockets, []
-        self._shut(*socks)
+        super().close()
         for thread in self._threads:
             thread.join(5)
 
