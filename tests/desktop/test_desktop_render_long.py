@@ -48,7 +48,8 @@ def test_a_long_text_arriving_at_once_renders_only_what_is_in_view(
     qtbot.waitUntil(lambda: body.pending == 0 and bool(body.segment_widgets))
     qtbot.wait(50)  # a few passes of the event loop
     code = rendered_code(body)
-    assert 0 < len(code) < 10, "only the blocks near the top of a 400 px view are made"
+    # the blocks of the page or two near the top of a 400 px view, not all 60
+    assert 0 < len(code) <= 20, "only the blocks near the top of the view are made"
     assert code[0] == "def section_0() -> int:\n    return 0\n"
     assert body.lazy_pages > 0
     assert len(body.findChildren(CodeBlock)) == len(code)  # no other block was ever made
