@@ -14,6 +14,7 @@ banners, replies that did not complete or differ). Exit code 1 if any error.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import sys
@@ -87,12 +88,24 @@ class Snapshot:
     rss_kib: int
     fds: int
     sent: int
+    widgets: int = 0  # QApplication.allWidgets()
+    objects: int = 0  # objects the Python collector tracks
+
+    @classmethod
+    def take(cls, at: float, sent: int) -> Snapshot:
+        return cls(at, rss_kib(), open_fds(), sent, len(QApplication.allWidgets()), gc_objects())
 
     def line(self, label: str) -> str:
         return (
             f"{label:>8}: t={self.at:6.0f} s  RSS {self.rss_kib / 1024:7.1f} MiB  "
-            f"fds {self.fds:4d}  messages {self.sent}"
+            f"fds {self.fds:4d}  widgets {self.widgets:5d}  Python objects {self.objects:7d}"
+            f"  messages {self.sent}"
         )
+
+
+def gc_objects() -> int:
+    gc.collect()
+    return len(gc.get_objects())
 
 
 @dataclass
@@ -172,7 +185,7 @@ def main() -> int:
         window.controller.reply_ended.connect(soak.reply_ended)
         window.controller.error.connect(soak.error)
         t0 = time.monotonic()
-        start = Snapshot(0.0, rss_kib(), open_fds(), 0)
+        start = Snapshot.take(0.0, 0)
         print(start.line("start"), flush=True)
         warm: list[Snapshot] = []
         loop = QEventLoop()
@@ -184,7 +197,7 @@ def main() -> int:
 
         def sample() -> None:
             now = time.monotonic() - t0
-            snap = Snapshot(now, rss_kib(), open_fds(), soak.sent)
+            snap = Snapshot.take(now, soak.sent)
             if not warm and now >= WARM_UP_SECONDS:
                 warm.append(snap)
                 print(snap.line("warm"), flush=True)
@@ -201,7 +214,7 @@ def main() -> int:
         sampler.stop()
         # let the last reply finish (bounded)
         run_until(lambda: soak.pending is None, 30)
-        end = Snapshot(time.monotonic() - t0, rss_kib(), open_fds(), soak.sent)
+        end = Snapshot.take(time.monotonic() - t0, soak.sent)
         print(end.line("end"), flush=True)
         base = warm[0] if warm else start
         print(
