@@ -9,6 +9,7 @@ its signals; tests can drive it directly.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import partial
 
@@ -23,9 +24,21 @@ from desktop.workers import ApiRunner, StreamWorker
 log = logging.getLogger(__name__)
 
 
+#: Markdown a title shows as plain words: a link's text, emphasis, code and heading marks.
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKS = re.compile(
+    r"^#{1,6}\s+"  # a heading's marks
+    r"|(?:^|(?<=\s))[*_`~]{1,3}(?=\S)"  # opening emphasis/code marks
+    r"|(?<=\S)[*_`~]{1,3}(?=[\s.,;:!?)]|$)",  # closing ones (not inside snake_case or 2*3)
+    re.MULTILINE,
+)
+
+
 def title_of(content: str, limit: int = 60) -> str:
-    """A conversation title from a message: its first words, on one line."""
-    words = " ".join(content.split())
+    """A conversation title from a message: its first words, on one line, without the
+    Markdown marks (`# Plan **this** week` -> `Plan this week`)."""
+    plain = _MARKS.sub("", _LINK.sub(r"\1", content))
+    words = " ".join(plain.split()) or " ".join(content.split())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 

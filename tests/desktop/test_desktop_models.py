@@ -7,6 +7,7 @@ from dataclasses import replace
 from pytestqt.qtbot import QtBot
 
 from desktop.client import Conversation, Message
+from desktop.controller import title_of
 from desktop.models import ConversationListModel, MessageListModel
 
 
@@ -77,3 +78,13 @@ def test_in_place_rename_asks_the_controller(qtbot: QtBot) -> None:
         assert model.setData(model.index(0), "  after  ")
     assert blocker.args == ["a", "after"]
     assert not model.setData(model.index(0), "   ")
+
+
+def test_titles_from_a_first_message_drop_markdown_marks() -> None:
+    assert title_of("# Plan **this** week\n\nUse `code` and a [link](https://x.org).") == (
+        "Plan this week Use code and a link."
+    )
+    assert title_of("snake_case_name and 2*3*4, C# too") == "snake_case_name and 2*3*4, C# too"
+    assert title_of("Fix `foo_bar()` in *main*") == "Fix foo_bar() in main"
+    assert title_of("**") == "**"  # nothing but marks: kept as typed
+    assert title_of("word " * 30) == "word " * 11 + "word…"  # at most 60 characters
