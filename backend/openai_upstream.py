@@ -5,7 +5,8 @@ OpenAI itself, Ollama (`http://localhost:11434/v1`), llama.cpp's `llama-server`
 (`http://localhost:1234/v1`) all answer `POST {base_url}/chat/completions` with
 `stream: true` as Server-Sent Events: `data: <chat.completion.chunk JSON>` lines, then
 `data: [DONE]`. This module reads that stream with httpx + httpx-sse and turns every
-failure into one exception type, `UpstreamError`, whose `detail` is fit to show a user.
+failure into one exception type, `UpstreamError` (`backend.upstream_errors`), whose
+`detail` is fit to show a user.
 
 The API key is sent only in the `Authorization` header; it is never logged nor put in
 an error message or a `repr`.
@@ -14,7 +15,6 @@ an error message or a `repr`.
 from __future__ import annotations
 
 import copy
-import errno
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -24,6 +24,16 @@ from typing import Any, Protocol
 
 import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
+
+from backend.upstream_errors import (
+    UpstreamError,
+    clip,
+    error_message,
+    malformed,
+    shown_url,
+    status_error,
+    transport_error,
+)
 
 __all__ = [
     "ConnectionCheck",
@@ -36,9 +46,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_MAX_SHOWN = 300  # characters of an upstream body quoted in an error detail
-_CONNECTION_REFUSED = {errno.ECONNREFUSED, 10061}  # 10061: WSAECONNREFUSED on Windows
-
 
 class MessageLike(Protocol):
     """What the responder reads from a chat message (`responders.ChatMessage` fits)."""
@@ -48,33 +55,6 @@ class MessageLike(Protocol):
 
     @property
     def content(self) -> str: ...
-
-
-class UpstreamError(Exception):
-    """Talking to the upstream server failed; `detail` says why, in plain words.
-
-    `status` is the upstream HTTP status when there was one, `code` a short machine
-    name (`connection_refused`, `timeout`, `unauthorized`, `not_found`, `rate_limited`,
-    `server_error`, `bad_request`, `malformed`, `upstream_error`) and `retry_after` the
-    upstream's `Retry-After` header (seconds or an HTTP date), if any.
-    """
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        code: str = "upstream_error",
-        status: int | None = None,
-        retry_after: str | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.code = code
-        self.status = status
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 @dataclass(frozen=True)
@@ -91,15 +71,6 @@ def _normalise_base_url(base_url: str) -> str:
     return base_url.strip().rstrip("/")
 
 
-def _shown_url(base_url: str) -> str:
-    """`base_url` without any `user:password@` part, for messages and logs."""
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL:
-        return base_url
-    return str(url.copy_with(userinfo=b"")) if url.userinfo else base_url
-
-
 def _auth_headers(api_key: str | None) -> dict[str, str]:
     key = (api_key or "").strip()
     return {"Authorization": f"Bearer {key}"} if key else {}
@@ -107,155 +78,6 @@ def _auth_headers(api_key: str | None) -> dict[str, str]:
 
 def _timeout(connect: float, read: float) -> httpx.Timeout:
     return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
-
-
-def _error_message(body: Any) -> str | None:
-    """The human part of an error body in any of the shapes servers use.
-
-    OpenAI, Ollama /v1, vLLM (new), llama.cpp: `{"error": {"message": ...}}`;
-    Ollama native and LM Studio: `{"error": "..."}`; vLLM (old):
-    `{"object": "error", "message": ...}`; FastAPI-based servers: `{"detail": ...}`.
-    """
-    if not isinstance(body, Mapping):
-        return None
-    error = body.get("error")
-    if isinstance(error, Mapping):
-        message = error.get("message")
-        return str(message) if message else json.dumps(error)[:_MAX_SHOWN]
-    if isinstance(error, str) and error:
-        return error
-    if body.get("object") == "error" and body.get("message"):
-        return str(body["message"])
-    if "detail" in body:
-        detail = body["detail"]
-        return detail if isinstance(detail, str) else json.dumps(detail)[:_MAX_SHOWN]
-    return None
-
-
-def _body_message(raw: bytes) -> str:
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        message = _error_message(json.loads(text))
-    except ValueError:
-        message = None
-    return _clip(message if message is not None else text)
-
-
-def _status_error(
-    response: httpx.Response, base_url: str, *, model: str | None = None
-) -> UpstreamError:
-    """Map a redirect or error answer (status >= 300, body read) to an UpstreamError."""
-    status = response.status_code
-    reason = f"{status} {response.reason_phrase}".strip()
-    message = _body_message(response.content)
-    said = f": {message}" if message else ""
-    where = _shown_url(base_url)
-    if status < 400:
-        location = response.headers.get("location", "another address")
-        return UpstreamError(
-            f"{where} redirected the request ({reason}) to {location}; "
-            "use that address as the base URL",
-            code="bad_url",
-            status=status,
-        )
-    if status in (401, 403):
-        verb = "rejected the API key" if status == 401 else "refused access"
-        return UpstreamError(
-            f"{where} {verb} ({reason}){said}. Check the API key in Settings.",
-            code="unauthorized",
-            status=status,
-        )
-    if status == 404:
-        what = f"the model '{model}' or " if model else ""
-        return UpstreamError(
-            f"{where} answered {reason} for {response.request.url.path}{said}. "
-            f"Check {what}the base URL (it usually ends in /v1).",
-            code="not_found",
-            status=status,
-        )
-    if status == 429:
-        retry_after = response.headers.get("retry-after")
-        wait = f"; retry after {retry_after} s" if retry_after else ""
-        return UpstreamError(
-            f"{where} is rate limiting requests ({reason}{wait}){said}",
-            code="rate_limited",
-            status=status,
-            retry_after=retry_after,
-        )
-    if status >= 500:
-        return UpstreamError(
-            f"{where} failed with {reason}{said}", code="server_error", status=status
-        )
-    return UpstreamError(
-        f"{where} rejected the request ({reason}){said}", code="bad_request", status=status
-    )
-
-
-def _is_refused(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError):
-            return True
-        if isinstance(current, OSError) and current.errno in _CONNECTION_REFUSED:
-            return True
-        current = current.__cause__ or current.__context__
-    return "refused" in str(exc).lower()
-
-
-def _transport_error(
-    exc: httpx.HTTPError, base_url: str, connect_timeout: float, read_timeout: float
-) -> UpstreamError:
-    """Map an httpx exception (no HTTP answer, or one cut short) to an UpstreamError."""
-    where = _shown_url(base_url)
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return UpstreamError(
-            f"Cannot reach {where}: no connection within {connect_timeout:g} s (connect timeout)",
-            code="timeout",
-        )
-    if isinstance(exc, httpx.ReadTimeout):
-        return UpstreamError(
-            f"{where} stopped responding: nothing received for {read_timeout:g} s (read timeout)",
-            code="timeout",
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return UpstreamError(f"Timed out talking to {where} ({exc})", code="timeout")
-    if isinstance(exc, httpx.ConnectError):
-        if _is_refused(exc):
-            return UpstreamError(
-                f"Cannot reach {where}: connection refused — is the server running?",
-                code="connection_refused",
-            )
-        return UpstreamError(
-            f"Cannot reach {where}: {exc or 'connection failed'}", code="connection_failed"
-        )
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return UpstreamError(
-            f"Invalid base URL {where!r}: it must start with http:// or https:// "
-            "(for example http://localhost:11434/v1)",
-            code="bad_url",
-        )
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return UpstreamError(
-            f"{where} closed the connection in the middle of the answer ({exc})",
-            code="connection_lost",
-        )
-    return UpstreamError(
-        f"Request to {where} failed: {type(exc).__name__}: {exc}", code="connection_failed"
-    )
-
-
-def _malformed(base_url: str, what: str, data: str) -> UpstreamError:
-    return UpstreamError(
-        f"{_shown_url(base_url)} sent a malformed stream chunk ({what}): {_clip(data)!r}",
-        code="malformed",
-    )
 
 
 def _finish(choice: Mapping[str, Any]) -> str | None:
@@ -273,28 +95,28 @@ def _chunk_text(event: ServerSentEvent, base_url: str) -> tuple[str | None, str 
     try:
         chunk = json.loads(data)
     except ValueError:
-        raise _malformed(base_url, "not JSON", data) from None
+        raise malformed(base_url, "not JSON", data) from None
     if not isinstance(chunk, Mapping):
-        raise _malformed(base_url, "not a JSON object", data)
-    message = _error_message(chunk) if ("error" in chunk or event.event == "error") else None
+        raise malformed(base_url, "not a JSON object", data)
+    message = error_message(chunk) if ("error" in chunk or event.event == "error") else None
     if message is None and chunk.get("object") == "error":
-        message = _error_message(chunk)
+        message = error_message(chunk)
     if message is not None or event.event == "error":
         raise UpstreamError(
-            f"{_shown_url(base_url)} reported an error mid-stream: {_clip(message or data)}",
+            f"{shown_url(base_url)} reported an error mid-stream: {clip(message or data)}",
             code="upstream_error",
         )
     choices = chunk.get("choices")
     if not isinstance(choices, list):
-        raise _malformed(base_url, "no 'choices' list", data)
+        raise malformed(base_url, "no 'choices' list", data)
     if not choices:
         return None, None
     choice = choices[0]
     if not isinstance(choice, Mapping) or not isinstance(choice.get("delta"), Mapping):
-        raise _malformed(base_url, "no 'choices[0].delta' object", data)
+        raise malformed(base_url, "no 'choices[0].delta' object", data)
     content = choice["delta"].get("content")
     if content is not None and not isinstance(content, str):
-        raise _malformed(base_url, "'delta.content' is not a string", data)
+        raise malformed(base_url, "'delta.content' is not a string", data)
     return (content or None), _finish(choice)
 
 
@@ -304,7 +126,7 @@ def _completion_text(body: Any, base_url: str) -> tuple[str, str | None]:
         choice = body["choices"][0]
         content = choice["message"]["content"]
     except (KeyError, IndexError, TypeError):
-        raise _malformed(
+        raise malformed(
             base_url, "JSON answer without choices[0].message", json.dumps(body)
         ) from None
     return (content if isinstance(content, str) else ""), _finish(choice)
@@ -347,7 +169,7 @@ class OpenAICompatResponder:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(base_url={_shown_url(self.base_url)!r}, "
+            f"{type(self).__name__}(base_url={shown_url(self.base_url)!r}, "
             f"model={self.model!r}, api_key={'<set>' if self._api_key else None})"
         )
 
@@ -390,7 +212,7 @@ class OpenAICompatResponder:
         self.finish_reason = None
         log.info(
             "upstream request: POST %s model=%s messages=%d",
-            _shown_url(url),
+            shown_url(url),
             self.model,
             len(body["messages"]),
         )
@@ -402,7 +224,7 @@ class OpenAICompatResponder:
                 response = source.response
                 if response.status_code >= 300:
                     await response.aread()
-                    raise _status_error(response, self.base_url, model=self.model)
+                    raise status_error(response, self.base_url, model=self.model)
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" not in content_type:
                     await response.aread()
@@ -424,12 +246,12 @@ class OpenAICompatResponder:
                         yield text
                 if reason is None:
                     raise UpstreamError(
-                        f"{_shown_url(self.base_url)} ended the stream before the reply was "
+                        f"{shown_url(self.base_url)} ended the stream before the reply was "
                         "finished (no finish_reason, no [DONE])",
                         code="connection_lost",
                     )
         except httpx.HTTPError as exc:
-            raise _transport_error(
+            raise transport_error(
                 exc, self.base_url, self.connect_timeout, self.read_timeout
             ) from exc
 
@@ -439,14 +261,14 @@ class OpenAICompatResponder:
         except ValueError:
             ctype = response.headers.get("content-type") or "no content type"
             raise UpstreamError(
-                f"{_shown_url(self.base_url)} did not answer with an event stream "
-                f"({ctype}): {_clip(response.text)!r}",
+                f"{shown_url(self.base_url)} did not answer with an event stream "
+                f"({ctype}): {clip(response.text)!r}",
                 code="malformed",
             ) from None
-        message = _error_message(body)
+        message = error_message(body)
         if message is not None:
             raise UpstreamError(
-                f"{_shown_url(self.base_url)} reported an error: {_clip(message)}",
+                f"{shown_url(self.base_url)} reported an error: {clip(message)}",
                 code="upstream_error",
             )
         return body
@@ -456,23 +278,23 @@ async def list_models(base_url: str, api_key: str | None, *, timeout: float = 10
     """The model ids `GET {base_url}/models` lists, in the server's order."""
     base = _normalise_base_url(base_url)
     url = f"{base}/models"
-    log.info("upstream request: GET %s", _shown_url(url))
+    log.info("upstream request: GET %s", shown_url(url))
     try:
         async with httpx.AsyncClient(
             timeout=_timeout(timeout, timeout), headers=_auth_headers(api_key)
         ) as client:
             response = await client.get(url)
     except httpx.HTTPError as exc:
-        raise _transport_error(exc, base, timeout, timeout) from exc
+        raise transport_error(exc, base, timeout, timeout) from exc
     if response.status_code >= 300:
-        raise _status_error(response, base)
+        raise status_error(response, base)
     try:
         data = response.json()["data"]
         return [str(item["id"]) for item in data]
     except (ValueError, KeyError, TypeError):
         raise UpstreamError(
-            f"{_shown_url(base)}/models did not answer with an OpenAI model list: "
-            f"{_clip(response.text)!r}",
+            f"{shown_url(base)}/models did not answer with an OpenAI model list: "
+            f"{clip(response.text)!r}",
             code="malformed",
         ) from None
 
@@ -486,7 +308,7 @@ async def check_connection(
     whether the server lists it (llama.cpp serves whatever it loaded under any name, so a
     missing model is reported in `detail` but does not make `ok` False).
     """
-    where = _shown_url(_normalise_base_url(base_url))
+    where = shown_url(_normalise_base_url(base_url))
     try:
         models = await list_models(base_url, api_key, timeout=timeout)
     except UpstreamError as exc:
