@@ -34,6 +34,10 @@ _MARKS = re.compile(
 )
 
 
+#: Conversations whose history stays in memory after they were shown (see `select`).
+KEPT_MODELS = 10
+
+
 def title_of(content: str, limit: int = 60) -> str:
     """A conversation title from a message: its first words, on one line, without the
     Markdown marks (`# Plan **this** week` -> `Plan this week`)."""
@@ -120,8 +124,23 @@ class ChatController(QObject):
         if cid and cid not in self._models:
             self._models[cid] = MessageListModel(cid, self)
             self._load(cid)
+        elif cid:
+            self._models[cid] = self._models.pop(cid)  # most recently shown last
         self.current_changed.emit(cid)
         self.streaming_changed.emit(self.is_streaming())
+        self._forget_old_models()
+
+    def _forget_old_models(self) -> None:
+        """Keep the histories of the `KEPT_MODELS` conversations shown last in memory; an
+        older one is loaded again when it is shown again. (Never the shown one, nor one
+        with a reply streaming.)"""
+        if self._busy:
+            return  # a turn is on its way to its conversation's model
+        for cid in list(self._models)[: max(0, len(self._models) - KEPT_MODELS)]:
+            model = self._models[cid]
+            if cid != self.current_id and not (model.streaming() or self.streams.follows(model)):
+                del self._models[cid]
+                model.deleteLater()
 
     def _load(self, cid: str) -> None:
         if self.client is None:

@@ -46,6 +46,10 @@ class ReplyStreams(QObject):
     def worker_for(self, mid: str) -> StreamWorker | None:
         return self._workers.get(mid)
 
+    def follows(self, model: MessageListModel) -> bool:
+        """A reply of `model` is being followed (its worker has not finished)."""
+        return any(m is model for m in self._models.values())
+
     @property
     def workers(self) -> list[StreamWorker]:
         return list(self._workers.values())

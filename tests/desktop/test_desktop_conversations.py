@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from desktop.controller import KEPT_MODELS
 from desktop.views.main_window import MainWindow
 
 
@@ -117,3 +118,32 @@ def test_switching_away_while_streaming_keeps_streaming(
     qtbot.waitUntil(lambda: first_model.message(reply_id).status == "complete", timeout=WAIT_MS)
     assert first_model.message(reply_id).content == text
     assert window.chat_view.widgets[-1].text == text
+
+
+def test_only_recently_shown_histories_stay_in_memory(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window()
+    ctrl = window.controller
+    client = ctrl.client
+    assert client is not None
+    ids = []
+    for i in range(KEPT_MODELS + 3):  # conversations made by another client
+        conv = client.create_conversation(f"c{i}")
+        client.send_message(conv.id, f"message {i}")
+        ids.append(conv.id)
+    for i, cid in enumerate(ids):
+        ctrl.select(cid)
+        qtbot.waitUntil(
+            lambda i=i: (
+                [w.text for w in window.chat_view.widgets] == [f"message {i}"] * 2  # type: ignore[misc]
+                and not ctrl.is_streaming()
+            ),
+            timeout=WAIT_MS,
+        )
+    assert [cid for cid in ids if ctrl.model_for(cid) is not None] == ids[-KEPT_MODELS:]
+    ctrl.select(ids[0])  # shown again: its history comes back from the backend
+    qtbot.waitUntil(
+        lambda: [w.text for w in window.chat_view.widgets] == ["message 0"] * 2, timeout=WAIT_MS
+    )
+    assert ctrl.model_for(ids[1]) is None and ctrl.model_for(ids[-1]) is not None
