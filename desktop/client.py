@@ -190,7 +190,7 @@ class ChatClient:
 
     # -- plumbing ------------------------------------------------------------------
     def new_session(self) -> requests.Session:
-        """A fresh authenticated session, closed by `close()`."""
+        """A fresh authenticated session, closed by `release()` or `close()`."""
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {self._token}"
         session.headers["User-Agent"] = "sse-chat-desktop"
@@ -200,6 +200,21 @@ class ChatClient:
                 raise ApiError(0, "the client is closed")
             self._sessions.append(session)
         return session
+
+    @property
+    def open_sessions(self) -> int:
+        """Sessions this client holds open (one per thread that called it, plus the
+        stream workers' while they run)."""
+        with self._lock:
+            return len(self._sessions)
+
+    def release(self, session: requests.Session) -> None:
+        """Close a session from `new_session()` that is done with (a stream worker's):
+        the client keeps no reference to it any more."""
+        with self._lock:
+            if session in self._sessions:
+                self._sessions.remove(session)
+        session.close()
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)

@@ -130,7 +130,8 @@ class StreamWorker(QThread):
             log.exception("stream worker for %s crashed", self.mid)
             self.failed.emit(self.mid, "The reply stream stopped because of an internal error.")
         finally:
-            session.close()
+            self._session = None
+            self.client.release(session)
             self.done.emit(self.mid)
 
     def _follow(self) -> None:

@@ -200,3 +200,21 @@ def test_fast_deltas_reach_the_model_at_most_once_per_frame(
     times = [t for t, _ in updates[:-1]]  # (the last one comes with the end: at once)
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= 0.015, gaps  # one frame = 16 ms (a coarse timer may be 5% early)
+
+
+def test_finished_streams_leave_no_session_behind(
+    make_window: WindowFactory, driver: Callable[[MainWindow], Driver]
+) -> None:
+    """Each followed reply has a session of its own; once it ends, the client lets go of
+    it (the 30-minute soak found one leaked session, with its pools and locks, per reply)."""
+    window = make_window()
+    d = driver(window)
+    client = window.controller.client
+    assert client is not None
+    d.send("first")
+    d.wait_reply_done()
+    settled = client.open_sessions
+    for i in range(6):
+        d.send(f"message {i}")
+        d.wait_reply_done()
+    assert client.open_sessions <= settled
