@@ -20,6 +20,7 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,11 @@ class Snapshot:
         )
 
 
+def type_counts() -> Counter[str]:
+    gc.collect()
+    return Counter(type(o).__qualname__ for o in gc.get_objects())
+
+
 def gc_objects() -> int:
     gc.collect()
     return len(gc.get_objects())
@@ -162,6 +168,9 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between messages")
     parser.add_argument("--echo-delay", type=float, default=0.002)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--types", action="store_true", help="print the object types that grew since warm-up"
+    )
     args = parser.parse_args()
 
     app = create_application()
@@ -188,6 +197,7 @@ def main() -> int:
         start = Snapshot.take(0.0, 0)
         print(start.line("start"), flush=True)
         warm: list[Snapshot] = []
+        warm_types: Counter[str] = Counter()
         loop = QEventLoop()
         sender = QTimer()
         sender.setInterval(int(args.interval * 1000))
@@ -200,6 +210,8 @@ def main() -> int:
             snap = Snapshot.take(now, soak.sent)
             if not warm and now >= WARM_UP_SECONDS:
                 warm.append(snap)
+                if args.types:
+                    warm_types.update(type_counts())
                 print(snap.line("warm"), flush=True)
             else:
                 print(snap.line("sample"), flush=True)
@@ -225,6 +237,10 @@ def main() -> int:
         )
         print(f"messages: {soak.sent} sent, {soak.completed} replies complete and identical")
         print(f"errors: {len(soak.errors)}")
+        if args.types and warm_types:
+            grown = type_counts()
+            grown.subtract(warm_types)
+            print("grew since warm-up:", ", ".join(f"{t} {n:+d}" for t, n in grown.most_common(12)))
         for problem in soak.errors[:10]:
             print(f"  {problem}")
         window.close()
