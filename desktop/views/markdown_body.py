@@ -111,7 +111,10 @@ class MarkdownBody(QWidget):
     @property
     def unrendered_in_view(self) -> bool:
         """Some of what is on screen waits in a lazy page (as of the last layout)."""
-        return any(page.lazy and page.on_screen() for page in self._pages)
+        return bool(self._lazy_in_view())
+
+    def _lazy_in_view(self) -> list[BodyPage]:
+        return [page for page in self._pages if page.lazy and page.on_screen()]
 
     def widgets(self) -> list[Widget]:
         """Every segment widget, top to bottom (the tail last), rendering any lazy page."""
@@ -171,20 +174,19 @@ class MarkdownBody(QWidget):
             self._more.start()
         elif self._final and self._code is not None:
             self._code.finish()
-        if self.lazy_pages or self._uncoloured:
-            if stop >= len(self._source):
-                self._soon.start()  # caught up: render what is on screen now
-            elif not self._sweep.isActive():
-                # a backlog: the view moves on with every pass, so what is on screen is
-                # rendered every `SWEEP_MS`, not after every pass
-                self._sweep.start()
+        if not self.pending:
+            self.reveal()  # caught up: render what is on screen now
+        elif (self.lazy_pages or self._uncoloured) and not self._sweep.isActive():
+            # a backlog: the view moves on with every pass, so what is on screen is
+            # rendered every `SWEEP_MS`, not after every pass
+            self._sweep.start()
 
     def _sweep_view(self) -> None:
         """Render the lazy pages and colour the code blocks that are on screen."""
         # where things are on screen is known once the layouts that are due have run
         # (they would run before the next paint anyway)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        seen = [p for p in self._pages if p.lazy and p.on_screen()]
+        seen = self._lazy_in_view()
         if seen:
             started = time.perf_counter()
             with self._batched():
