@@ -2,16 +2,33 @@
 
 Migration `i` (0-based) takes a database from version `i` to version `i + 1`. Never edit a
 migration that has shipped; append a new one instead.
+
+A migration is either an SQL script (run in one transaction together with the version bump)
+or a `PythonMigration`: a function given the connection, for steps SQLite cannot run inside a
+transaction (`PRAGMA auto_vacuum` + `VACUUM`) or that need Python (back-filling rows). It runs
+with no transaction open and is responsible for its own; the version is bumped after it returns.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[str, ...] = (
+@dataclass(frozen=True)
+class PythonMigration:
+    """A migration step written in Python (see the module docstring)."""
+
+    name: str
+    run: Callable[[sqlite3.Connection], None]
+
+
+Migration = str | PythonMigration
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 0 -> 1: conversations and their messages.
     """
     CREATE TABLE conversations (
@@ -56,11 +73,15 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"({SCHEMA_VERSION}); update SSE Chat"
         )
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        script = MIGRATIONS[target - 1]
+        step = MIGRATIONS[target - 1]
         logger.info("Migrating the database to schema version %d", target)
-        # One transaction per migration, the version bump included.
         try:
-            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+            if isinstance(step, PythonMigration):
+                step.run(conn)
+                conn.execute(f"PRAGMA user_version = {target}")
+            else:
+                # One transaction per migration, the version bump included.
+                conn.executescript(f"BEGIN;\n{step}\nPRAGMA user_version = {target};\nCOMMIT;")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
