@@ -17,7 +17,7 @@ from backend.errors import install_error_handlers
 from backend.providers import ProviderState
 from backend.responders import Responder
 from backend.routers import conversations, health, messages, provider_settings, tutorial
-from backend.routers.openai_api import install_openai_api
+from backend.openai.completions import install_openai_api
 from backend.security import install_security
 from backend.store import Store
 from backend.store_thread import AsyncStore

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
 from backend.errors import BadRequest, Conflict, NotFound
-from backend.openai_upstream import UpstreamError
+from backend.openai.upstream import UpstreamError
 from backend.records import Message, Status, new_id
 from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
 from backend.store import NotFoundError, NotLastError, Store

@@ -17,9 +17,9 @@ import pytest
 from fastapi import FastAPI
 from oai_support import DEADLINE, LoopbackServer, Upstream, serving
 
-from backend.openai_upstream import OpenAICompatResponder
+from backend.openai.upstream import OpenAICompatResponder
 from backend.responders import EchoResponder, Responder
-from backend.routers.openai_api import OpenAIApiConfig, install_openai_api
+from backend.openai.completions import OpenAIApiConfig, install_openai_api
 
 TOKEN = "launch-token-for-tests"
 USER = [{"role": "user", "content": "Hi there"}]
@@ -213,7 +213,7 @@ def test_no_token_configured_means_no_auth() -> None:
 
 
 def test_unconfigured_router_answers_503() -> None:
-    from backend.routers.openai_api import router
+    from backend.openai.completions import router
 
     app = FastAPI()
     app.include_router(router)

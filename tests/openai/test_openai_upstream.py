@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 from oai_support import DEADLINE, Upstream, closed_port, unanswered_port
 
-from backend.openai_upstream import (
+from backend.openai.upstream import (
     OpenAICompatResponder,
     UpstreamError,
     check_connection,

@@ -1,6 +1,6 @@
 """Failures talking to an OpenAI-compatible server, as one exception with a plain-words
 `detail`: `UpstreamError`, and the functions that map HTTP answers, httpx exceptions and
-malformed stream chunks to it (used by `backend.openai_upstream`).
+malformed stream chunks to it (used by `backend.openai.upstream`).
 
 Error bodies come in many shapes (`error_message` knows them); every URL shown has its
 `user:password@` part removed, and every quoted body is clipped.

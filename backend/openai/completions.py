@@ -24,9 +24,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Send
 
-from backend import openai_wire as wire
+from backend.openai import wire
 from backend.errors import describe_validation_errors
-from backend.openai_upstream import UpstreamError
+from backend.openai.errors import UpstreamError
 from backend.records import Role
 from backend.responders import (
     ChatMessage,

@@ -5,7 +5,7 @@ OpenAI itself, Ollama (`http://localhost:11434/v1`), llama.cpp's `llama-server`
 (`http://localhost:1234/v1`) all answer `POST {base_url}/chat/completions` with
 `stream: true` as Server-Sent Events: `data: <chat.completion.chunk JSON>` lines, then
 `data: [DONE]`. This module reads that stream with httpx + httpx-sse and turns every
-failure into one exception type, `UpstreamError` (`backend.upstream_errors`), whose
+failure into one exception type, `UpstreamError` (`backend.openai.errors`), whose
 `detail` is fit to show a user.
 
 The API key is sent only in the `Authorization` header; it is never logged nor put in
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
 
-from backend.upstream_errors import (
+from backend.openai.errors import (
     UpstreamError,
     clip,
     error_message,

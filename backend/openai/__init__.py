@@ -1,0 +1,1 @@
+"""Everything OpenAI-shaped, in one package (see the modules)."""
