@@ -22,6 +22,23 @@ YIELD_INTERVAL = 0.005
 CLOCK_EVERY = 64
 
 
+class ResponderError(Exception):
+    """A responder failed and can say why in plain words: `detail` is shown to the user.
+
+    The reply ends `failed` with `detail` as its error, and no stack trace is logged. `code` is
+    a short machine name (the OpenAI responder's `UpstreamError` says `timeout`,
+    `unauthorized`, ...).
+    """
+
+    def __init__(self, detail: str, *, code: str = "responder_error") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Role
@@ -32,7 +49,8 @@ class Responder(Protocol):
     """Produces a reply to a conversation as an async iterator of text chunks.
 
     `name` and `model` are recorded with each reply (the `provider`/`model` columns).
-    Raising from the iterator fails the reply; being cancelled stops it.
+    Raising from the iterator fails the reply (a `ResponderError` with its `detail`, anything
+    else as an unexpected failure); being cancelled stops it.
     """
 
     name: str

@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
 from backend.errors import BadRequest, Conflict, NotFound
-from backend.openai.upstream import UpstreamError
 from backend.records import Message, Status, new_id
-from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
+from backend.responders import (
+    ChatMessage,
+    Responder,
+    ResponderError,
+    ResponderSource,
+    resolve_responder,
+)
 from backend.store import NotFoundError, NotLastError, Store
 from backend.store_thread import AsyncStore
 
@@ -194,7 +199,7 @@ class TurnService:
                 turn.live.append(chunk)
         except asyncio.CancelledError:
             return turn.stop_reason or "interrupted", None
-        except UpstreamError as exc:  # already a sentence for the user; no trace needed
+        except ResponderError as exc:  # already a sentence for the user; no trace needed
             logger.warning("The %s responder failed: %s", turn.responder.name, exc.detail)
             return "failed", exc.detail
         except Exception as exc:

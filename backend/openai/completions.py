@@ -1,173 +1,47 @@
-"""OpenAI-compatible routes (PROTOCOL.md section 5): `GET /v1/models`, `POST /v1/chat/completions`.
+"""`POST /v1/chat/completions` (PROTOCOL.md section 5): a request and a responder in, OpenAI's
+`chat.completion` (or a stream of `chat.completion.chunk`s) out. Stateless: nothing is stored.
 
-Stateless: nothing is stored. The reply comes from the app's configured `Responder`,
-which this router finds through `app.state.openai_api` (an `OpenAIApiConfig`); call
-`install_openai_api(app, responder=..., token=...)` to set it and include the router.
-Every error on these paths, including 401 and 422, is in OpenAI's shape
-`{"error": {"message", "type", "param", "code"}}`.
+The routes themselves live in `backend.routers.openai_api`; this module is what they do.
+Every failure is an `OpenAIAPIError` (OpenAI's `{"error": {...}}` shape): before the first
+chunk with a real HTTP status, after it as one `data: {"error": ...}` event.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Send
 
 from backend.openai import wire
-from backend.errors import describe_validation_errors
-from backend.openai.errors import UpstreamError
 from backend.records import Role
-from backend.responders import (
-    ChatMessage,
-    Responder,
-    ResponderSource,
-    TunableResponder,
-    resolve_responder,
-)
-from backend.security import request_token, token_matches
+from backend.responders import ChatMessage, Responder, ResponderError, TunableResponder
 
 log = logging.getLogger(__name__)
 
-STATE_ATTR = "openai_api"
 _CLOSE_TIMEOUT = 5.0  # seconds a responder gets to close (e.g. its upstream connection)
 _DISCONNECT_CHECK = 0.5  # seconds between client-disconnect checks of a non-streamed reply
 
 
-@dataclass
-class OpenAIApiConfig:
-    """What the /v1 routes need from the app; lives at `app.state.openai_api`.
+@dataclass(frozen=True)
+class Limits:
+    """What a /v1 request is checked against (from `Settings`).
 
-    `responder`: the `Responder` to use, or a zero-argument callable returning the current
-    one (so a provider changed in Settings applies to the next request).
-    `token`: the API key clients must send (`Authorization: Bearer <token>` or
-    `?token=`); `None` turns the check off (`serve --no-auth`).
     `strict_model`: when True, a `model` other than the listed one is a 404
     `model_not_found` (as OpenAI, Ollama and vLLM do); when False (the default, as
     llama.cpp does) any model name is served by the configured responder.
     `max_content_chars`: a message longer than this is a 413 (`None`: no limit).
     """
 
-    responder: ResponderSource
-    token: str | None
     strict_model: bool = False
     max_content_chars: int | None = None
-    created: int = field(default_factory=lambda: int(time.time()))
-
-    def current_responder(self) -> Responder:
-        return resolve_responder(self.responder)
-
-
-class OpenAIRoute(APIRoute):
-    """Answers every failure of a /v1 route in OpenAI's error shape, never `{"detail"}`."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except wire.OpenAIAPIError as exc:
-                return exc.response()
-            except RequestValidationError as exc:
-                message = describe_validation_errors(exc.errors())
-                return wire.OpenAIAPIError(422, message, code="invalid_request").response()
-            except StarletteHTTPException as exc:
-                kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-                return wire.OpenAIAPIError(
-                    exc.status_code, str(exc.detail), type=kind, headers=exc.headers
-                ).response()
-            except Exception as exc:
-                where = f"{request.method} {request.url.path}"  # never the query: ?token=
-                return _unexpected_failure(exc, where).response()
-
-        return route
-
-
-def get_config(request: Request) -> OpenAIApiConfig:
-    config = getattr(request.app.state, STATE_ATTR, None)
-    if not isinstance(config, OpenAIApiConfig):
-        raise wire.OpenAIAPIError(
-            503,
-            "The OpenAI-compatible API is not configured on this server",
-            type="server_error",
-            code="not_configured",
-        )
-    return config
-
-
-Config = Annotated[OpenAIApiConfig, Depends(get_config)]
-
-
-def require_api_key(request: Request, config: Config) -> None:
-    """The launch token is the API key (PROTOCOL.md section 1), checked as `security` does.
-
-    Same token sources and constant-time comparison as `backend.security.require_token`,
-    but the 401 is in OpenAI's shape so OpenAI clients raise `AuthenticationError`.
-    """
-    if config.token is None:
-        return
-    presented = request_token(request)
-    if not token_matches(presented, config.token):
-        message = (
-            "Missing API key: send 'Authorization: Bearer <token>'"
-            if presented is None
-            else "Incorrect API key provided"
-        )
-        raise wire.OpenAIAPIError(
-            401, message, code="invalid_api_key", headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
-def get_responder(config: Config) -> Responder:
-    """The hook the routes get their responder through (override it in tests if needed)."""
-    return config.current_responder()
-
-
-CurrentResponder = Annotated[Responder, Depends(get_responder)]
-
-router = APIRouter(
-    prefix="/v1",
-    tags=["openai"],
-    route_class=OpenAIRoute,
-    dependencies=[Depends(require_api_key)],
-)
-
-
-def install_openai_api(
-    app: FastAPI,
-    *,
-    responder: ResponderSource,
-    token: str | None,
-    strict_model: bool = False,
-    max_content_chars: int | None = None,
-) -> OpenAIApiConfig:
-    """Configure and mount the /v1 routes on `app`; returns the config (mutable later)."""
-    config = OpenAIApiConfig(
-        responder=responder,
-        token=token,
-        strict_model=strict_model,
-        max_content_chars=max_content_chars,
-    )
-    setattr(app.state, STATE_ATTR, config)
-    app.include_router(router)
-    return config
-
-
-@router.get("/models")
-async def list_models(config: Config, responder: CurrentResponder) -> dict[str, Any]:
-    entry = wire.model_entry(responder.model, created=config.created, owned_by=responder.name)
-    return {"object": "list", "data": [entry]}
 
 
 def _history(body: wire.ChatCompletionRequest) -> list[ChatMessage]:
@@ -181,9 +55,11 @@ def _history(body: wire.ChatCompletionRequest) -> list[ChatMessage]:
     ]
 
 
-def _upstream_failure(exc: UpstreamError) -> wire.OpenAIAPIError:
+def responder_failure(exc: ResponderError) -> wire.OpenAIAPIError:
+    """A responder's failure as the error a /v1 client gets (429, 504 or 502)."""
     if exc.code == "rate_limited":
-        headers = {"Retry-After": exc.retry_after} if exc.retry_after else None
+        retry_after: str | None = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": retry_after} if retry_after else None
         return wire.OpenAIAPIError(
             429, exc.detail, type="rate_limit_error", code="rate_limit_exceeded", headers=headers
         )
@@ -191,7 +67,8 @@ def _upstream_failure(exc: UpstreamError) -> wire.OpenAIAPIError:
     return wire.OpenAIAPIError(status, exc.detail, type="upstream_error", code=exc.code)
 
 
-def _unexpected_failure(exc: Exception, where: str = "the responder") -> wire.OpenAIAPIError:
+def unexpected_failure(exc: Exception, where: str = "the responder") -> wire.OpenAIAPIError:
+    """A 500 for a failure nobody foresaw; the trace goes to the log, never to the client."""
     log.error("unexpected error in %s", where, exc_info=exc)
     return wire.OpenAIAPIError(
         500, "The model failed to generate a reply", type="server_error", code="server_error"
@@ -266,12 +143,12 @@ async def _first_piece(reply: _Reply) -> str | None:
         return await anext(reply.iterator)
     except StopAsyncIteration:
         return None
-    except UpstreamError as exc:
+    except ResponderError as exc:
         await _close(reply.iterator)
-        raise _upstream_failure(exc) from exc
+        raise responder_failure(exc) from exc
     except Exception as exc:
         await _close(reply.iterator)
-        raise _unexpected_failure(exc) from exc
+        raise unexpected_failure(exc) from exc
 
 
 async def _event_stream(
@@ -299,10 +176,10 @@ async def _event_stream(
                 wire.chunk(reply.id, created=reply.created, model=reply.model, usage_=used)
             )
         yield wire.SSE_DONE
-    except UpstreamError as exc:
-        yield wire.sse_data(_upstream_failure(exc).body())
+    except ResponderError as exc:
+        yield wire.sse_data(responder_failure(exc).body())
     except Exception as exc:  # the client gets a readable error event, the log the trace
-        yield wire.sse_data(_unexpected_failure(exc).body())
+        yield wire.sse_data(unexpected_failure(exc).body())
     finally:
         await _close(reply.iterator)
 
@@ -336,18 +213,16 @@ async def _collect(reply: _Reply, request: Request) -> tuple[str, str]:
                 if await request.is_disconnected():
                     break
                 next_check = time.monotonic() + _DISCONNECT_CHECK
-    except UpstreamError as exc:
-        raise _upstream_failure(exc) from exc
+    except ResponderError as exc:
+        raise responder_failure(exc) from exc
     except Exception as exc:
-        raise _unexpected_failure(exc) from exc
+        raise unexpected_failure(exc) from exc
     finally:
         await _close(reply.iterator)
     return "".join(parts), reply.finish_reason
 
 
-def _check_request(
-    config: OpenAIApiConfig, responder: Responder, body: wire.ChatCompletionRequest
-) -> None:
+def _check_request(limits: Limits, responder: Responder, body: wire.ChatCompletionRequest) -> None:
     for index, message in enumerate(body.messages):
         try:  # a lone surrogate would be echoed into an answer that cannot be encoded
             message.text().encode("utf-8")
@@ -358,7 +233,7 @@ def _check_request(
                 param=f"messages[{index}].content",
                 code="invalid_request",
             ) from None
-    limit = config.max_content_chars
+    limit = limits.max_content_chars
     if limit is not None:
         for index, message in enumerate(body.messages):
             if len(message.text()) > limit:
@@ -369,7 +244,7 @@ def _check_request(
                     code="content_too_large",
                 )
     requested = body.model
-    if config.strict_model and requested != responder.model:
+    if limits.strict_model and requested != responder.model:
         raise wire.OpenAIAPIError(
             404,
             f"The model '{requested}' does not exist; this server offers '{responder.model}'",
@@ -378,14 +253,11 @@ def _check_request(
         )
 
 
-@router.post("/chat/completions", response_model=None)
-async def chat_completions(
-    body: wire.ChatCompletionRequest,
-    request: Request,
-    config: Config,
-    responder: CurrentResponder,
-) -> Response | dict[str, Any]:
-    _check_request(config, responder, body)
+async def chat_completion(
+    body: wire.ChatCompletionRequest, request: Request, responder: Responder, limits: Limits
+) -> Response:
+    """Answer one chat-completions request with `responder` (raises `OpenAIAPIError`)."""
+    _check_request(limits, responder, body)
     history: Sequence[ChatMessage] = _history(body)
     responder, limit = _for_request(responder, body)
     reply = _Reply(
@@ -412,24 +284,3 @@ async def chat_completions(
             usage_=wire.usage(reply.prompt_tokens, reply.chunks),
         )
     )
-
-
-_KNOWN = {"models": "GET", "chat/completions": "POST"}
-
-
-@router.api_route(
-    "/{rest:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
-    include_in_schema=False,
-)
-async def unknown_route(rest: str, request: Request) -> Response:
-    """Unknown /v1 paths and wrong methods, answered in OpenAI's shape too."""
-    allowed = _KNOWN.get(rest.strip("/"))
-    if allowed is not None and request.method != allowed:
-        return wire.OpenAIAPIError(
-            405,
-            f"Method {request.method} is not allowed on /v1/{rest}; use {allowed}",
-            code="method_not_allowed",
-            headers={"Allow": allowed},
-        ).response()
-    return wire.OpenAIAPIError(404, f"Unknown endpoint /v1/{rest}", code="unknown_url").response()

@@ -1,4 +1,4 @@
-"""OpenAI's chat-completions wire format, as served by `backend.openai.completions`.
+"""OpenAI's chat-completions wire format, as served by `routers/openai_api.py`.
 
 Request bodies (Pydantic), the `chat.completion` / `chat.completion.chunk` objects,
 SSE framing and the `{"error": {"message", "type", "code"}}` error shape. No I/O here.
