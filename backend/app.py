@@ -27,6 +27,7 @@ from backend.routers import (
 from backend.security import install_security
 from backend.store import Store
 from backend.store_thread import AsyncStore
+from backend.titles import ConversationNamer
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
 
@@ -62,7 +63,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             logger.error("Start-up failed: %s", app.state.startup_error)
             raise
         broker = ReplyBroker()
-        turns = TurnService(store, broker, providers.current, settings.persist_interval)
+        namer = ConversationNamer(store, lambda: providers.settings.auto_title)
+        turns = TurnService(store, broker, providers.current, settings.persist_interval, namer)
         app.state.services = Services(settings, store, broker, turns, TutorialInbox(), providers)
         try:
             yield

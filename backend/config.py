@@ -60,6 +60,8 @@ class ProviderSettings:
     system_prompt: str = ""
     temperature: float | None = None
     echo_delay: float = DEFAULT_ECHO_DELAY
+    #: "Name conversations with the model": after the first reply, ask it for a title.
+    auto_title: bool = True
 
     def problems(self) -> list[str]:
         """Why these settings cannot be used, in plain words; empty when they can."""

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast, runtime_checkable
 
-from backend.records import Role
+from backend.records import Part, Role
 
 #: With no delay, the echo responder hands the event loop back once it has run this long
 #: (seconds) without a pause, checking the clock every `CLOCK_EVERY` code points.
@@ -45,8 +45,22 @@ class ChatMessage:
     content: str
 
 
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """The upstream's token counts for one reply, when it reports them."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+#: What a responder's stream yields: answer text (`str`, or a `Part` of type `text`),
+#: reasoning it got apart from the text (`Part("reasoning", ...)`), or its `Usage`.
+#: Text starting with `<think>` is split by `backend.reasoning`, whatever the responder.
+Chunk = str | Part | Usage
+
+
 class Responder(Protocol):
-    """Produces a reply to a conversation as an async iterator of text chunks.
+    """Produces a reply to a conversation as an async iterator of chunks (`Chunk`).
 
     `name` and `model` are recorded with each reply (the `provider`/`model` columns).
     Raising from the iterator fails the reply (a `ResponderError` with its `detail`, anything
@@ -56,7 +70,7 @@ class Responder(Protocol):
     name: str
     model: str
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]: ...
+    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[Chunk]: ...
 
 
 @runtime_checkable

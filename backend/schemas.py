@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from backend import records
 from backend.config import (
@@ -15,7 +15,7 @@ from backend.config import (
     ProviderSettings,
 )
 from backend.errors import ContentTooLarge, Unprocessable
-from backend.records import Role, Status
+from backend.records import PartType, Role, Status
 
 DEFAULT_TITLE = "New conversation"
 MAX_TITLE_CHARS = 200
@@ -36,6 +36,18 @@ class ConversationOut(_Out):
         return cls.model_validate(conv)
 
 
+class PartOut(_Out):
+    type: PartType
+    text: str
+
+
+class StatsOut(_Out):
+    first_token_ms: int | None
+    duration_ms: int | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
 class MessageOut(_Out):
     id: str
     conversation_id: str
@@ -47,6 +59,10 @@ class MessageOut(_Out):
     provider: str | None = None
     model: str | None = None
     error: str | None = None  # why a `failed` reply failed; null otherwise
+    # Section 8: the reply's parts, its reasoning, its stats (null for a user message).
+    reasoning: str = ""
+    parts: list[PartOut] = Field(default_factory=list, validation_alias="all_parts")
+    stats: StatsOut | None = None
 
     @classmethod
     def of(cls, message: records.Message) -> MessageOut:
@@ -121,6 +137,7 @@ class ProviderSettingsOut(_Out):
     system_prompt: str
     temperature: float | None
     echo_delay: float
+    auto_title: bool
     api_key_set: bool
 
     @classmethod
@@ -132,6 +149,7 @@ class ProviderSettingsOut(_Out):
             system_prompt=settings.system_prompt,
             temperature=settings.temperature,
             echo_delay=settings.echo_delay,
+            auto_title=settings.auto_title,
             api_key_set=bool(settings.api_key),
         )
 
@@ -148,6 +166,7 @@ class ProviderSettingsIn(_UnicodeChecked):
     system_prompt: StrictStr = ""
     temperature: Temperature | None = None
     echo_delay: EchoDelay = DEFAULT_ECHO_DELAY
+    auto_title: StrictBool = True
     api_key_set: bool | None = Field(
         default=None, description="ignored, so that GET's answer can be sent back as it is"
     )
@@ -162,6 +181,7 @@ class ProviderSettingsIn(_UnicodeChecked):
             system_prompt=self.system_prompt,
             temperature=self.temperature,
             echo_delay=self.echo_delay,
+            auto_title=self.auto_title,
         )
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -15,11 +16,25 @@ from typing import Any
 
 from backend.datalock import DataLock
 from backend.migrations import migrate
-from backend.records import Conversation, Message, Role, Status, new_id, utc_now
+from backend.records import (
+    Conversation,
+    Message,
+    Part,
+    Role,
+    Stats,
+    Status,
+    merged,
+    new_id,
+    text_of,
+    utc_now,
+)
 
 logger = logging.getLogger(__name__)
 
-_MESSAGE_COLUMNS = "id, conversation_id, role, content, status, created_at, error, provider, model"
+_MESSAGE_COLUMNS = (
+    "id, conversation_id, role, content, status, created_at, error, provider, model"
+    ", parts, first_token_ms, duration_ms, prompt_tokens, completion_tokens"  # section 8
+)
 
 
 class NotFoundError(LookupError):
@@ -34,6 +49,27 @@ def _conversation(row: sqlite3.Row) -> Conversation:
     return Conversation(row["id"], row["title"], row["created_at"], row["updated_at"])
 
 
+def _parts_json(parts: Sequence[Part]) -> str | None:
+    """The `parts` column: JSON when there is reasoning, else NULL (`content` says it all)."""
+    if all(p.type == "text" for p in parts):
+        return None
+    return json.dumps([{"type": p.type, "text": p.text} for p in parts], ensure_ascii=False)
+
+
+def _parts(raw: str | None) -> tuple[Part, ...] | None:
+    if raw is None:
+        return None
+    return tuple(Part(item["type"], item["text"]) for item in json.loads(raw))
+
+
+def _stats(row: sqlite3.Row) -> Stats | None:
+    if row["role"] != "assistant":
+        return None
+    return Stats(
+        row["first_token_ms"], row["duration_ms"], row["prompt_tokens"], row["completion_tokens"]
+    )
+
+
 def _message(row: sqlite3.Row) -> Message:
     return Message(
         id=row["id"],
@@ -45,6 +81,8 @@ def _message(row: sqlite3.Row) -> Message:
         error=row["error"],
         provider=row["provider"],
         model=row["model"],
+        parts=_parts(row["parts"]),
+        stats=_stats(row),
     )
 
 
@@ -149,6 +187,16 @@ class Store:
         assert conv is not None
         return conv
 
+    def retitle(self, cid: str, expected: str, title: str) -> bool:
+        """Set the title only if it is still `expected` (a title the model wrote)."""
+        with self._transaction() as conn:
+            return bool(
+                conn.execute(
+                    "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ? AND title = ?",
+                    (title, utc_now(), cid, expected),
+                ).rowcount
+            )
+
     def delete_conversation(self, cid: str) -> bool:
         with self._transaction() as conn:
             return bool(conn.execute("DELETE FROM conversations WHERE id = ?", (cid,)).rowcount)
@@ -186,7 +234,8 @@ class Store:
             " provider, model) VALUES (?,?,?,?,?,?,?,?,?)",
             (mid, cid, seq, role, content, status, now, provider, model),
         )
-        return Message(mid, cid, role, content, status, now, None, provider, model)
+        stats = Stats() if role == "assistant" else None
+        return Message(mid, cid, role, content, status, now, None, provider, model, stats=stats)
 
     def _touch(self, conn: sqlite3.Connection, cid: str, now: str) -> None:
         if not conn.execute(
@@ -272,10 +321,19 @@ class Store:
 
     def save_content(self, mid: str, content: str) -> bool:
         """Persist the text a reply has so far (it keeps its status). False if it is gone."""
+        return self.save_parts(mid, [Part("text", content)])
+
+    def save_parts(
+        self, mid: str, parts: Sequence[Part], first_token_ms: int | None = None
+    ) -> bool:
+        """Persist the parts a reply has so far (it keeps its status). False if it is gone."""
+        parts = merged(parts)
         with self._transaction() as conn:
             return bool(
                 conn.execute(
-                    "UPDATE messages SET content = ? WHERE id = ?", (content, mid)
+                    "UPDATE messages SET content = ?, parts = ?,"
+                    " first_token_ms = COALESCE(?, first_token_ms) WHERE id = ?",
+                    (text_of(parts), _parts_json(parts), first_token_ms, mid),
                 ).rowcount
             )
 
@@ -283,7 +341,20 @@ class Store:
         self, mid: str, content: str, status: Status, error: str | None = None
     ) -> Message | None:
         """Store a reply's final text and status; None if the message was deleted meanwhile."""
+        return self.finish_parts(mid, [Part("text", content)], status, error)
+
+    def finish_parts(
+        self,
+        mid: str,
+        parts: Sequence[Part],
+        status: Status,
+        error: str | None = None,
+        stats: Stats | None = None,
+    ) -> Message | None:
+        """Store a reply's final parts, status and stats; None if it was deleted meanwhile."""
         now = utc_now()
+        parts = merged(parts)
+        stats = stats or Stats()
         with self._transaction() as conn:
             row = conn.execute(
                 "SELECT conversation_id FROM messages WHERE id = ?", (mid,)
@@ -291,8 +362,20 @@ class Store:
             if row is None:
                 return None
             conn.execute(
-                "UPDATE messages SET content = ?, status = ?, error = ? WHERE id = ?",
-                (content, status, error, mid),
+                "UPDATE messages SET content = ?, parts = ?, status = ?, error = ?,"
+                " first_token_ms = ?, duration_ms = ?, prompt_tokens = ?, completion_tokens = ?"
+                " WHERE id = ?",
+                (
+                    text_of(parts),
+                    _parts_json(parts),
+                    status,
+                    error,
+                    stats.first_token_ms,
+                    stats.duration_ms,
+                    stats.prompt_tokens,
+                    stats.completion_tokens,
+                    mid,
+                ),
             )
             conn.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?",

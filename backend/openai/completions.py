@@ -21,8 +21,15 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from backend.openai import wire
-from backend.records import Role
-from backend.responders import ChatMessage, Responder, ResponderError, TunableResponder
+from backend.reasoning import ReplySplitter
+from backend.records import Part, Role, merged, text_of
+from backend.responders import (
+    ChatMessage,
+    Chunk,
+    Responder,
+    ResponderError,
+    TunableResponder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +82,7 @@ def unexpected_failure(exc: Exception, where: str = "the responder") -> wire.Ope
     )
 
 
-async def _close(iterator: AsyncIterator[str]) -> None:
+async def _close(iterator: AsyncIterator[Chunk] | AsyncIterator[str]) -> None:
     """`aclose()` the responder's iterator, shielded from the cancellation that ended it."""
     aclose = getattr(iterator, "aclose", None)
     if aclose is None:
@@ -109,19 +116,41 @@ class _Reply:
     """
 
     responder: Responder
-    iterator: AsyncIterator[str]
+    iterator: AsyncIterator[Chunk]
     limit: int | None
     prompt_tokens: int
     id: str = field(default_factory=wire.new_completion_id)
     created: int = field(default_factory=wire.now)
-    chunks: int = 0
+    chunks: int = 0  # the responder's text and reasoning chunks so far
+    splitter: ReplySplitter = field(default_factory=ReplySplitter)
 
     @property
     def model(self) -> str:
         return self.responder.model
 
+    def take(self, chunk: Chunk) -> list[Part]:
+        """The parts `chunk` settles (reasoning taken out of `<think>` text too)."""
+        if isinstance(chunk, str) and chunk or isinstance(chunk, Part) and chunk.text:
+            self.chunks += 1
+        return self.splitter.feed(chunk)
+
     def chunk(self, **kwargs: Any) -> str:
         return wire.sse_data(wire.chunk(self.id, created=self.created, model=self.model, **kwargs))
+
+    def part_chunk(self, part: Part) -> str:
+        """A content chunk: `delta.content`, or `delta.reasoning_content` for reasoning."""
+        key = "reasoning_content" if part.type == "reasoning" else "content"
+        return self.chunk(delta={key: part.text})
+
+    def usage(self) -> dict[str, int]:
+        """The upstream's token counts where it gave them, else this router's estimate."""
+        reported = self.splitter.usage
+        prompt = reported.prompt_tokens if reported else None
+        completion = reported.completion_tokens if reported else None
+        return wire.usage(
+            self.prompt_tokens if prompt is None else prompt,
+            self.chunks if completion is None else completion,
+        )
 
     @property
     def at_limit(self) -> bool:
@@ -137,7 +166,7 @@ class _Reply:
         return "stop"
 
 
-async def _first_piece(reply: _Reply) -> str | None:
+async def _first_piece(reply: _Reply) -> Chunk | None:
     """Pull the first chunk before answering, so an early failure gets a real HTTP status."""
     try:
         return await anext(reply.iterator)
@@ -152,7 +181,7 @@ async def _first_piece(reply: _Reply) -> str | None:
 
 
 async def _event_stream(
-    reply: _Reply, first: str | None, include_usage: bool
+    reply: _Reply, first: Chunk | None, include_usage: bool
 ) -> AsyncIterator[str]:
     """Role chunk, content chunks, finish chunk, optional usage chunk, `[DONE]`.
 
@@ -163,17 +192,17 @@ async def _event_stream(
         yield reply.chunk(delta={"role": "assistant"})
         piece = first
         while piece is not None:
-            if piece:
-                reply.chunks += 1
-                yield reply.chunk(delta={"content": piece})
-                if reply.at_limit:
-                    break
+            for part in reply.take(piece):
+                yield reply.part_chunk(part)
+            if reply.at_limit:
+                break
             piece = await anext(reply.iterator, None)
+        for part in reply.splitter.end():
+            yield reply.part_chunk(part)
         yield reply.chunk(delta={}, finish_reason=reply.finish_reason)
         if include_usage:
-            used = wire.usage(reply.prompt_tokens, reply.chunks)
             yield wire.sse_data(
-                wire.chunk(reply.id, created=reply.created, model=reply.model, usage_=used)
+                wire.chunk(reply.id, created=reply.created, model=reply.model, usage_=reply.usage())
             )
         yield wire.SSE_DONE
     except ResponderError as exc:
@@ -198,15 +227,12 @@ class _ClosingStreamingResponse(StreamingResponse):
             await _close(cast(AsyncIterator[str], self.body_iterator))
 
 
-async def _collect(reply: _Reply, request: Request) -> tuple[str, str]:
-    parts: list[str] = []
+async def _collect(reply: _Reply, request: Request) -> tuple[tuple[Part, ...], str]:
+    parts: list[Part] = []
     next_check = time.monotonic() + _DISCONNECT_CHECK
     try:
         async for piece in reply.iterator:
-            if not piece:
-                continue
-            parts.append(piece)
-            reply.chunks += 1
+            parts.extend(reply.take(piece))
             if reply.at_limit:
                 break
             if time.monotonic() >= next_check:  # a gone client stops the generation
@@ -219,7 +245,8 @@ async def _collect(reply: _Reply, request: Request) -> tuple[str, str]:
         raise unexpected_failure(exc) from exc
     finally:
         await _close(reply.iterator)
-    return "".join(parts), reply.finish_reason
+    parts.extend(reply.splitter.end())
+    return merged(parts), reply.finish_reason
 
 
 def _check_request(limits: Limits, responder: Responder, body: wire.ChatCompletionRequest) -> None:
@@ -273,14 +300,15 @@ async def chat_completion(
             media_type=wire.SSE_MEDIA_TYPE,
             headers=wire.SSE_HEADERS,
         )
-    content, finish = await _collect(reply, request)
+    parts, finish = await _collect(reply, request)
     return JSONResponse(
         wire.completion(
             reply.id,
             created=reply.created,
             model=reply.model,
-            content=content,
+            content=text_of(parts),
+            reasoning=text_of(parts, "reasoning"),
             finish_reason=finish,
-            usage_=wire.usage(reply.prompt_tokens, reply.chunks),
+            usage_=reply.usage(),
         )
     )
