@@ -68,11 +68,10 @@ def clean_title(raw: str) -> str | None:
     """
     text = split_text(raw)[1]
     line = next((line for line in text.splitlines() if line.strip()), "")
-    line = _LABEL.sub("", line)
     previous = None
     while line != previous:
         previous = line
-        line = line.strip(_EDGES).rstrip(_TRAILING)
+        line = _LABEL.sub("", line.strip(_EDGES)).rstrip(_TRAILING)
         line = " ".join(line.split()[:MAX_WORDS])
     if len(line) > MAX_CHARS:
         line = line[: MAX_CHARS - 1].rstrip() + "…"

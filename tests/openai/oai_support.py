@@ -150,6 +150,7 @@ class FakeUpstream:
     reasoning: list[str] = field(default_factory=lambda: ["Let me ", "think", "."])
     title: str = "Greeting the world"
     title_gate: threading.Event | None = None  # set: a title request waits for it
+    title_fails: bool = False  # a title request gets a 500
     completions: list[Recorded] = field(default_factory=list)  # the `stream: false` ones
 
     def app(self) -> Starlette:
@@ -272,7 +273,7 @@ class FakeUpstream:
         if self.title_gate is not None:
             while not self.title_gate.is_set() and not self.release.is_set():
                 await asyncio.sleep(0.01)
-        if body.get("model") == "broken":
+        if self.title_fails:
             return self._error(500, "CUDA out of memory", None)
         message = {"role": "assistant", "content": self.title}
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
