@@ -40,6 +40,12 @@ REPLY_PARTS = """
     ALTER TABLE messages ADD COLUMN completion_tokens INTEGER;
 """
 
+#: A conversation's own model and system prompt (PROTOCOL.md section 11); NULL = the default.
+CONVERSATION_SETTINGS = """
+    ALTER TABLE conversations ADD COLUMN model TEXT;
+    ALTER TABLE conversations ADD COLUMN system_prompt TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 0 -> 1: conversations and their messages.
     """
@@ -67,6 +73,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX messages_by_status ON messages (status);
     """,
     REPLY_PARTS,
+    CONVERSATION_SETTINGS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ class Conversation:
     title: str
     created_at: str
     updated_at: str
+    # Section 11 (reason branch): this conversation's own model and system prompt; None =
+    # the app's configured one.
+    model: str | None = None
+    system_prompt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,20 @@ def merged(parts: Iterable[Part]) -> tuple[Part, ...]:
         else:
             out.append(part)
     return tuple(out)
+
+
+def parts_json(parts: Iterable[Part]) -> str | None:
+    """Parts as stored: JSON when there is reasoning, else None (the content says it all)."""
+    parts = tuple(parts)
+    if all(p.type == "text" for p in parts):
+        return None
+    return json.dumps([{"type": p.type, "text": p.text} for p in parts], ensure_ascii=False)
+
+
+def parts_from_json(raw: str | None) -> tuple[Part, ...] | None:
+    if raw is None:
+        return None
+    return tuple(Part(item["type"], item["text"]) for item in json.loads(raw))
 
 
 def text_of(parts: Iterable[Part], kind: PartType = "text") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast, runtime_checkable
@@ -90,6 +91,17 @@ class TunableResponder(Responder, Protocol):
     ) -> TunableResponder: ...
 
 
+@runtime_checkable
+class ConfigurableResponder(Responder, Protocol):
+    """A responder a conversation can set its own model and system prompt on (section 11).
+
+    `configured` returns a copy for one turn: a `model` or `system_prompt` given replaces
+    the configured one (`""` as system prompt: none), None keeps it.
+    """
+
+    def configured(self, model: str | None, system_prompt: str | None) -> Responder: ...
+
+
 #: A fixed responder, or a zero-argument callable returning the current one.
 ResponderSource = Responder | Callable[[], Responder]
 
@@ -111,6 +123,13 @@ class EchoResponder:
         if delay < 0:
             raise ValueError("delay must be >= 0")
         self.delay = delay
+
+    def configured(self, model: str | None, system_prompt: str | None) -> EchoResponder:
+        """A copy answering as `model` (echo has no system prompt: it repeats the message)."""
+        clone = copy.copy(self)
+        if model is not None:
+            clone.model = model
+        return clone
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
         text = next((m.content for m in reversed(messages) if m.role == "user"), "")

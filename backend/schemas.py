@@ -30,6 +30,9 @@ class ConversationOut(_Out):
     title: str
     created_at: str
     updated_at: str
+    # Section 11: this conversation's own model and system prompt (null = the default).
+    model: str | None = None
+    system_prompt: str | None = None
 
     @classmethod
     def of(cls, conv: records.Conversation) -> ConversationOut:
@@ -94,10 +97,31 @@ class Health(BaseModel):
 
 class ConversationCreate(BaseModel):
     title: str | None = None
+    model: StrictStr | None = None  # section 11, also settable at creation
+    system_prompt: StrictStr | None = None
 
 
-class ConversationRename(BaseModel):
-    title: str
+class ConversationPatch(BaseModel):
+    """`PATCH /api/conversations/{cid}`: a field left out is unchanged, null = the default."""
+
+    title: StrictStr | None = None
+    model: StrictStr | None = None
+    system_prompt: StrictStr | None = None
+
+    def changes(self, max_chars: int) -> dict[str, str | None]:
+        """The checked changes (422 for none, a null or blank title, a blank model)."""
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        if not given:
+            raise Unprocessable("Give at least one of title, model, system_prompt")
+        if "title" in given:
+            if given["title"] is None:
+                raise Unprocessable("The title must be a string")
+            given["title"] = checked_title(given["title"])
+        if "model" in given:
+            given["model"] = checked_model(given["model"])
+        if "system_prompt" in given:
+            given["system_prompt"] = checked_system_prompt(given["system_prompt"], max_chars)
+        return given
 
 
 class MessageCreate(BaseModel):
@@ -224,6 +248,34 @@ def checked_content(content: str, max_chars: int) -> str:
         raise Unprocessable("Message content must not be empty")
     check_unicode(content, "Message content")
     return content
+
+
+MAX_MODEL_CHARS = 200
+
+
+def checked_model(model: str | None) -> str | None:
+    """A conversation's model: None (the default), or a trimmed non-empty name; else 422."""
+    if model is None:
+        return None
+    model = model.strip()
+    if not model:
+        raise Unprocessable("The model must not be empty (null means the default)")
+    if len(model) > MAX_MODEL_CHARS:
+        raise Unprocessable(f"The model is longer than {MAX_MODEL_CHARS} characters")
+    check_unicode(model, "The model")
+    return model
+
+
+def checked_system_prompt(prompt: str | None, max_chars: int) -> str | None:
+    """A conversation's system prompt: None (the default) or any text ("" = none); 413/422."""
+    if prompt is None:
+        return None
+    if len(prompt) > max_chars:
+        raise ContentTooLarge(
+            f"The system prompt is {len(prompt)} characters; the limit is {max_chars}"
+        )
+    check_unicode(prompt, "The system prompt")
+    return prompt
 
 
 def checked_title(title: str | None) -> str:

@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from backend.records import (
     Status,
     merged,
     new_id,
+    parts_from_json,
+    parts_json,
     text_of,
     utc_now,
 )
@@ -37,6 +38,10 @@ _MESSAGE_COLUMNS = (
 )
 
 
+#: What `update_conversation` may change.
+CONVERSATION_FIELDS = frozenset({"title", "model", "system_prompt"})
+
+
 class NotFoundError(LookupError):
     """The conversation or message does not exist."""
 
@@ -46,20 +51,14 @@ class NotLastError(ValueError):
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
-    return Conversation(row["id"], row["title"], row["created_at"], row["updated_at"])
-
-
-def _parts_json(parts: Sequence[Part]) -> str | None:
-    """The `parts` column: JSON when there is reasoning, else NULL (`content` says it all)."""
-    if all(p.type == "text" for p in parts):
-        return None
-    return json.dumps([{"type": p.type, "text": p.text} for p in parts], ensure_ascii=False)
-
-
-def _parts(raw: str | None) -> tuple[Part, ...] | None:
-    if raw is None:
-        return None
-    return tuple(Part(item["type"], item["text"]) for item in json.loads(raw))
+    return Conversation(
+        row["id"],
+        row["title"],
+        row["created_at"],
+        row["updated_at"],
+        model=row["model"],  # section 11
+        system_prompt=row["system_prompt"],
+    )
 
 
 def _stats(row: sqlite3.Row) -> Stats | None:
@@ -81,7 +80,7 @@ def _message(row: sqlite3.Row) -> Message:
         error=row["error"],
         provider=row["provider"],
         model=row["model"],
-        parts=_parts(row["parts"]),
+        parts=parts_from_json(row["parts"]),
         stats=_stats(row),
     )
 
@@ -166,26 +165,37 @@ class Store:
         row = self._one("SELECT * FROM conversations WHERE id = ?", (cid,))
         return None if row is None else _conversation(row)
 
-    def create_conversation(self, title: str) -> Conversation:
+    def create_conversation(
+        self, title: str, model: str | None = None, system_prompt: str | None = None
+    ) -> Conversation:
         now = utc_now()
-        conv = Conversation(new_id(), title, now, now)
+        conv = Conversation(new_id(), title, now, now, model, system_prompt)
         with self._transaction() as conn:
             conn.execute(
-                "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?,?,?,?)",
-                (conv.id, conv.title, conv.created_at, conv.updated_at),
+                "INSERT INTO conversations (id, title, created_at, updated_at,"
+                " model, system_prompt) VALUES (?,?,?,?,?,?)",
+                (conv.id, conv.title, conv.created_at, conv.updated_at, model, system_prompt),
             )
         return conv
 
-    def rename_conversation(self, cid: str, title: str) -> Conversation:
+    def update_conversation(self, cid: str, changes: Mapping[str, str | None]) -> Conversation:
+        """Set some of `title`, `model`, `system_prompt` (section 11); None = the default."""
+        unknown = set(changes) - CONVERSATION_FIELDS
+        if unknown or not changes:
+            raise ValueError(f"cannot change {sorted(unknown) or 'nothing'}")
+        assignments = ", ".join(f"{name} = ?" for name in changes)
         with self._transaction() as conn:
             if not conn.execute(
-                "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
-                (title, utc_now(), cid),
+                f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",
+                (*changes.values(), utc_now(), cid),
             ).rowcount:
                 raise NotFoundError("Conversation not found")
         conv = self.get_conversation(cid)
         assert conv is not None
         return conv
+
+    def rename_conversation(self, cid: str, title: str) -> Conversation:
+        return self.update_conversation(cid, {"title": title})
 
     def retitle(self, cid: str, expected: str, title: str) -> bool:
         """Set the title only if it is still `expected` (a title the model wrote)."""
@@ -333,7 +343,7 @@ class Store:
                 conn.execute(
                     "UPDATE messages SET content = ?, parts = ?,"
                     " first_token_ms = COALESCE(?, first_token_ms) WHERE id = ?",
-                    (text_of(parts), _parts_json(parts), first_token_ms, mid),
+                    (text_of(parts), parts_json(parts), first_token_ms, mid),
                 ).rowcount
             )
 
@@ -367,7 +377,7 @@ class Store:
                 " WHERE id = ?",
                 (
                     text_of(parts),
-                    _parts_json(parts),
+                    parts_json(parts),
                     status,
                     error,
                     stats.first_token_ms,

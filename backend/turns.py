@@ -25,6 +25,7 @@ from backend.records import Message, Part, Stats, Status, merged, new_id, text_o
 from backend.responders import (
     ChatMessage,
     Chunk,
+    ConfigurableResponder,
     Responder,
     ResponderError,
     ResponderSource,
@@ -118,7 +119,7 @@ class TurnService:
 
     async def send(self, conversation_id: str, content: str) -> tuple[Message, Message]:
         """A new user message and its reply (`POST /api/conversations/{cid}/messages`)."""
-        responder = self._current_responder()
+        responder = await self._responder_for(conversation_id)
         name, model = responder.name, responder.model
         return await self._start(
             conversation_id,
@@ -131,7 +132,7 @@ class TurnService:
         message = await self._message(message_id)
         if message.role != "user":
             raise BadRequest("Only user messages can be edited")
-        responder = self._current_responder()
+        responder = await self._responder_for(message.conversation_id)
         name, model = responder.name, responder.model
         return await self._start(
             message.conversation_id,
@@ -149,7 +150,7 @@ class TurnService:
         cid = message.conversation_id
         if self.is_streaming(cid):
             raise Conflict("A reply is still streaming in this conversation")
-        responder = self._current_responder()
+        responder = await self._responder_for(cid)
         name, model = responder.name, responder.model
 
         async def replace(rid: str) -> tuple[Message, Message]:
@@ -162,9 +163,16 @@ class TurnService:
 
         return await self._start(cid, responder, replace)
 
-    def _current_responder(self) -> Responder:
-        """The responder a turn starting now uses (and keeps until it ends)."""
-        return resolve_responder(self._responder_source)
+    async def _responder_for(self, conversation_id: str) -> Responder:
+        """The responder a turn starting now uses (and keeps until it ends): the current one,
+        with the conversation's own model and system prompt where it sets them (section 11)."""
+        responder = resolve_responder(self._responder_source)
+        conversation = await self._store.run(Store.get_conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("Conversation not found")
+        if isinstance(responder, ConfigurableResponder):
+            return responder.configured(conversation.model, conversation.system_prompt)
+        return responder
 
     async def _message(self, message_id: str) -> Message:
         message = await self._store.run(Store.get_message, message_id)

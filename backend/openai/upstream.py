@@ -177,6 +177,16 @@ class OpenAICompatResponder:
         clone.finish_reason = None
         return clone
 
+    def configured(self, model: str | None, system_prompt: str | None) -> OpenAICompatResponder:
+        """A copy for one conversation's turn: its own model / system prompt, None keeps ours."""
+        clone = copy.copy(self)
+        if model is not None:
+            clone.model = model
+        if system_prompt is not None:
+            clone.system_prompt = system_prompt
+        clone.finish_reason = None
+        return clone
+
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(
