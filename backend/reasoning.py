@@ -64,6 +64,11 @@ class ThinkTagParser:
                     self._state = "text"
         return out
 
+    @property
+    def passing(self) -> bool:
+        """True once the text has begun: every later chunk is text as it is."""
+        return self._state == "text"
+
     def end(self) -> list[Part]:
         """What is left once the stream has ended."""
         held, self._buffer = self._buffer, ""
@@ -105,11 +110,19 @@ class ThinkTagParser:
 
 
 class ReplySplitter:
-    """A responder's chunks in, the reply's parts out (not yet merged); keeps the usage."""
+    """A responder's chunks in, the reply's parts out (not yet merged); keeps the usage.
+
+    Once `passing` is True, a `str` chunk is answer text as it is: a caller may take it
+    without `feed` (the hot path of a long answer).
+    """
 
     def __init__(self) -> None:
         self._tags = ThinkTagParser()
         self.usage: Usage | None = None
+
+    @property
+    def passing(self) -> bool:
+        return self._tags.passing
 
     def feed(self, chunk: Chunk) -> list[Part]:
         if isinstance(chunk, Usage):

@@ -240,7 +240,10 @@ class TurnService:
         try:
             chunks = turn.responder.stream(history)
             async for chunk in chunks:
-                turn.add(splitter.feed(chunk))
+                if type(chunk) is str and splitter.passing:  # the answer's text, as it is
+                    turn.live.append(chunk)
+                else:
+                    turn.add(splitter.feed(chunk))
         except asyncio.CancelledError:
             return turn.stop_reason or "interrupted", None
         except ResponderError as exc:  # already a sentence for the user; no trace needed
