@@ -43,7 +43,9 @@ def live(chunks: list[tuple[PartType, str]]) -> LiveReply:
 
 def stored(parts: tuple[Part, ...]) -> Message:
     content = "".join(p.text for p in parts if p.type == "text")
-    return Message("r1", "c1", "assistant", content, "complete", "2026-01-01T00:00:00Z", parts=parts)
+    return Message(
+        "r1", "c1", "assistant", content, "complete", "2026-01-01T00:00:00Z", parts=parts
+    )
 
 
 def test_parts_from_every_offset() -> None:
@@ -58,9 +60,7 @@ def test_parts_from_every_offset() -> None:
 
 
 @given(
-    st.lists(
-        st.tuples(st.sampled_from(["reasoning", "text"]), st.text(max_size=4)), max_size=10
-    ),
+    st.lists(st.tuples(st.sampled_from(["reasoning", "text"]), st.text(max_size=4)), max_size=10),
     st.data(),
 )
 def test_parts_from_matches_the_oracle(

@@ -1,7 +1,7 @@
-"""PROTOCOL.md section 8 (parts of a reply: reasoning and stats) and the lines of section 4
-that count over parts (ids, `reasoning` events, resume across parts), written from the text
-and checked against the real backend with the echo responder, which turns a message
-`<think>plan</think>Answer` into reasoning `plan` and content `Answer`."""
+"""PROTOCOL.md section 8 (parts of a reply: reasoning and stats), written from the text and
+checked against the real backend with the echo responder, which turns a message
+`<think>plan</think>Answer` into reasoning `plan` and content `Answer`. The lines of
+section 4 that count over parts are in test_proto_stream_parts.py."""
 
 from __future__ import annotations
 
@@ -15,12 +15,9 @@ import pytest
 
 from .support import (
     Api,
-    Event,
     RawStream,
     backend_process,
     free_port,
-    read_stream,
-    wait_until,
 )
 
 STATS_KEYS = {"first_token_ms", "duration_ms", "prompt_tokens", "completion_tokens"}
@@ -138,94 +135,6 @@ def test_a_cancelled_reply_keeps_the_reasoning_it_had(slow_api: Api) -> None:
     assert thinking.startswith(reply["reasoning"])
     assert reply["parts"] == [{"type": "reasoning", "text": reply["reasoning"]}]
     check_stats(reply["stats"], finished=True)
-
-
-# ------------------------------------------------------------------ section 4 over parts
-
-
-def kinds(events: list[Event]) -> list[tuple[str, str | None, str]]:
-    return [(e.type, e.id, e.json.get("text", "")) for e in events]
-
-
-def test_ids_count_code_points_over_all_parts(api: Api) -> None:
-    thought, answer = "pl😀n 漢字", "Ans👍🏽wer"
-    turn, reply = finished(api, f"<think>{thought}</think>{answer}")
-    res = api.follow(turn["reply"]["id"])
-    total = len(thought) + len(answer)
-    length, seen = 0, {"reasoning": "", "delta": ""}
-    for ev in res.events[:-1]:
-        assert ev.type in ("reasoning", "delta"), ev
-        length += len(ev.json["text"])
-        seen[ev.type] += ev.json["text"]
-        assert ev.id == str(length), (ev, length)
-    assert seen == {"reasoning": thought, "delta": answer}
-    types = [ev.type for ev in res.events[:-1]]
-    assert types == sorted(types, key=lambda t: t == "delta")  # all reasoning, then all text
-    assert (res.last.type, res.last.id) == ("end", str(total))
-
-
-@pytest.mark.parametrize("via", ["header", "query"])
-def test_resume_at_every_offset_gives_exactly_the_rest(api: Api, via: str) -> None:
-    thought, answer = "plan", "Answer"
-    turn, _ = finished(api, f"<think>{thought}</think>{answer}")
-    rid, total = turn["reply"]["id"], len(thought) + len(answer)
-    for n in range(total + 1):
-        if via == "header":
-            res = read_stream(
-                api.events_url(rid), headers={**api.auth_headers(), "Last-Event-ID": str(n)}
-            )
-        else:
-            res = read_stream(
-                api.events_url(rid), headers=api.auth_headers(), params={"last_event_id": str(n)}
-            )
-        assert res.status == 200, (n, res.raw[:200])
-        expected = []
-        if n < len(thought):  # inside the reasoning: its rest, then all the text
-            expected.append(("reasoning", str(len(thought)), thought[n:]))
-        if n < total:  # at the boundary or inside the text: the rest of the text
-            expected.append(("delta", str(total), answer[max(n - len(thought), 0) :]))
-        assert kinds(res.events[:-1]) == expected, n
-        assert (res.last.type, res.last.id) == ("end", str(total)), n
-
-
-def test_beyond_the_length_over_all_parts_is_400(api: Api) -> None:
-    turn, _ = finished(api, "<think>plan</think>Answer")
-    url = api.events_url(turn["reply"]["id"])
-    assert read_stream(url, headers={**api.auth_headers(), "Last-Event-ID": "10"}).status == 200
-    assert read_stream(url, headers={**api.auth_headers(), "Last-Event-ID": "11"}).status == 400
-
-
-def test_resume_inside_live_reasoning_then_across_into_text(slow_api: Api) -> None:
-    thought = "".join(f"r{i:02d} " for i in range(30))  # 120 chars
-    answer = "".join(f"a{i:02d} " for i in range(10))
-    cid, turn = slow_api.new_turn(f"<think>{thought}</think>{answer}")
-    rid = turn["reply"]["id"]
-    with RawStream(slow_api.events_url(rid), headers=slow_api.auth_headers()) as rs:
-        got = ""
-        while len(got) < 12:
-            ev = rs.next_event()
-            assert ev is not None and ev.type == "reasoning", ev
-            got += ev.json["text"]
-    n = 5  # inside what was surely produced already
-    res = read_stream(
-        slow_api.events_url(rid), headers={**slow_api.auth_headers(), "Last-Event-ID": str(n)}
-    )
-    first = res.events[0]
-    assert first.type == "reasoning" and first.json["text"].startswith(got[n:]), first
-    length = n
-    text = {"reasoning": "", "delta": ""}
-    for ev in res.events[:-1]:
-        length += len(ev.json["text"])
-        text[ev.type] += ev.json["text"]
-        assert ev.id == str(length)
-    assert (text["reasoning"], text["delta"]) == (thought[n:], answer)
-    assert res.last.type == "end" and res.last.id == str(len(thought) + len(answer))
-    stored = wait_until(
-        lambda: (m := slow_api.message(cid, rid))["status"] == "complete" and m,
-        timeout=20,
-        what="the reply to finish",
-    )
-    assert (stored["reasoning"], stored["content"]) == (thought, answer)
 
 
 def test_a_crash_mid_reasoning_keeps_what_was_persisted_a_second_before(tmp_path: Path) -> None:
