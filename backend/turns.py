@@ -166,6 +166,8 @@ class TurnService:
     async def _responder_for(self, conversation_id: str) -> Responder:
         """The responder a turn starting now uses (and keeps until it ends): the current one,
         with the conversation's own model and system prompt where it sets them (section 11)."""
+        if self._closed:  # before the store, which closes after the turns
+            raise Conflict("The server is shutting down")
         responder = resolve_responder(self._responder_source)
         conversation = await self._store.run(Store.get_conversation, conversation_id)
         if conversation is None:
