@@ -124,13 +124,15 @@ class MathDocument(QObject):
         self._later: QTimer | None = None
 
     # -- waiting for the renderer ----------------------------------------------------------
-    def _watch(self) -> None:
-        """Follow the renderer while formulas are pending (and only then)."""
+    def _watch(self, on: bool) -> None:
+        """Follow the renderer while formulas are pending (and only then). It is
+        followed from before the first `lookup`: a formula done between a lookup and the
+        connection would never be seen."""
         renderer = math_renderer()
-        if self.pending and not self._watching:
+        if on and not self._watching:
             renderer.ready.connect(self._ready)
             self._watching = True
-        elif not self.pending and self._watching:
+        elif not on and self._watching:
             renderer.ready.disconnect(self._ready)
             self._watching = False
 
@@ -174,7 +176,7 @@ class MathDocument(QObject):
         self.pending = set()
         self._shown = {}
         if not self.spans:
-            self._watch()
+            self._watch(bool(self.pending))
             return
         found: list[tuple[int, MathSpan, QTextCharFormat]] = []
         block = self.document.begin()
@@ -190,6 +192,7 @@ class MathDocument(QObject):
                             found.append((fragment.position(), span, fmt))
                     it += 1
             block = block.next()
+        self._watch(True)
         renderer = math_renderer()
         for position, span, fmt in reversed(found):  # later ones first: positions hold
             key = style.at(fmt).key(span)
@@ -200,7 +203,7 @@ class MathDocument(QObject):
                 self._show_image(position, span, fmt.toImageFormat(), image)
             else:
                 self._show_source(position, span, fmt)
-        self._watch()
+        self._watch(bool(self.pending))
 
     def _span_of(self, name: str) -> MathSpan | None:
         if not name.startswith(self._prefix):
@@ -269,8 +272,9 @@ class MathDocument(QObject):
         self.pending = set()
         self._shown = {}
         if not self.spans:
-            self._watch()
+            self._watch(bool(self.pending))
             return
+        self._watch(True)
         renderer = math_renderer()
         plain = QTextCharFormat()
         for n, span in reversed(list(enumerate(self.spans))):
@@ -288,7 +292,7 @@ class MathDocument(QObject):
             cursor.setPosition(start + utf16_len(span.source), QTextCursor.MoveMode.KeepAnchor)
             cursor.insertText(OBJECT, plain)
             self._show_image(start, span, fmt, image)
-        self._watch()
+        self._watch(bool(self.pending))
 
     # -- copy ------------------------------------------------------------------------------
     def selection_source(self, cursor: QTextCursor) -> str | None:
