@@ -6,8 +6,9 @@ into the real `MainWindow`'s composer and presses Enter, waits for the streamed 
 complete in the chat view, reads the stored history back over HTTP with `ChatClient`,
 typesets one formula, checks the log file holds no token, closes the window (threads and
 server stopped) and prints one line, `self-test: ok (...)` or `self-test: FAILED: <reason>`.
-Exit code 0 on success, 1 on failure, 3 if it had to be killed by its watchdog. Every step goes through
-the same imports as a normal start, so a bundle missing a module, plugin or resource fails.
+Exit code 0 on success, 1 on failure, 3 if it had to be killed by its watchdog. Every step
+goes through the same imports as a normal start, so a bundle missing a module, plugin or
+resource fails.
 """
 
 from __future__ import annotations
