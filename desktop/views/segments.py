@@ -355,6 +355,11 @@ class CodeBlock(QFrame):
                 )
             self.highlighter.finish(self.code, self._lexer)
 
+    def restyle(self) -> None:
+        """Take the current theme's code colours (after a theme change)."""
+        if self.highlighter is not None:
+            self.highlighter.restyle(is_dark(self))
+
     @property
     def uncoloured(self) -> bool:
         return self._uncoloured
