@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from string import Template
 from typing import Literal, get_args
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -222,6 +222,9 @@ def system_scheme() -> Scheme:
 class _ThemeState(QObject):
     """Lives on the app: the chosen mode, and the link to system scheme changes."""
 
+    #: The scheme shown changed ("light" or "dark"), after the palette and stylesheet.
+    changed = Signal(str)
+
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self.setObjectName("sse-chat-theme")
@@ -246,6 +249,7 @@ class _ThemeState(QObject):
         self.app.setStyleSheet(stylesheet_for(colors))
         self.scheme = scheme
         log.info("theme: %s (mode %s)", scheme, self.mode)
+        self.changed.emit(scheme)
 
 
 def _state(app: QApplication) -> _ThemeState:
@@ -262,6 +266,13 @@ def apply_theme(app: QApplication, mode: ThemeMode = "system") -> Scheme:
     scheme: Scheme = system_scheme() if mode == "system" else mode
     state.apply(scheme)
     return scheme
+
+
+def theme_changes(app: QApplication) -> SignalInstance:
+    """A signal emitted with the new scheme each time the scheme shown changes (a manual
+    choice or the desktop's): where widgets that baked colours in (`restyle()` of
+    `MarkdownSegment`, `PlainSegment`, `CodeBlock`) are told."""
+    return _state(app).changed
 
 
 def current_theme(app: QApplication) -> tuple[ThemeMode, Scheme | None]:

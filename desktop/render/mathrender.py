@@ -132,13 +132,18 @@ def _with_colour(mathml: str, color: str) -> str:
 
 def render_math(key: MathKey) -> MathImage:
     """Typeset and draw one formula (any thread); `FAILED` if it cannot be typeset."""
-    from PySide6.QtSvg import QSvgRenderer
-
     try:
         svg, ascent, descent = typeset(key.tex, key.display, key.size, key.color)
     except MathError as exc:
         log.info("formula not typeset (%s): %.80r", exc, key.tex)
         return FAILED
+    return draw(svg, ascent, descent, key)
+
+
+def draw(svg: str, ascent: float, descent: float, key: MathKey) -> MathImage:
+    """A typeset formula's SVG drawn into an image (QtSvg), padded by `key.lift`."""
+    from PySide6.QtSvg import QSvgRenderer
+
     renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
     if not renderer.isValid():
         log.info("formula SVG not drawable: %.80r", key.tex)
@@ -187,6 +192,9 @@ class MathRenderer(QObject):
         self._stopping = False
         #: formulas rendered by the worker (for tests and figures)
         self.rendered = 0
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop)
 
     def lookup(self, key: MathKey) -> MathImage | None:
         """The image of `key` (maybe `FAILED`), or None: then it is queued, and `ready`
