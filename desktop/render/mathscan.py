@@ -89,6 +89,7 @@ class _Scanner:
         self.spans: list[MathSpan] = []
         # where each blank line starts: no formula nor code span crosses one
         self.blank = [m.start() + 1 for m in _BLANK_LINE.finditer(text)]
+        self._closers: list[int] | None = None  # made on the first inline `$`
 
     def run(self) -> list[MathSpan]:
         text = self.text
@@ -227,16 +228,30 @@ class _Scanner:
     def _find_inline_close(self, i: int) -> int | None:
         """The closing `$` of an inline formula whose text starts at `i` (Pandoc's rule:
         a non-space before it, no digit after it)."""
+        if self._closers is None:
+            self._closers = self._inline_closers()
+        k = bisect_right(self._closers, i)  # a closer at `i` would leave the formula empty
+        if k == len(self._closers):
+            return None
+        j = self._closers[k]
+        return j if j < self._stop(i) else None
+
+    def _inline_closers(self) -> list[int]:
+        """Every `$` that may close an inline formula, in one pass (so a text full of
+        prices costs one scan, not one per dollar)."""
         text = self.text
-        stop = self._stop(i)
-        while True:
-            j = _next_unescaped(text, "$", i, stop)
-            if j is None:
-                return None
+        found: list[int] = []
+        j = text.find("$", 1)
+        while j >= 0:
             after = text[j + 1 : j + 2]
-            if j > i and not text[j - 1].isspace() and not (after.isdigit() and after.isascii()):
-                return j
-            i = j + 1
+            if (
+                not text[j - 1].isspace()
+                and not (after.isdigit() and after.isascii())
+                and not _escapes(text, 0, j)
+            ):
+                found.append(j)
+            j = text.find("$", j + 1)
+        return found
 
 
 def _next_unescaped(text: str, char: str, i: int, stop: int) -> int | None:

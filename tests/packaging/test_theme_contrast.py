@@ -15,7 +15,16 @@ from pytestqt.qtbot import QtBot
 
 from desktop.render.contrast import AA, contrast, readable
 from desktop.render.highlight import palette
-from desktop.theme import DARK, LIGHT, SCHEMES, TEXT_PAIRS, ThemeColors, apply_theme, palette_for
+from desktop.theme import (
+    DARK,
+    LIGHT,
+    SCHEMES,
+    TEXT_PAIRS,
+    ThemeColors,
+    apply_theme,
+    palette_for,
+    theme_changes,
+)
 from desktop.views.segments import CodeBlock, MarkdownSegment
 
 THEMES = [LIGHT, DARK]
@@ -146,3 +155,12 @@ def test_the_current_conversation_is_a_tint_not_a_glaring_block(
     assert painted == QColor(DARK.current_bg)
     assert contrast(DARK.text, DARK.current_bg) >= AA
     assert contrast(DARK.current_bg, DARK.sidebar) < 1.5  # a tint of the sidebar
+
+
+def test_theme_changes_signal_the_new_scheme(app: QApplication, qtbot: QtBot) -> None:
+    apply_theme(app, "light")
+    with qtbot.waitSignal(theme_changes(app), timeout=1000) as blocker:
+        apply_theme(app, "dark")
+    assert blocker.args == ["dark"]
+    with qtbot.assertNotEmitted(theme_changes(app)):
+        apply_theme(app, "dark")  # the scheme shown did not change
