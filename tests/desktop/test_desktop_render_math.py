@@ -3,10 +3,11 @@ Copy gives the LaTeX source, colours follow the theme."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from desktop_helpers import WAIT_MS, Driver, WindowFactory
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QTextDocument
 from PySide6.QtWidgets import QApplication, QTextEdit, QWidget
 from pytestqt.qtbot import QtBot
@@ -178,9 +179,24 @@ def test_user_message_formulas_are_typeset_too(qtbot: QtBot) -> None:
     assert QGuiApplication.clipboard().text() == w.text()
 
 
-def test_formula_colour_follows_the_theme(qapp: QApplication, qtbot: QtBot) -> None:
+@contextmanager
+def themed(qapp: QApplication) -> Iterator[None]:
+    """Switch themes inside; the app's style, palette and stylesheet are restored after
+    (and the theme state forgets its scheme, so the next `apply_theme` applies)."""
     style, palette, sheet = qapp.style().name(), qapp.palette(), qapp.styleSheet()
     try:
+        yield
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+        qapp.setStyle(style)
+        state = qapp.findChild(QObject, "sse-chat-theme")
+        if state is not None:
+            state.scheme = None  # type: ignore[attr-defined]
+
+
+def test_formula_colour_follows_the_theme(qapp: QApplication, qtbot: QtBot) -> None:
+    with themed(qapp):
         apply_theme(qapp, "light")
         w = segment(qtbot, "$\\mathbf{X}$")
         assert isinstance(w, MarkdownSegment)
@@ -192,10 +208,6 @@ def test_formula_colour_follows_the_theme(qapp: QApplication, qtbot: QtBot) -> N
             lambda: [ink(i).name() for i in formula_images(w)] == [QColor(DARK.text).name()],
             timeout=WAIT_MS,
         )
-    finally:
-        qapp.setStyleSheet(sheet)
-        qapp.setPalette(palette)
-        qapp.setStyle(style)
 
 
 def test_formulas_in_the_real_window(

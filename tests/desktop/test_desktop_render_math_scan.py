@@ -111,7 +111,7 @@ _tex = st.text(alphabet="abxyz09+-=^_{}()\\ ", min_size=1, max_size=20).filter(
 _any = st.text(alphabet="ab $$\\()[]`~\n x5{}<>:", max_size=60)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(_any)
 def test_spans_are_ordered_exact_and_disjoint(text: str) -> None:
     found = find_math(text)
@@ -124,7 +124,7 @@ def test_spans_are_ordered_exact_and_disjoint(text: str) -> None:
         end = span.end
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(_plain, _tex, _plain)
 def test_an_inline_formula_is_found_whole(before: str, tex: str, after: str) -> None:
     text = f"{before} ${tex}$ {after}"
@@ -132,7 +132,7 @@ def test_an_inline_formula_is_found_whole(before: str, tex: str, after: str) -> 
     assert (start, start + len(tex) + 2, tex, False) in spans(text)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(_plain, _tex, _plain, st.sampled_from(["$$", "\\(", "\\["]))
 def test_other_delimiters_are_found_whole(before: str, tex: str, after: str, opening: str) -> None:
     closing = {"$$": "$$", "\\(": "\\)", "\\[": "\\]"}[opening]
@@ -144,7 +144,7 @@ def test_other_delimiters_are_found_whole(before: str, tex: str, after: str, ope
     assert found[0].tex == tex and found[0].end == start + len(opening + tex + closing)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(_plain, _tex, _plain)
 def test_an_unclosed_formula_stays_text_while_it_streams(before: str, tex: str, rest: str) -> None:
     whole = f"{before} ${tex}$ {rest}"
@@ -155,21 +155,21 @@ def test_an_unclosed_formula_stays_text_while_it_streams(before: str, tex: str, 
     assert any(s.start == opening for s in find_math(whole[: closing + 1]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.sampled_from(["$5", "$10", "$HOME", "$x", "and", "or", "$", "costs"])))
 def test_dollars_after_a_space_never_close_a_formula(words: list[str]) -> None:
     # every `$` here starts a word: none has a non-space before it, so none can close
     assert find_math(" ".join(words)) == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(_any)
 def test_escaped_dollars_are_never_math(text: str) -> None:
     escaped = text.replace("\\", "").replace("$", "\\$")
     assert find_math(escaped) == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.text(alphabet="ab $\\()[]x\n{}", max_size=40))
 def test_nothing_inside_code_is_math(code: str) -> None:
     assert find_math(f"`{code.replace(chr(10), ' ')}`") == []
