@@ -4,10 +4,11 @@ It runs headless when there is no display (`QT_QPA_PLATFORM=offscreen` unless se
 the real embedded backend in a temporary data folder (or `--data-dir`), types a message
 into the real `MainWindow`'s composer and presses Enter, waits for the streamed echo to be
 complete in the chat view, reads the stored history back over HTTP with `ChatClient`,
-checks the log file holds no token, closes the window (threads and server stopped) and
-prints one line, `self-test: ok (...)` or `self-test: FAILED: <reason>`. Exit code 0 on
-success, 1 on failure, 3 if it had to be killed by its watchdog. Every step goes through
-the same imports as a normal start, so a bundle missing a module, plugin or resource fails.
+typesets one formula, checks the log file holds no token, closes the window (threads and
+server stopped) and prints one line, `self-test: ok (...)` or `self-test: FAILED: <reason>`.
+Exit code 0 on success, 1 on failure, 3 if it had to be killed by its watchdog. Every step
+goes through the same imports as a normal start, so a bundle missing a module, plugin or
+resource fails.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Non-ASCII text, and a code block so the reply's Markdown and highlighting are rendered.
 MESSAGE = "Hello from the self-test: ünïcødé ✓ — 1 2 3\n```python\nprint('ok')\n```"
+#: A formula typeset once (as in a reply) to prove the math renderer is there.
+FORMULA = r"\frac{-b \pm \sqrt{b^2-4ac}}{2a}"
 DEFAULT_TIMEOUT = 45.0
 SHUTDOWN_GRACE = 15.0
 ECHO_DELAY = 0.002
@@ -42,6 +45,7 @@ class Outcome:
     platform: str
     base_url: str
     reply_chars: int
+    formula: str = ""  # the size of the formula typeset, "WxH"
 
 
 def choose_platform(env: MutableMapping[str, str] = os.environ) -> str:
@@ -101,7 +105,8 @@ def run_self_test(
     kind = "frozen" if getattr(sys, "frozen", False) else "python"
     _verdict(
         f"self-test: ok ({kind}, Qt platform {outcome.platform}, backend {outcome.base_url}, "
-        f"{outcome.reply_chars}-character reply streamed and stored, {elapsed:.1f} s)"
+        f"{outcome.reply_chars}-character reply streamed and stored, "
+        f"formula typeset {outcome.formula}, {elapsed:.1f} s)"
     )
     return 0
 
@@ -128,10 +133,12 @@ def _run(folder: Path, scratch: Path, echo_delay: float, deadline: float) -> Out
             raise SelfTestError("the app icon is missing (resources/icons)")
         if current_theme(app)[1] is None or not app.styleSheet().strip():
             raise SelfTestError(f"the stylesheet is missing ({STYLESHEET})")
+        formula = _check_math()
         ui = UiSettings(QSettings(str(scratch / "ui.ini"), QSettings.Format.IniFormat))
         window = MainWindow(LaunchConfig(settings=settings), ui)
         try:
             outcome = _drive(window, deadline)
+            outcome.formula = formula
         finally:
             window.close()  # runs MainWindow.shutdown(): streams, calls, server
             _check_stopped(window)
@@ -168,6 +175,23 @@ def _check_lazy_imports() -> None:
             styles.get_style_by_name("default")
         except import_module("pygments.util").ClassNotFound as exc:
             raise SelfTestError(f"Pygments cannot load its lexers or styles: {exc}") from None
+
+
+def _check_math() -> str:
+    """Typeset one formula as a reply's would be (ziamath, its fonts and latex2mathml's
+    tables, QtSvg): its size, "WxH" pixels."""
+    from desktop.render.mathrender import MathKey, render_math
+
+    result = render_math(MathKey(FORMULA, True, 20.0, "#000000"))
+    image = result.image
+    inked = result.ok and any(
+        image.pixelColor(x, y).alpha() > 0
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+    )
+    if not inked:
+        raise SelfTestError(f"the formula {FORMULA!r} was not typeset (ziamath, QtSvg)")
+    return f"{image.width()}x{image.height()}"
 
 
 def _wait(what: str, done: Callable[[], bool], failed: Callable[[], str], deadline: float) -> None:

@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass
 from string import Template
 from typing import Literal, get_args
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from desktop.render.contrast import mix
 from desktop.resources import read_text
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,22 @@ STYLESHEET = "styles/chat.qss"
 
 @dataclass(frozen=True)
 class ThemeColors:
-    """Every colour the palette and the stylesheet template use (`#rrggbb`)."""
+    """Every colour the palette, the stylesheet template and the renderers use (`#rrggbb`;
+    `code_style` names the Pygments style code is coloured with, each of its colours made
+    to reach AA on `code_bg` by `desktop.render.highlight`). The values follow
+    `../shared/DESIGN.md`'s tokens; `TEXT_PAIRS` lists what is drawn on what."""
 
-    window: str
-    base: str
-    alternate_base: str
+    window: str  # the window around the chat page: DESIGN's sidebar
+    base: str  # inputs, lists: DESIGN's bg
+    alternate_base: str  # DESIGN's surface (cards, menus)
     text: str
     muted: str
     border: str
     button: str
-    accent: str
-    accent_text: str
+    accent: str  # focus, primary button
+    accent_text: str  # text on accent
     link: str
-    chat_bg: str
+    chat_bg: str  # the chat page: DESIGN's bg
     user_bubble: str
     user_border: str
     user_author: str
@@ -53,55 +57,118 @@ class ThemeColors:
     error: str
     error_bg: str
     banner_bg: str
+    sidebar: str
+    code_bg: str
+    inline_code_bg: str
+    danger: str
+    selection_bg: str  # selected text, highlighted menu item
+    selection_text: str
+    current_bg: str  # the sidebar's current conversation
+    code_style: str
 
 
-LIGHT = ThemeColors(
-    window="#f3f4f6",
-    base="#ffffff",
-    alternate_base="#f6f7f9",
+def _scheme(
+    *, accent: str, sidebar: str, bg: str, selection: float, current: float, **rest: str
+) -> ThemeColors:
+    """The tokens of one scheme; the selection colours are the accent laid over the page
+    (selected text) or over the sidebar (current conversation) at `selection`/`current`."""
+    return ThemeColors(
+        accent=accent,
+        link=accent,
+        window=sidebar,
+        sidebar=sidebar,
+        base=bg,
+        chat_bg=bg,
+        selection_bg=mix(accent, bg, selection),
+        selection_text=rest["text"],
+        current_bg=mix(accent, sidebar, current),
+        **rest,
+    )
+
+
+LIGHT = _scheme(
+    accent="#0a62d0",
+    sidebar="#f3f3f5",
+    bg="#ffffff",
+    selection=0.25,
+    current=0.12,
+    alternate_base="#f7f7f8",
     text="#1f2328",
-    muted="#6b7280",
-    border="#c9ced6",
+    muted="#59636e",
+    border="#d8dee4",
     button="#e9ebef",
-    accent="#3d63dd",
     accent_text="#ffffff",
-    link="#2f55c8",
-    chat_bg="#fafafb",
     user_bubble="#dde8ff",
     user_border="#b3c8f5",
     user_author="#24438f",
     assistant_bubble="#ffffff",
-    assistant_border="#dcdfe4",
+    assistant_border="#d8dee4",
     author="#374151",
     warning="#8a5a00",
     error="#b00020",
     error_bg="#fde7e9",
     banner_bg="#e8eef9",
+    code_bg="#f6f8fa",
+    inline_code_bg="#eff1f3",
+    danger="#c9252d",
+    code_style="default",
 )
 
-DARK = ThemeColors(
-    window="#1f2023",
-    base="#27292d",
-    alternate_base="#2c2e33",
-    text="#e6e7ea",
-    muted="#9aa0a8",
-    border="#45484f",
-    button="#33363c",
-    accent="#7c9bff",
-    accent_text="#10131a",
-    link="#9db4ff",
-    chat_bg="#18191c",
+DARK = _scheme(
+    accent="#6cb0ff",
+    sidebar="#131417",
+    bg="#17181c",
+    selection=0.35,
+    current=0.18,
+    alternate_base="#1f2126",
+    text="#e6e8eb",
+    muted="#9aa3ad",
+    border="#30343b",
+    button="#2a2d34",
+    accent_text="#0f1013",
     user_bubble="#263a66",
     user_border="#36508a",
     user_author="#c3d3ff",
-    assistant_bubble="#2a2c31",
-    assistant_border="#3b3e45",
+    assistant_bubble="#1f2126",
+    assistant_border="#30343b",
     author="#d0d3d9",
     warning="#e3b458",
     error="#ff8a80",
     error_bg="#4a1f24",
     banner_bg="#2a3245",
+    code_bg="#0f1013",
+    inline_code_bg="#2a2d34",
+    danger="#ff6b6b",
+    code_style="github-dark",
 )
+
+#: Text colour -> the backgrounds it is drawn on (WCAG AA, 4.5:1, for each: tested, with
+#: every code token colour on `code_bg` too).
+TEXT_PAIRS: dict[str, tuple[str, ...]] = {
+    "text": (
+        "window",
+        "base",
+        "alternate_base",
+        "button",
+        "chat_bg",
+        "user_bubble",
+        "assistant_bubble",
+        "banner_bg",
+        "sidebar",
+        "code_bg",
+        "inline_code_bg",
+        "current_bg",
+    ),
+    "selection_text": ("selection_bg",),
+    "muted": ("window", "base", "alternate_base", "chat_bg", "assistant_bubble", "code_bg"),
+    "link": ("base", "chat_bg", "user_bubble", "assistant_bubble", "code_bg", "alternate_base"),
+    "accent_text": ("accent",),
+    "author": ("assistant_bubble",),
+    "user_author": ("user_bubble",),
+    "warning": ("assistant_bubble", "chat_bg"),
+    "error": ("assistant_bubble", "user_bubble", "error_bg", "base"),
+    "danger": ("base", "alternate_base", "chat_bg"),
+}
 
 SCHEMES: dict[Scheme, ThemeColors] = {"light": LIGHT, "dark": DARK}
 
@@ -123,8 +190,8 @@ def palette_for(colors: ThemeColors) -> QPalette:
         role.ToolTipBase: colors.base,
         role.ToolTipText: colors.text,
         role.PlaceholderText: colors.muted,
-        role.Highlight: colors.accent,
-        role.HighlightedText: colors.accent_text,
+        role.Highlight: colors.selection_bg,
+        role.HighlightedText: colors.selection_text,
         role.Link: colors.link,
         role.LinkVisited: colors.link,
         role.Light: colors.base,
@@ -155,6 +222,9 @@ def system_scheme() -> Scheme:
 class _ThemeState(QObject):
     """Lives on the app: the chosen mode, and the link to system scheme changes."""
 
+    #: The scheme shown changed ("light" or "dark"), after the palette and stylesheet.
+    changed = Signal(str)
+
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self.setObjectName("sse-chat-theme")
@@ -179,6 +249,7 @@ class _ThemeState(QObject):
         self.app.setStyleSheet(stylesheet_for(colors))
         self.scheme = scheme
         log.info("theme: %s (mode %s)", scheme, self.mode)
+        self.changed.emit(scheme)
 
 
 def _state(app: QApplication) -> _ThemeState:
@@ -195,6 +266,13 @@ def apply_theme(app: QApplication, mode: ThemeMode = "system") -> Scheme:
     scheme: Scheme = system_scheme() if mode == "system" else mode
     state.apply(scheme)
     return scheme
+
+
+def theme_changes(app: QApplication) -> SignalInstance:
+    """A signal emitted with the new scheme each time the scheme shown changes (a manual
+    choice or the desktop's): where widgets that baked colours in (`restyle()` of
+    `MarkdownSegment`, `PlainSegment`, `CodeBlock`) are told."""
+    return _state(app).changed
 
 
 def current_theme(app: QApplication) -> tuple[ThemeMode, Scheme | None]:

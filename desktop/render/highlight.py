@@ -5,6 +5,10 @@ appending code to a growing block costs the new lines only. While a block stream
 line is lexed on its own; once it is complete, `finish()` lexes the whole block once (for
 constructs that span lines, such as multi-line strings) and re-colours it. The document
 text is never touched: copying gives exactly the code.
+
+The colours are the current theme's (`palette(dark)`: its Pygments style, each colour made
+to reach WCAG AA on its code background); the lexed spans keep token types, not formats,
+so `restyle(dark)` re-colours a block for the other theme without lexing it again.
 """
 
 from __future__ import annotations
@@ -21,14 +25,14 @@ from pygments.token import Token, _TokenType  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
+from desktop.render.contrast import readable
+
 log = logging.getLogger(__name__)
 
 #: Only this much of an unlabelled block is looked at to guess its language.
 GUESS_CHARS = 4000
 #: A block longer than this is not re-lexed as a whole when it ends.
 WHOLE_LEX_LIMIT = 200_000
-
-Spans = list[tuple[int, int, QTextCharFormat]]
 
 
 @lru_cache(maxsize=64)
@@ -84,10 +88,12 @@ def lexer_name(lexer: Lexer | None) -> str:
 
 
 class Palette:
-    """Pygments style → `QTextCharFormat` per token type (cached)."""
+    """Pygments style -> `QTextCharFormat` per token type (cached). With `background`,
+    each colour is made to reach WCAG AA on it (`readable`: the nearest colour in hue)."""
 
-    def __init__(self, style: str) -> None:
+    def __init__(self, style: str, background: str | None = None) -> None:
         self.style = get_style_by_name(style)
+        self.background = background
         self._formats: dict[_TokenType, QTextCharFormat] = {}
 
     def format(self, ttype: _TokenType) -> QTextCharFormat:
@@ -96,13 +102,18 @@ class Palette:
             fmt = QTextCharFormat()
             spec = self._spec(ttype)
             if spec["color"]:
-                fmt.setForeground(QColor(f"#{spec['color']}"))
+                fmt.setForeground(QColor(self.colour(spec["color"])))
             if spec["bold"]:
                 fmt.setFontWeight(QFont.Weight.Bold)
             if spec["italic"]:
                 fmt.setFontItalic(True)
             self._formats[ttype] = fmt
         return fmt
+
+    def colour(self, pygments_colour: str) -> str:
+        """A style's colour (`rrggbb`) as shown: `#rrggbb`, readable on the background."""
+        colour = f"#{pygments_colour.lstrip('#')}"
+        return colour if self.background is None else readable(colour, self.background)
 
     def _spec(self, ttype: _TokenType) -> dict[str, Any]:
         """The style of `ttype`, or of its nearest ancestor the style lists: lexers emit
@@ -118,21 +129,31 @@ class Palette:
 
 @lru_cache(maxsize=4)
 def palette(dark: bool) -> Palette:
-    return Palette("monokai" if dark else "default")
+    """The code colours of the light or dark theme: its Pygments style (`code_style`) made
+    readable on its code background (`code_bg`), from `desktop.theme`'s tokens."""
+    from desktop.theme import SCHEMES
+
+    colors = SCHEMES["dark" if dark else "light"]
+    return Palette(colors.code_style, colors.code_bg)
 
 
-def spans_of(lexer: Lexer, text: str, colours: Palette) -> Spans:
-    """(start, length, format) for each coloured token of `text`."""
-    spans: Spans = []
+#: (start, length, token type): formats are looked up when a line is coloured, so a
+#: theme change re-colours a block (`CodeHighlighter.restyle`) without lexing it again.
+TokenSpans = list[tuple[int, int, _TokenType]]
+
+
+def spans_of(lexer: Lexer, text: str) -> TokenSpans:
+    """(start, length, token type) for each coloured token of `text`."""
+    spans: TokenSpans = []
     for start, ttype, value in lexer.get_tokens_unprocessed(text):
         if value and ttype not in (Token.Text, Token.Text.Whitespace):
-            spans.append((start, len(value), colours.format(ttype)))
+            spans.append((start, len(value), ttype))
     return spans
 
 
-def split_lines(lexer: Lexer, code: str, colours: Palette) -> list[Spans]:
+def split_lines(lexer: Lexer, code: str) -> list[TokenSpans]:
     """The spans of `code` lexed as a whole, per line (columns relative to the line)."""
-    lines: list[Spans] = [[]]
+    lines: list[TokenSpans] = [[]]
     col = 0
     for _start, ttype, value in lexer.get_tokens_unprocessed(code):
         coloured = ttype not in (Token.Text, Token.Text.Whitespace)
@@ -141,7 +162,7 @@ def split_lines(lexer: Lexer, code: str, colours: Palette) -> list[Spans]:
                 lines.append([])
                 col = 0
             if part and coloured:
-                lines[-1].append((col, len(part), colours.format(ttype)))
+                lines[-1].append((col, len(part), ttype))
             col += len(part)
     return lines
 
@@ -156,20 +177,21 @@ class CodeHighlighter(QSyntaxHighlighter):
         #: Colour each line as it arrives; False for a block that is complete when it is
         #: first shown (only `finish()` colours it, so no line is lexed twice).
         self.live = live
-        self._lines: list[Spans] | None = None  # whole-block spans per line, after finish()
+        self._lines: list[TokenSpans] | None = None  # whole-block spans per line (finish)
 
-    def highlightBlock(self, text: str) -> None:
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
         if self.lexer is None:
             return
         if self._lines is not None:
             number = self.currentBlock().blockNumber()
             spans = self._lines[number] if number < len(self._lines) else []
         elif self.live:
-            spans = spans_of(self.lexer, text, self.colours)
+            spans = spans_of(self.lexer, text)
         else:
             return
-        for start, length, fmt in spans:
-            self.setFormat(start, length, fmt)
+        colours = self.colours
+        for start, length, ttype in spans:
+            self.setFormat(start, length, colours.format(ttype))
 
     def finish(self, code: str, lexer: Lexer | None) -> None:
         """The block is complete: colour it as a whole with `lexer` (maybe guessed)."""
@@ -179,5 +201,14 @@ class CodeHighlighter(QSyntaxHighlighter):
             self.live = True
             self.rehighlight()
             return
-        self._lines = split_lines(lexer, code, self.colours)
+        self._lines = split_lines(lexer, code)
         self.rehighlight()
+
+    def restyle(self, dark: bool) -> None:
+        """Use the light or dark theme's code colours from now on (re-colours what is
+        coloured already; nothing is lexed again for a block coloured as a whole)."""
+        colours = palette(dark)
+        if colours is not self.colours:
+            self.colours = colours
+            if self.lexer is not None and (self.live or self._lines is not None):
+                self.rehighlight()

@@ -8,6 +8,10 @@ Both are safe by construction:
   with an empty image, so the view never reads a file or touches the network.
 - Links never navigate inside the app: a click on an `http`, `https` or `mailto` link
   opens the system browser (`QDesktopServices`); any other scheme is ignored.
+
+Formulas (`$...$`, `\\(...\\)`, `$$...$$`, `\\[...\\]`) are typeset by
+`desktop.render.mathdoc` as in-memory images the document holds itself (no resource is
+loaded); Copy gives their LaTeX source.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from pygments.lexer import Lexer  # type: ignore[import-untyped]
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
@@ -45,6 +49,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.render.highlight import CodeHighlighter, guess_lexer_for, lexer_for, lexer_name
+from desktop.render.mathdoc import MathDocument, MathStyle
+from desktop.render.mathscan import may_have_math
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +113,7 @@ class MarkdownSegment(QTextBrowser):
         self.viewport().setAutoFillBackground(False)
         self.document().setDocumentMargin(2)
         self.source_text = ""
+        self._math: MathDocument | None = None  # made when a text first may hold math
         self.anchorClicked.connect(open_link)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self.setFixedHeight(0)
@@ -115,9 +122,37 @@ class MarkdownSegment(QTextBrowser):
         if text == self.source_text:
             return
         self.source_text = text
-        self.document().setMarkdown(text, MARKDOWN_FEATURES)
+        self._render()
+
+    def _render(self) -> None:
+        text = self.source_text
+        math = self._math_for(text)
+        self.document().setMarkdown(math.prepare(text) if math else text, MARKDOWN_FEATURES)
         even_headings(self.document())
+        if math is not None:
+            math.apply(MathStyle.of(self))
         self._fit()
+
+    def _math_for(self, text: str) -> MathDocument | None:
+        """Typeset math (`desktop.render.mathdoc`) once a text may hold a formula."""
+        if self._math is None and may_have_math(text):
+            self._math = MathDocument(self.document(), self, self._render)
+        return self._math
+
+    def restyle(self) -> None:
+        """Render again with the current palette and font (after a theme change: link
+        and formula colours are fixed when a text is rendered)."""
+        if self.source_text:
+            self._render()
+
+    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 (Qt's name)
+        """Copy: a typeset formula gives its LaTeX source."""
+        source = self._math.selection_source(self.textCursor()) if self._math else None
+        if source is None:
+            return super().createMimeDataFromSelection()
+        data = QMimeData()
+        data.setText(source)
+        return data
 
     def loadResource(self, kind: int, name: QUrl | str) -> Any:  # noqa: N802 (Qt's name)
         """Every resource is an empty image: nothing is read or fetched, ever."""
@@ -152,7 +187,15 @@ class PlainSegment(MarkdownSegment):
         if text == self.source_text:
             return
         self.source_text = text
-        self.document().setPlainText(text)
+        self._render()
+
+    def _render(self) -> None:
+        text = self.source_text
+        math = self._math_for(text)
+        if math is not None:
+            math.set_plain(text, MathStyle.of(self))
+        else:
+            self.document().setPlainText(text)
         self._fit()
 
     def text(self) -> str:
@@ -311,6 +354,11 @@ class CodeBlock(QFrame):
                     self.view.document(), self._lexer, is_dark(self), live=False
                 )
             self.highlighter.finish(self.code, self._lexer)
+
+    def restyle(self) -> None:
+        """Take the current theme's code colours (after a theme change)."""
+        if self.highlighter is not None:
+            self.highlighter.restyle(is_dark(self))
 
     @property
     def uncoloured(self) -> bool:

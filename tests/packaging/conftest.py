@@ -11,7 +11,7 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QObject, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop.settings import UiSettings  # noqa: E402
@@ -33,6 +33,9 @@ def app(qapp: QApplication) -> Iterator[QApplication]:
     qapp.setStyleSheet(sheet)
     qapp.setPalette(palette)
     qapp.setStyle(style)
+    state = qapp.findChild(QObject, "sse-chat-theme")
+    if state is not None:  # the next apply_theme applies again (it skips the scheme shown)
+        state.scheme = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture
