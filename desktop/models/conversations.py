@@ -14,6 +14,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.client import Conversation
+from desktop.safe_text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 UNTITLED = "New conversation"
@@ -42,8 +43,8 @@ class ConversationListModel(QAbstractListModel):
             return conv.title or UNTITLED
         if role == Qt.ItemDataRole.EditRole:
             return conv.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return conv.title or UNTITLED
+        if role == Qt.ItemDataRole.ToolTipRole:  # a tooltip would render HTML: escaped
+            return tooltip(conv.title or UNTITLED)
         if role == self.IdRole:
             return conv.id
         if role == self.ConversationRole:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLay
 
 from desktop.client import Message
 from desktop.models import MessageListModel
+from desktop.safe_text import plain
 from desktop.views.message_widget import MessageWidget
 
 Index = QModelIndex | QPersistentModelIndex
@@ -61,7 +62,7 @@ class ChatView(QScrollArea):
         self._column = QVBoxLayout(self._content)
         self._column.setContentsMargins(12, 12, 12, 12)
         self._column.setSpacing(10)
-        self.hint = QLabel(self._content)
+        self.hint = plain(QLabel(self._content))
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)

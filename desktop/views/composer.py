@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.safe_text import plain
+
 
 class InputBox(QPlainTextEdit):
     submit = Signal()
@@ -53,7 +55,7 @@ class Composer(QWidget):
         self._streaming = False
         self._ready = False
 
-        self.edit_label = QLabel(self)
+        self.edit_label = plain(QLabel(self))
         self.edit_label.setObjectName("editLabel")
         self.edit_label.hide()
         self.input = InputBox(self)

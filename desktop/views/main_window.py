@@ -21,6 +21,7 @@ from desktop.provider_settings import ProviderStore
 from desktop.provider_sync import ProviderSettingsManager
 from desktop.render.highlight import start_warm_up
 from desktop.resources import app_icon
+from desktop.safe_text import plain
 from desktop.settings import UiSettings
 from desktop.views.about import HelpMenu, data_folder_of
 from desktop.views.chat_view import ChatView
@@ -58,7 +59,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = Sidebar(self.controller.conversations, self)
         self.chat_view = ChatView(self)
-        self.banner = QLabel(self)
+        self.banner = plain(QLabel(self))  # errors quote the backend and upstreams
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -13,12 +13,13 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.client import Message
 from desktop.provider_settings import provenance
+from desktop.safe_text import plain, tooltip
 
 META_SCALE = 0.85
 
 
 def make_meta_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
+    label = plain(QLabel(parent))  # a model's name is untrusted text
     label.setObjectName("messageMeta")
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     font = label.font()
@@ -33,7 +34,7 @@ def show_meta(label: QLabel, message: Message) -> None:
     """Show which provider and model produced `message` (nothing for user messages)."""
     text = "" if message.is_user else provenance(message.provider, message.model)
     label.setText(text)
-    label.setToolTip(f"Written by {text}" if text else "")
+    label.setToolTip(tooltip(f"Written by {text}") if text else "")
     label.setVisible(bool(text))
 
 

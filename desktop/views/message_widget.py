@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client import Message
+from desktop.safe_text import plain
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_meta import failure_text, make_meta_label, show_meta
 from desktop.views.plain_body import PlainBody
@@ -49,7 +50,7 @@ class MessageWidget(QFrame):
 
         self.author = QLabel("You" if message.is_user else "Assistant", self)
         self.author.setObjectName("messageAuthor")
-        self.status = QLabel(self)
+        self.status = plain(QLabel(self))  # a failure quotes the upstream's own words
         self.status.setObjectName("messageStatus")
         self.status.setWordWrap(True)  # a failure says why, at length
         self.meta = make_meta_label(self)  # "model · provider", under the text

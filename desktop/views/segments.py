@@ -221,6 +221,7 @@ class CodeBlock(QFrame):
         self._uncoloured = False  # finished, not coloured as a whole yet
         self._lexer: Lexer | None = None
         self.label = QLabel(lang or "code", self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # the fence's info string, as typed
         self.label.setObjectName("codeLang")
         self.copy_button = QToolButton(self)
         self.copy_button.setObjectName("codeCopy")

@@ -41,6 +41,7 @@ from desktop.provider_settings import (
     ProviderName,
 )
 from desktop.provider_sync import ProviderSettingsManager
+from desktop.safe_text import plain
 from desktop.theme import MODES, ThemeMode, apply_theme
 from desktop.views.form_utils import label_buddies, restyle, side_by_side
 
@@ -97,7 +98,7 @@ class SettingsDialog(QDialog):
         self.api_key.setPlaceholderText("none (local servers rarely need one)")
         self.show_key = QCheckBox("S&how", self.server_box)
         self.show_key.toggled.connect(self._toggle_key)
-        self.key_note = QLabel(self.server_box)
+        self.key_note = plain(QLabel(self.server_box))
         self.key_note.setObjectName("keyNote")
         self.key_note.setWordWrap(True)
         self.model = QComboBox(self.server_box)

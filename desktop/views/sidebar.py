@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.models import ConversationListModel
 from desktop.models.conversations import UNTITLED
+from desktop.safe_text import plain
 
 
 class ConversationList(QListView):
@@ -137,11 +138,16 @@ class Sidebar(QWidget):
 
     def confirm_delete(self, title: str) -> bool:
         """Ask before deleting (tests replace this)."""
-        answer = QMessageBox.question(
-            self,
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Delete conversation",
             f"Delete “{title}” and all its messages? This cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        plain(box)  # the title is the user's or a model's text, never HTML
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            box.deleteLater()
