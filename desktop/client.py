@@ -7,6 +7,7 @@ person can read; the HTTP status is kept for callers that care (0 = no answer).
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -170,6 +171,16 @@ def _detail_of(response: requests.Response) -> str:
     return response.reason or ""
 
 
+def json_body(body: dict[str, Any]) -> bytes:
+    """`body` as UTF-8 JSON, characters as they are: an emoji is 4 bytes, not a 12-byte
+    `\\ud83d\\ude00` escape (so a message within the character limit stays within the body
+    limit). A lone surrogate cannot be UTF-8: it is sent escaped, for the backend to refuse."""
+    try:
+        return jsonlib.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return jsonlib.dumps(body).encode("ascii")
+
+
 class ChatClient:
     """HTTP access to one backend (`base_url`, bearer `token`). Thread-safe.
 
@@ -227,9 +238,14 @@ class ChatClient:
         return f"{self.base_url}{path}"
 
     def _request(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+        headers = {"Content-Type": "application/json"} if json is not None else None
         try:
             response = self._session().request(
-                method, self.url(path), json=json, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
+                method,
+                self.url(path),
+                data=None if json is None else json_body(json),
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
             )
         except requests.Timeout:
             raise ApiError(0, "the backend did not answer in time") from None

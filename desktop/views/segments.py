@@ -7,7 +7,8 @@ Both are safe by construction:
 - `loadResource` answers every request (image, stylesheet; remote, `file:` or relative)
   with an empty image, so the view never reads a file or touches the network.
 - Links never navigate inside the app: a click on an `http`, `https` or `mailto` link
-  opens the system browser (`QDesktopServices`); any other scheme is ignored.
+  opens the system browser (`QDesktopServices`); any other scheme is ignored, and a
+  hovered link shows its target in the status bar (`desktop.views.links`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pygments.lexer import Lexer  # type: ignore[import-untyped]
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QContextMenuEvent,
-    QDesktopServices,
     QFont,
     QFontDatabase,
     QGuiApplication,
@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.render.highlight import CodeHighlighter, guess_lexer_for, lexer_for, lexer_name
+from desktop.views.links import open_link, show_link_target
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +53,7 @@ MARKDOWN_FEATURES = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML
 )
-SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 FONT_SIZE_ADJUSTMENT = QTextFormat.Property.FontSizeAdjustment
-
-
-def open_link(url: QUrl) -> bool:
-    """Open `url` in the system browser if its scheme is safe; True when opened."""
-    scheme = url.scheme().lower()
-    if scheme not in SAFE_SCHEMES or not url.isValid():
-        log.info("ignored a link with scheme %r", scheme)
-        return False
-    return bool(QDesktopServices.openUrl(url))
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -108,6 +99,7 @@ class MarkdownSegment(QTextBrowser):
         self.document().setDocumentMargin(2)
         self.source_text = ""
         self.anchorClicked.connect(open_link)
+        self.highlighted.connect(self._hovered)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self.setFixedHeight(0)
 
@@ -118,6 +110,9 @@ class MarkdownSegment(QTextBrowser):
         self.document().setMarkdown(text, MARKDOWN_FEATURES)
         even_headings(self.document())
         self._fit()
+
+    def _hovered(self, url: QUrl) -> None:
+        show_link_target(self, url)  # the real target, whatever the link's text says
 
     def loadResource(self, kind: int, name: QUrl | str) -> Any:  # noqa: N802 (Qt's name)
         """Every resource is an empty image: nothing is read or fetched, ever."""
