@@ -41,7 +41,7 @@ from backend import responders  # noqa: E402
 from backend.config import Settings  # noqa: E402
 from backend.records import new_id  # noqa: E402
 from backend.store import Store  # noqa: E402
-from desktop.client import Message  # noqa: E402
+from desktop.records import Message  # noqa: E402
 from desktop.settings import UiSettings  # noqa: E402
 from desktop.streams import ReplyStreams  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402

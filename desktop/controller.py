@@ -15,9 +15,10 @@ from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.client import ApiError, ChatClient, Conversation, ConversationDetail, Turn
+from desktop.client import ApiError, ChatClient
 from desktop.models import ConversationListModel, MessageListModel
 from desktop.models.conversations import UNTITLED
+from desktop.records import Conversation, ConversationDetail, Turn
 from desktop.streams import LOST_CONNECTION, ReplyStreams
 from desktop.workers import ApiRunner, StreamWorker
 

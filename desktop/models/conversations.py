@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from desktop.client import Conversation
+from desktop.records import Conversation
 from desktop.safe_text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex

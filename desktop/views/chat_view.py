@@ -29,8 +29,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
-from desktop.client import Message
 from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.safe_text import plain
 from desktop.views.message_widget import MessageWidget
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.client import Message
 from desktop.provider_settings import provenance
+from desktop.records import Message
 from desktop.safe_text import plain, tooltip
 
 META_SCALE = 0.85

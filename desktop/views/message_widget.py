@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.client import Message
+from desktop.records import Message
 from desktop.safe_text import plain
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_meta import failure_text, make_meta_label, show_meta

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.client import ProviderCheck
 from desktop.provider_settings import (
     MAX_ECHO_DELAY,
     MAX_TEMPERATURE,
@@ -41,6 +40,7 @@ from desktop.provider_settings import (
     ProviderName,
 )
 from desktop.provider_sync import ProviderSettingsManager
+from desktop.records import ProviderCheck
 from desktop.safe_text import plain
 from desktop.theme import MODES, ThemeMode, apply_theme
 from desktop.views.form_utils import label_buddies, restyle, side_by_side

@@ -28,7 +28,8 @@ from typing import Any
 import requests
 from PySide6.QtCore import QObject, QThread, Signal
 
-from desktop.client import ApiError, ChatClient, Message, StreamDropped
+from desktop.client import ApiError, ChatClient, StreamDropped
+from desktop.records import Message
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.client import Message
 from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.views.composer import InputBox
 from desktop.views.main_window import MainWindow
 from tests.support.tcp_proxy import LoopbackProxy, shut

@@ -8,8 +8,8 @@ from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.client import Message
 from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.views.chat_view import INITIAL_ROWS, MAX_WIDGETS, ChatView
 from desktop.views.main_window import MainWindow
 

@@ -12,9 +12,10 @@ from keyring.backends import fail
 from PySide6.QtCore import QSettings
 from settings_helpers import KEY, MemoryKeyring
 
-from desktop.client import ApiError, ChatClient, Message
+from desktop.client import ApiError, ChatClient
 from desktop.keystore import KeyStore
 from desktop.provider_settings import ProviderConfig, ProviderStore, provenance
+from desktop.records import Message
 
 
 @pytest.fixture

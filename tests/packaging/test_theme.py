@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from backend.config import Settings
 from desktop import theme
-from desktop.client import Message
+from desktop.records import Message
 from desktop.settings import UiSettings
 from desktop.theme import DARK, LIGHT, ThemeColors, apply_theme, current_theme
 from desktop.views.main_window import MainWindow

@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from robust_helpers import CuttingProxy, ServerFactory, cut_plan, long_text
 
-from desktop.client import ChatClient, Message
+from desktop.client import ChatClient
+from desktop.records import Message
 from desktop.settings import UiSettings
 from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig, StreamWorker
