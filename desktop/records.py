@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
+#: What a message's buttons ask for (`MessageWidget.action_requested` -> `ChatController.act`).
+MessageAction = Literal["edit", "regenerate", "retry"]
+
 #: A message's `status` (PROTOCOL.md section 2).
 MessageStatus = Literal["streaming", "complete", "cancelled", "failed", "interrupted"]
 STATUSES: Final[tuple[MessageStatus, ...]] = get_args(MessageStatus)

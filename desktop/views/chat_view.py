@@ -43,9 +43,8 @@ NEAR_EDGE = 400  # px from the top (or bottom) that loads the next page
 
 
 class ChatView(QScrollArea):
-    edit_requested = Signal(str)
-    regenerate_requested = Signal(str)
-    retry_requested = Signal(str)
+    #: A message's button asks for (`MessageAction`, message id), for `ChatActions.act`.
+    action_requested = Signal(str, str)
     #: Whether the view follows the end of the conversation.
     follow_changed = Signal(bool)
 
@@ -179,9 +178,7 @@ class ChatView(QScrollArea):
         msg = self.model.message_at(row)
         widget = MessageWidget(msg, self._content)
         widget.set_note(self.model.note(msg.id))
-        widget.edit_clicked.connect(self.edit_requested)
-        widget.regenerate_clicked.connect(self.regenerate_requested)
-        widget.retry_clicked.connect(self.retry_requested)
+        widget.action_requested.connect(self.action_requested)
         widget.fold_toggled.connect(self._fold_toggled)
         self._column.insertWidget(1 + at, widget)  # the hint is item 0, the stretch last
         self.widgets.insert(at, widget)

@@ -85,6 +85,11 @@ class Sidebar(QWidget):
     def current_id(self) -> str:
         return self._current
 
+    @property
+    def renaming(self) -> bool:
+        """A title is being edited in place (the focus stays there)."""
+        return self.list.state() == QAbstractItemView.State.EditingState
+
     def show_current(self, cid: str) -> None:
         """Select `cid` in the list without announcing it (the controller chose it)."""
         self._current = cid

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot  # noqa: E402
 
 from backend.config import Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
+from desktop.app import build_window  # noqa: E402
 from desktop.client import ChatClient  # noqa: E402
 from desktop.settings import UiSettings  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
@@ -67,7 +68,7 @@ def make_window(qtbot: QtBot, tmp_path: Path, ui_settings: UiSettings) -> Iterat
             )
         # let windows of earlier tests go first: their late deletion can steal activation
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        window = MainWindow(launch, settings or ui_settings)
+        window = build_window(launch, settings or ui_settings)
         qtbot.addWidget(window)
         windows.append(window)
         window.show()

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from pytestqt.qtbot import QtBot
 
-from desktop.controller import title_of
 from desktop.models import ConversationListModel, MessageListModel
+from desktop.models.conversations import title_of
 from desktop.records import STATUSES, Conversation, Message
 
 

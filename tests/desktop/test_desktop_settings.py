@@ -226,7 +226,7 @@ def test_failures_are_readable_in_the_dialog_and_on_the_reply(
     d.type_into(dialog.api_key, "sk-wrong")
     dialog.model.setEditText("llama3.2")
     d.save(dialog)
-    window.regenerate_last()  # Ctrl+R: retry the failed reply with the new settings
+    window.controller.actions.regenerate_last()  # Ctrl+R: retry with the new settings
     qtbot.waitUntil(lambda: w.last_reply().model == "llama3.2", timeout=WAIT_MS)
     w.wait_reply_done()
     widget = window.chat_view.widgets[-1]

@@ -25,6 +25,7 @@ from pytestqt.qtbot import QtBot
 from settings_helpers import DialogDriver
 
 from backend.config import ProviderSettings
+from desktop.app import build_window
 from desktop.settings import UiSettings
 from desktop.views.main_window import MainWindow
 from desktop.views.segments import CodeBlock
@@ -169,7 +170,7 @@ def test_html_from_a_connected_backend_in_the_banner(
 ) -> None:
     payload = html(image)
     with HostileServer(payload) as hostile:
-        window = MainWindow(LaunchConfig(connect_url=hostile.url, token="t"), ui_settings)
+        window = build_window(LaunchConfig(connect_url=hostile.url, token="t"), ui_settings)
         qtbot.addWidget(window)
         window.show()
         with qtbot.waitSignal(window.launcher.failed, timeout=WAIT_MS):

@@ -35,8 +35,8 @@ from robust_helpers import (
     wait_for,
 )
 
+from desktop.app import build_window
 from desktop.settings import UiSettings
-from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig
 from tests.support.qt_text import anchors, document_of, point_of
 
@@ -298,7 +298,7 @@ def test_model_output_cannot_run_fetch_or_open_anything(
         QDesktopServices.setUrlHandler(scheme, sink, "open")  # type: ignore[arg-type]
     server = make_server(echo_delay=0.0)
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(connect_url=server.base_url, token=server.token), ui)
+    window = build_window(LaunchConfig(connect_url=server.base_url, token=server.token), ui)
     qtbot.addWidget(window)
     try:
         window.resize(900, 700)

@@ -33,8 +33,8 @@ from robust_helpers import (
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
+from desktop.app import build_window
 from desktop.settings import UiSettings
-from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig
 
 KILLS = 5
@@ -233,7 +233,7 @@ def test_sigkill_mid_reply_loses_nothing(
     # the window offers Retry on the interrupted reply
     last_cid, last_reply = previous_cut[0]
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=data, echo_delay=0.0)), ui)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=data, echo_delay=0.0)), ui)
     qtbot.addWidget(window)
     try:
         window.show()
@@ -274,7 +274,7 @@ def test_window_shows_a_start_up_failure(tmp_path: Path, qtbot: QtBot) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=blocker / "data")), ui)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=blocker / "data")), ui)
     qtbot.addWidget(window)
     try:
         window.show()

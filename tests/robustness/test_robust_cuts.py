@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from robust_helpers import CuttingProxy, ServerFactory, cut_plan, long_text
 
+from desktop.app import build_window
 from desktop.client import ChatClient
 from desktop.records import Message
 from desktop.settings import UiSettings
-from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig, StreamWorker
 
 CUTS = 24
@@ -122,7 +122,7 @@ def test_main_window_survives_cuts(
     cuts = 20
     proxy = CuttingProxy(server.port, cut_plan(cuts, seed=5))
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(connect_url=proxy.url, token=server.token), ui)
+    window = build_window(LaunchConfig(connect_url=proxy.url, token=server.token), ui)
     qtbot.addWidget(window)
     try:
         window.show()
