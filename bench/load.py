@@ -393,7 +393,7 @@ def _with_desktop(backend: Backend, result: LoadResult, desktop_chars: int) -> N
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 
     from desktop.app import build_window, create_application
-    from desktop.settings import UiSettings
+    from desktop.prefs.ui import UiSettings
     from desktop.workers import LaunchConfig
 
     app = create_application()

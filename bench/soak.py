@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from backend.config import Settings  # noqa: E402
 from desktop.app import build_window, create_application  # noqa: E402
-from desktop.settings import UiSettings  # noqa: E402
+from desktop.prefs.ui import UiSettings  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.workers import LaunchConfig  # noqa: E402
 

@@ -42,8 +42,8 @@ from backend.config import Settings  # noqa: E402
 from backend.records import new_id  # noqa: E402
 from backend.store import Store  # noqa: E402
 from desktop.app import build_window  # noqa: E402
+from desktop.prefs.ui import UiSettings  # noqa: E402
 from desktop.records import Message  # noqa: E402
-from desktop.settings import UiSettings  # noqa: E402
 from desktop.streams import ReplyStreams  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.views.markdown_body import MarkdownBody  # noqa: E402

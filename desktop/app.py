@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QApplication
 from desktop import __version__, startup_probe
 from desktop.client import ChatClient
 from desktop.controller import ChatController
-from desktop.provider_settings import ProviderStore
-from desktop.provider_sync import ProviderSettingsManager
+from desktop.prefs.provider import ProviderStore
+from desktop.prefs.sync import ProviderSettingsManager
+from desktop.prefs.ui import APPLICATION, ORGANIZATION, UiSettings
 from desktop.render.highlight import start_warm_up
 from desktop.resources import app_icon
-from desktop.settings import APPLICATION, ORGANIZATION, UiSettings
 from desktop.theme import apply_theme
 from desktop.views.about import data_folder_of
 from desktop.views.main_window import MainWindow, WindowParts
@@ -106,7 +106,7 @@ def run(config: LaunchConfig, settings: UiSettings | None = None) -> int:
     """Show the window, start the backend behind it, and run until the window closes."""
     app = create_application()
     settings = settings if settings is not None else UiSettings()
-    apply_theme(app, ProviderStore(settings.store).theme)  # the Settings dialog's choice
+    apply_theme(app, settings.theme)  # the Settings dialog's choice
     window = build_window(config, settings)
     startup_probe.install(app, window)
     window.show()

@@ -113,8 +113,8 @@ def _run(folder: Path, scratch: Path, echo_delay: float, deadline: float) -> Out
     from backend.config import Settings
     from desktop.app import build_window, create_application
     from desktop.logfile import install_file_log, log_path, remove_handler
+    from desktop.prefs.ui import UiSettings
     from desktop.resources import app_icon
-    from desktop.settings import UiSettings
     from desktop.theme import STYLESHEET, current_theme
     from desktop.workers import LaunchConfig
 

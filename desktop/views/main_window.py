@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidg
 
 from desktop import __version__
 from desktop.controller import ChatController
-from desktop.provider_sync import ProviderSettingsManager
+from desktop.prefs.sync import ProviderSettingsManager
+from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
 from desktop.safe_text import plain
-from desktop.settings import UiSettings
 from desktop.views.about import HelpMenu
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         """The Settings dialog (window-modal, never blocking the event loop)."""
         if self.settings_dialog is None:
-            self.settings_dialog = SettingsDialog(self.provider_settings, self)
+            self.settings_dialog = SettingsDialog(self.provider_settings, self.ui_settings, self)
         self.settings_dialog.show_settings()
 
     def new_conversation(self) -> None:

@@ -8,14 +8,27 @@ refine it through `QLabel#messageMeta`.
 
 from __future__ import annotations
 
+from typing import Final
+
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.provider_settings import provenance
 from desktop.records import Message
 from desktop.safe_text import plain, tooltip
 
 META_SCALE = 0.85
+#: How a reply's producer is named in Message JSON (`provider`), as the line shows it.
+PROVIDER_LABELS: Final = {"echo": "echo", "openai-compatible": "OpenAI-compatible"}
+
+
+def provenance(provider: str | None, model: str | None) -> str:
+    """The discreet line under a reply: "echo", or "model · provider"."""
+    if not provider and not model:
+        return ""
+    label = PROVIDER_LABELS.get(provider or "", provider or "")
+    if not model or model == provider or (provider == "echo" and model == "echo"):
+        return label or (model or "")
+    return f"{model} · {label}" if label else model
 
 
 def make_meta_label(parent: QWidget) -> QLabel:

@@ -19,7 +19,7 @@ from backend.config import Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
 from desktop.app import build_window  # noqa: E402
 from desktop.client import ChatClient  # noqa: E402
-from desktop.settings import UiSettings  # noqa: E402
+from desktop.prefs.ui import UiSettings  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.workers import LaunchConfig  # noqa: E402
 

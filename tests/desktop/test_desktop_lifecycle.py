@@ -14,7 +14,7 @@ from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from desktop.app import build_window
 from desktop.client import ChatClient
-from desktop.settings import UiSettings
+from desktop.prefs.ui import UiSettings
 from desktop.views.main_window import STARTING, MainWindow
 from desktop.workers import LaunchConfig
 

@@ -30,8 +30,8 @@ from settings_helpers import (
 
 from backend.embedded import EmbeddedServer
 from desktop.client import ChatClient
-from desktop.keystore import SERVICE, USERNAME
-from desktop.settings import UiSettings
+from desktop.prefs.keystore import SERVICE, USERNAME
+from desktop.prefs.ui import UiSettings
 from desktop.theme import apply_theme, current_theme
 from desktop.views.main_window import MainWindow
 from desktop.views.settings_dialog import SettingsDialog

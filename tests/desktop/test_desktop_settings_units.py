@@ -13,9 +13,11 @@ from PySide6.QtCore import QSettings
 from settings_helpers import KEY, MemoryKeyring
 
 from desktop.client import ApiError, ChatClient
-from desktop.keystore import KeyStore
-from desktop.provider_settings import ProviderConfig, ProviderStore, provenance
+from desktop.prefs.keystore import KeyStore
+from desktop.prefs.provider import ProviderConfig, ProviderStore
+from desktop.prefs.ui import UiSettings
 from desktop.records import Message
+from desktop.views.message_meta import provenance
 
 
 @pytest.fixture
@@ -80,11 +82,12 @@ def test_store_round_trip_and_theme(store: ProviderStore) -> None:
     assert again.has_saved() and again.load() == config
     store.save(ProviderConfig(temperature=None, echo_delay=0.0))
     assert store.load().temperature is None and store.load().echo_delay == 0.0
-    assert store.theme == "system"
-    store.theme = "dark"
-    assert ProviderStore(QSettings(store.location, QSettings.Format.IniFormat)).theme == "dark"
+    ui = UiSettings(store.store)  # the theme is a UI setting, in the same file
+    assert ui.theme == "system"
+    ui.theme = "dark"
+    assert UiSettings(QSettings(store.location, QSettings.Format.IniFormat)).theme == "dark"
     store.store.setValue("appearance/theme", "purple")
-    assert store.theme == "system"
+    assert ui.theme == "system"
 
 
 def test_fallback_key_lives_only_in_its_own_entry(store: ProviderStore) -> None:

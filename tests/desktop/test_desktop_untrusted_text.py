@@ -26,7 +26,7 @@ from settings_helpers import DialogDriver
 
 from backend.config import ProviderSettings
 from desktop.app import build_window
-from desktop.settings import UiSettings
+from desktop.prefs.ui import UiSettings
 from desktop.views.main_window import MainWindow
 from desktop.views.segments import CodeBlock
 from desktop.workers import LaunchConfig

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from backend.config import Settings
 from desktop import __version__
 from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
 from desktop.resources import ICON_SIZES, app_icon, icon_paths, resource_path
-from desktop.settings import UiSettings
 from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig
 

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from backend.config import Settings
 from desktop import theme
 from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
 from desktop.records import Message
-from desktop.settings import UiSettings
 from desktop.theme import DARK, LIGHT, ThemeColors, apply_theme, current_theme
 from desktop.views.main_window import MainWindow
 from desktop.views.message_widget import MessageWidget

@@ -34,7 +34,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import build_window, create_application, launch_config
-    from desktop.settings import UiSettings
+    from desktop.prefs.ui import UiSettings
 
     config = launch_config(data_dir=args.data_dir, echo_delay=args.echo_delay)
     assert config.settings is not None

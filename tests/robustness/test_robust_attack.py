@@ -36,7 +36,7 @@ from robust_helpers import (
 )
 
 from desktop.app import build_window
-from desktop.settings import UiSettings
+from desktop.prefs.ui import UiSettings
 from desktop.workers import LaunchConfig
 from tests.support.qt_text import anchors, document_of, point_of
 

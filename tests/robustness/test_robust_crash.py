@@ -34,7 +34,7 @@ from robust_helpers import (
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from desktop.app import build_window
-from desktop.settings import UiSettings
+from desktop.prefs.ui import UiSettings
 from desktop.workers import LaunchConfig
 
 KILLS = 5

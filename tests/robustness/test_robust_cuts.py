@@ -16,8 +16,8 @@ from robust_helpers import CuttingProxy, ServerFactory, cut_plan, long_text
 
 from desktop.app import build_window
 from desktop.client import ChatClient
+from desktop.prefs.ui import UiSettings
 from desktop.records import Message
-from desktop.settings import UiSettings
 from desktop.workers import LaunchConfig, StreamWorker
 
 CUTS = 24
