@@ -11,22 +11,10 @@ import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
-from keyring.backends import fail
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from settings_helpers import (
-    KEY,
-    DialogDriver,
-    FakeUpstream,
-    MemoryKeyring,
-    Upstream,
-    closed_port,
-    serving,
-)
 
 from backend.embedded import EmbeddedServer
 from desktop.client import ChatClient
@@ -36,23 +24,16 @@ from desktop.theme import apply_theme, current_theme
 from desktop.views.main_window import MainWindow
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.workers import LaunchConfig
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+from tests.support.settings_dialog import (
+    KEY,
+    DialogDriver,
+    FakeUpstream,
+    MemoryKeyring,
+    Upstream,
+    closed_port,
+    serving,
+)
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 @pytest.fixture

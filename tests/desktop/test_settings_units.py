@@ -3,14 +3,12 @@ the `ChatClient` methods for the provider routes (against the real backend)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import QSettings
-from settings_helpers import KEY, MemoryKeyring
 
 from desktop.client import ApiError, ChatClient
 from desktop.prefs.keystore import KeyStore
@@ -18,20 +16,12 @@ from desktop.prefs.provider import ProviderConfig, ProviderStore
 from desktop.prefs.ui import UiSettings
 from desktop.records import Message
 from desktop.views.message_meta import provenance
+from tests.support.settings_dialog import KEY, MemoryKeyring
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> ProviderStore:
     return ProviderStore(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-
-
-@pytest.fixture
-def ring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
 
 
 def test_config_bodies_and_problems() -> None:
@@ -97,11 +87,11 @@ def test_fallback_key_lives_only_in_its_own_entry(store: ProviderStore) -> None:
     assert store.fallback_key == "" and not store.store.contains("provider/api_key")
 
 
-def test_keystore_with_a_keyring(ring: MemoryKeyring) -> None:
+def test_keystore_with_a_keyring(memory_keyring: MemoryKeyring) -> None:
     keys = KeyStore()
     assert keys.available() and keys.get() == ""
     assert keys.set(KEY) and keys.get() == KEY
-    assert keys.set("") and keys.get() == "" and ring.passwords == {}
+    assert keys.set("") and keys.get() == "" and memory_keyring.passwords == {}
     assert keys.set("")  # deleting nothing is fine
     assert KEY not in repr(keys)
 

@@ -13,16 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
-from keyring.backends import fail
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
-from settings_helpers import DialogDriver
 
 from backend.config import ProviderSettings
 from desktop.app import build_window
@@ -32,6 +28,8 @@ from desktop.views.segments import CodeBlock
 from desktop.workers import LaunchConfig
 from tests.support.file_watch import OpenWatch
 from tests.support.hostile_server import HostileServer
+from tests.support.settings_dialog import DialogDriver
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def html(image: Path) -> str:
@@ -73,14 +71,6 @@ def image(tmp_path: Path) -> Path:
 def watch(image: Path) -> Iterator[OpenWatch]:
     with OpenWatch(image) as watching:
         yield watching
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_upstream_html_in_a_failed_reply_its_model_line_and_the_settings_result(

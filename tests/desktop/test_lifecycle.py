@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import QSettings, Qt, QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -17,6 +16,7 @@ from desktop.client import ChatClient
 from desktop.prefs.ui import UiSettings
 from desktop.views.main_window import STARTING, MainWindow
 from desktop.workers import LaunchConfig
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def test_window_shows_before_the_backend_is_ready(

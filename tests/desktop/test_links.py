@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from desktop_helpers import WAIT_MS, Driver
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.client import ApiError, ChatClient, json_body
 from desktop.views.main_window import MainWindow
 from desktop.views.segments import MarkdownSegment
 from tests.support.qt_text import anchors, point_of
+from tests.support.window_driver import WAIT_MS, Driver
 
 MAILTO = (
     "[one](mailto:a@example.com?subject=Hi&body=secret) "
@@ -60,25 +61,40 @@ def sink() -> Iterator[UrlSink]:
         QDesktopServices.unsetUrlHandler(scheme)
 
 
-def reply_segment(window: MainWindow, d: Driver, text: str, qtbot: QtBot) -> MarkdownSegment:
-    """Send `text` (the echo replies with it) and return the reply's Markdown segment."""
+def links_of_reply(window: MainWindow) -> list[tuple[MarkdownSegment, int, str]]:
+    """(segment, position, href) of every link the last reply shows now."""
+    body = window.chat_view.widgets[-1].body
+    return [
+        (segment, pos, href)
+        for segment in body.findChildren(MarkdownSegment)
+        if segment.isVisible()
+        for pos, href in anchors(segment.document())
+    ]
+
+
+def send_links(window: MainWindow, d: Driver, text: str, qtbot: QtBot) -> int:
+    """Send `text` (the echo replies with it); wait until its reply shows every link."""
     d.send(text, paste=True)
     d.wait_reply_done()
-    body = window.chat_view.widgets[-1].body
-    qtbot.waitUntil(lambda: bool(body.findChildren(MarkdownSegment)), timeout=WAIT_MS)
-    segment = body.findChildren(MarkdownSegment)[0]
-    qtbot.waitUntil(lambda: len(anchors(segment.document())) >= text.count("]("))
-    return segment
+    count = text.count("](")
+    qtbot.waitUntil(lambda: len(links_of_reply(window)) == count, timeout=WAIT_MS)
+    return count
+
+
+def point_at_link(window: MainWindow, index: int) -> tuple[QWidget, QPoint]:
+    """Where link `index` of the last reply is on screen now (the reply may still settle)."""
+    segment, pos, _href = links_of_reply(window)[index]
+    return point_of(segment, segment.document(), pos)
 
 
 def test_mailto_links_open_without_body_or_attachments(
     window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot, sink: UrlSink
 ) -> None:
-    segment = reply_segment(window, driver(window), MAILTO, qtbot)
-    links = anchors(segment.document())
-    assert len(links) == len(OPENED)
-    for pos, _href in links:
-        target, point = point_of(segment, segment.document(), pos)
+    count = send_links(window, driver(window), MAILTO, qtbot)
+    assert count == len(OPENED)
+    for index in range(count):
+        qtbot.waitUntil(lambda index=index: len(sink.opened) == index)  # one click, one open
+        target, point = point_at_link(window, index)
         qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=point)
     qtbot.waitUntil(lambda: len(sink.opened) == len(OPENED), timeout=WAIT_MS)
     assert sink.opened == OPENED
@@ -91,17 +107,22 @@ def test_a_hovered_link_shows_its_real_target(
         "[https://bank.example/](https://evil.example/login) and "
         "[a file](file:///etc/passwd) and [mail](mailto:x@example.com?body=hi)"
     )
-    segment = reply_segment(window, driver(window), text, qtbot)
+    send_links(window, driver(window), text, qtbot)
     status = window.statusBar()
     expected = [
         "https://evil.example/login",
         "Not opened (only web and mail links are): file:///etc/passwd",
         "mailto:x@example.com",  # what a click opens
     ]
-    for (pos, _href), shown in zip(anchors(segment.document()), expected, strict=True):
-        target, point = point_of(segment, segment.document(), pos)
+
+    def hover(index: int) -> str:
+        target, point = point_at_link(window, index)
         qtbot.mouseMove(target, point)
-        qtbot.waitUntil(lambda shown=shown: status.currentMessage() == shown, timeout=WAIT_MS)
+        return status.currentMessage()
+
+    for index, shown in enumerate(expected):
+        qtbot.waitUntil(lambda index=index, shown=shown: hover(index) == shown, timeout=WAIT_MS)
+    segment = links_of_reply(window)[0][0]
     qtbot.mouseMove(segment.viewport(), QPoint(segment.viewport().width() - 2, 1))
     qtbot.waitUntil(lambda: status.currentMessage() == "", timeout=WAIT_MS)
 
