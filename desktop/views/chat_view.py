@@ -45,8 +45,6 @@ NEAR_EDGE = 400  # px from the top (or bottom) that loads the next page
 class ChatView(QScrollArea):
     #: A message's button asks for (`MessageAction`, message id), for `ChatActions.act`.
     action_requested = Signal(str, str)
-    #: Whether the view follows the end of the conversation.
-    follow_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,7 +108,6 @@ class ChatView(QScrollArea):
         if value != self._follow:
             self._follow = value
             self.jump_button.setVisible(not value and self.model is not None)
-            self.follow_changed.emit(value)
 
     @property
     def end_row(self) -> int:

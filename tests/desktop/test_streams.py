@@ -100,9 +100,9 @@ def test_stop_is_prompt_while_the_stream_is_silent(tmp_path: Path, qtbot: QtBot)
         turn = client.send_message(conv.id, "ab")
         worker = StreamWorker(client, turn.reply.id)
         try:
-            with qtbot.waitSignal(worker.delta, timeout=WAIT_MS) as first:
+            with qtbot.waitSignal(worker.text_ready, timeout=WAIT_MS) as first:
                 worker.start()
-            assert first.args == [turn.reply.id, "a"]
+            assert first.args == [turn.reply.id] and worker.take() == "a"
             qtbot.wait(100)  # now the stream is silent for ~5 s
             started = time.monotonic()
             worker.stop()
