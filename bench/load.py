@@ -392,15 +392,14 @@ def _with_desktop(backend: Backend, result: LoadResult, desktop_chars: int) -> N
     sys.path.insert(0, str(REPO))
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 
-    from desktop.app import create_application
-    from desktop.settings import UiSettings
-    from desktop.views.main_window import MainWindow
+    from desktop.app import build_window, create_application
+    from desktop.prefs.ui import UiSettings
     from desktop.workers import LaunchConfig
 
     app = create_application()
     with tempfile.TemporaryDirectory() as tmp:
         ui = UiSettings(QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(LaunchConfig(connect_url=backend.base_url, token=backend.token), ui)
+        window = build_window(LaunchConfig(connect_url=backend.base_url, token=backend.token), ui)
         window.show()
         window.start()
         loop = QEventLoop()

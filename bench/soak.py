@@ -34,8 +34,8 @@ from PySide6.QtGui import QKeyEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from backend.config import Settings  # noqa: E402
-from desktop.app import create_application  # noqa: E402
-from desktop.settings import UiSettings  # noqa: E402
+from desktop.app import build_window, create_application  # noqa: E402
+from desktop.prefs.ui import UiSettings  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.workers import LaunchConfig  # noqa: E402
 
@@ -177,7 +177,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sse-chat-soak-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", echo_delay=args.echo_delay)
         ui = UiSettings(QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(LaunchConfig(settings=settings), ui)
+        window = build_window(LaunchConfig(settings=settings), ui)
         window.show()
         window.start()
         if not run_until(lambda: window.controller.ready, 30):

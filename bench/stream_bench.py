@@ -41,8 +41,9 @@ from backend import responders  # noqa: E402
 from backend.config import Settings  # noqa: E402
 from backend.records import new_id  # noqa: E402
 from backend.store import Store  # noqa: E402
-from desktop.client import Message  # noqa: E402
-from desktop.settings import UiSettings  # noqa: E402
+from desktop.app import build_window  # noqa: E402
+from desktop.prefs.ui import UiSettings  # noqa: E402
+from desktop.records import Message  # noqa: E402
 from desktop.streams import ReplyStreams  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.views.markdown_body import MarkdownBody  # noqa: E402
@@ -417,7 +418,7 @@ def main() -> None:
             max_body_bytes=8 << 20,
         )
         ui = UiSettings(QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(LaunchConfig(settings=settings), ui)
+        window = build_window(LaunchConfig(settings=settings), ui)
         window.resize(1000, 800)
         window.show()
         ready: list[bool] = []

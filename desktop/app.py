@@ -1,7 +1,8 @@
-"""The Qt application: set up, show the window, run, and shut down cleanly."""
+"""The Qt application: set up, build the window from its parts, run, and shut down cleanly."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from dataclasses import replace
@@ -11,12 +12,17 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import __version__, startup_probe
-from desktop.provider_settings import ProviderStore
+from desktop.client import ChatClient
+from desktop.controller import ChatController
+from desktop.prefs.provider import ProviderStore
+from desktop.prefs.sync import ProviderSettingsManager
+from desktop.prefs.ui import APPLICATION, ORGANIZATION, UiSettings
+from desktop.render.highlight import start_warm_up
 from desktop.resources import app_icon
-from desktop.settings import APPLICATION, ORGANIZATION, UiSettings
 from desktop.theme import apply_theme
-from desktop.views.main_window import MainWindow
-from desktop.workers import LaunchConfig
+from desktop.views.about import data_folder_of
+from desktop.views.main_window import MainWindow, WindowParts
+from desktop.workers import BackendLauncher, LaunchConfig
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +61,53 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def build_parts(launch: LaunchConfig, settings: UiSettings | None = None) -> WindowParts:
+    """The window's parts, connected to each other (the window connects itself to them):
+    once the backend is ready the controller and the provider settings get their client."""
+    ui = settings if settings is not None else UiSettings()
+    controller = ChatController()
+    parts = WindowParts(
+        ui_settings=ui,
+        launcher=BackendLauncher(launch),
+        controller=controller,
+        provider_settings=ProviderSettingsManager(ProviderStore(ui.store), controller.runner),
+        data_dir=data_folder_of(launch),
+    )
+    parts.launcher.ready.connect(lambda url, token: _backend_ready(parts, url, token))
+    controller.current_changed.connect(lambda cid: _remember(ui, cid))
+    return parts
+
+
+def build_window(launch: LaunchConfig, settings: UiSettings | None = None) -> MainWindow:
+    """A `MainWindow` on its parts (not shown, backend not started: `show()`, `start()`)."""
+    return MainWindow(build_parts(launch, settings))
+
+
+def _remember(ui: UiSettings, cid: str) -> None:
+    if cid:
+        ui.last_conversation = cid  # reopened at the next start
+
+
+def _backend_ready(parts: WindowParts, base_url: str, token: str) -> None:
+    if parts.controller.closed:  # the window closed while the backend started
+        return
+    # Start-up is over: what it made lives as long as the window. Frozen, those objects
+    # are no longer scanned by each full garbage collection (one took ~50 ms on the
+    # GUI thread in the middle of a streaming reply); reference counting still frees them.
+    gc.freeze()
+    start_warm_up()  # code highlighting's lexers, on a background thread
+    client = ChatClient(base_url, token)
+    parts.controller.attach(client, parts.ui_settings.last_conversation)
+    parts.provider_settings.load_key(only_if_saved=True)  # off the GUI thread
+    parts.provider_settings.attach(client)  # the saved provider settings, also in --connect
+
+
 def run(config: LaunchConfig, settings: UiSettings | None = None) -> int:
     """Show the window, start the backend behind it, and run until the window closes."""
     app = create_application()
     settings = settings if settings is not None else UiSettings()
-    apply_theme(app, ProviderStore(settings.store).theme)  # the Settings dialog's choice
-    window = MainWindow(config, settings)
+    apply_theme(app, settings.theme)  # the Settings dialog's choice
+    window = build_window(config, settings)
     startup_probe.install(app, window)
     window.show()
     QTimer.singleShot(0, window.start)  # the window paints first; the backend follows

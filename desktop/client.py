@@ -7,13 +7,15 @@ person can read; the HTTP status is kept for callers that care (0 = no answer).
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 import threading
-from dataclasses import dataclass
 from typing import Any, Final
 
 import requests
 from requests_sse import EventSource, ReadyState
+
+from desktop.records import Conversation, ConversationDetail, Message, ProviderCheck, Turn
 
 log = logging.getLogger(__name__)
 
@@ -59,102 +61,6 @@ class StreamDropped(Exception):
     """An event stream ended without its `end`/`error` event (raised while iterating)."""
 
 
-@dataclass(frozen=True)
-class Conversation:
-    id: str
-    title: str
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Conversation:
-        return cls(
-            id=str(data["id"]),
-            title=str(data.get("title") or ""),
-            created_at=str(data.get("created_at", "")),
-            updated_at=str(data.get("updated_at", "")),
-        )
-
-
-def _optional_str(value: Any) -> str | None:
-    return str(value) if value is not None else None
-
-
-@dataclass(frozen=True)
-class Message:
-    id: str
-    conversation_id: str
-    role: str
-    content: str
-    status: str
-    created_at: str
-    #: What produced an assistant reply (docs/API-EXTENSIONS.md); None for user messages.
-    provider: str | None = None
-    model: str | None = None
-    #: Why a reply failed (the `error` event's `detail`); the desktop's own, not stored.
-    error: str | None = None
-
-    @property
-    def is_user(self) -> bool:
-        return self.role == "user"
-
-    @property
-    def is_streaming(self) -> bool:
-        return self.status == "streaming"
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], error: str | None = None) -> Message:
-        return cls(
-            id=str(data["id"]),
-            conversation_id=str(data.get("conversation_id", "")),
-            role=str(data.get("role", "assistant")),
-            content=str(data.get("content") or ""),
-            status=str(data.get("status", "complete")),
-            created_at=str(data.get("created_at", "")),
-            provider=_optional_str(data.get("provider")),
-            model=_optional_str(data.get("model")),
-            error=error or _optional_str(data.get("error")),
-        )
-
-
-@dataclass(frozen=True)
-class Turn:
-    """The answer to sending, editing or regenerating: the user message and the new reply."""
-
-    message: Message
-    reply: Message
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Turn:
-        return cls(Message.from_json(data["message"]), Message.from_json(data["reply"]))
-
-
-@dataclass(frozen=True)
-class ConversationDetail:
-    conversation: Conversation
-    messages: list[Message]
-
-
-@dataclass(frozen=True)
-class ProviderCheck:
-    """The answer to "Test connection" (`POST /api/provider/check`)."""
-
-    ok: bool
-    detail: str
-    models: list[str]
-    model_found: bool | None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ProviderCheck:
-        found = data.get("model_found")
-        return cls(
-            ok=bool(data.get("ok")),
-            detail=str(data.get("detail") or ""),
-            models=[str(m) for m in data.get("models") or []],
-            model_found=None if found is None else bool(found),
-        )
-
-
 def _detail_of(response: requests.Response) -> str:
     try:
         body = response.json()
@@ -168,6 +74,16 @@ def _detail_of(response: requests.Response) -> str:
         if isinstance(first, dict) and "msg" in first:
             return str(first["msg"])
     return response.reason or ""
+
+
+def json_body(body: dict[str, Any]) -> bytes:
+    """`body` as UTF-8 JSON, characters as they are: an emoji is 4 bytes, not a 12-byte
+    `\\ud83d\\ude00` escape (so a message within the character limit stays within the body
+    limit). A lone surrogate cannot be UTF-8: it is sent escaped, for the backend to refuse."""
+    try:
+        return jsonlib.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return jsonlib.dumps(body).encode("ascii")
 
 
 class ChatClient:
@@ -227,9 +143,14 @@ class ChatClient:
         return f"{self.base_url}{path}"
 
     def _request(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+        headers = {"Content-Type": "application/json"} if json is not None else None
         try:
             response = self._session().request(
-                method, self.url(path), json=json, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
+                method,
+                self.url(path),
+                data=None if json is None else json_body(json),
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
             )
         except requests.Timeout:
             raise ApiError(0, "the backend did not answer in time") from None

@@ -1,49 +1,33 @@
 """`ChatController`: the window's state and actions, without any widget.
 
 It owns the conversation list model, one message model per opened conversation,
-the stream workers (one per reply being followed, whichever conversation is shown)
-and the background runner for client calls. Views call its methods and listen to
-its signals; tests can drive it directly.
+the stream workers (one per reply being followed, whichever conversation is shown),
+the background runner for client calls, and the chat's actions (`actions`: Stop, Regenerate
+last reply, Edit last message, and every message's buttons). Views call its methods and
+listen to its signals; tests can drive it directly.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.client import ApiError, ChatClient, Conversation, ConversationDetail, Turn
+from desktop.chat_actions import ChatActions
+from desktop.client import ApiError, ChatClient
 from desktop.models import ConversationListModel, MessageListModel
-from desktop.models.conversations import UNTITLED
+from desktop.models.conversations import UNTITLED, title_of
+from desktop.records import Conversation, ConversationDetail, Turn
 from desktop.streams import LOST_CONNECTION, ReplyStreams
 from desktop.workers import ApiRunner, StreamWorker
 
 log = logging.getLogger(__name__)
 
 
-#: Markdown a title shows as plain words: a link's text, emphasis, code and heading marks.
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKS = re.compile(
-    r"^#{1,6}\s+"  # a heading's marks
-    r"|(?:^|(?<=\s))[*_`~]{1,3}(?=\S)"  # opening emphasis/code marks
-    r"|(?<=\S)[*_`~]{1,3}(?=[\s.,;:!?)]|$)",  # closing ones (not inside snake_case or 2*3)
-    re.MULTILINE,
-)
-
-
 #: Conversations whose history stays in memory after they were shown (see `select`).
 KEPT_MODELS = 10
-
-
-def title_of(content: str, limit: int = 60) -> str:
-    """A conversation title from a message: its first words, on one line, without the
-    Markdown marks (`# Plan **this** week` -> `Plan this week`)."""
-    plain = _MARKS.sub("", _LINK.sub(r"\1", content))
-    words = " ".join(plain.split()) or " ".join(content.split())
-    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 class ChatController(QObject):
@@ -59,6 +43,8 @@ class ChatController(QObject):
     reply_ended = Signal(str)
     #: A readable error for the user.
     error = Signal(str)
+    #: The user asked for a new reply (send, edit-and-resend, regenerate, retry).
+    turn_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +59,12 @@ class ChatController(QObject):
         self.runner = ApiRunner(self)
         self.streams = ReplyStreams(self)
         self.streams.finished.connect(self._stream_finished)
+        self.actions = ChatActions(self)
+
+    @property
+    def closed(self) -> bool:
+        """`shutdown()` ran: nothing starts any more."""
+        return self._closed
 
     # -- state -----------------------------------------------------------------------
     @property
@@ -96,6 +88,9 @@ class ChatController(QObject):
     # -- start-up ----------------------------------------------------------------------
     def attach(self, client: ChatClient, restore: str = "") -> None:
         """Use `client` from now on; loads the list and reopens `restore` if it exists."""
+        if self._closed:
+            client.close()
+            return
         self.client = client
         self.streams.client = client
         self.ready_changed.emit(True)
@@ -225,6 +220,7 @@ class ChatController(QObject):
     # -- turns -------------------------------------------------------------------------
     def send(self, text: str) -> bool:
         """Send `text` in the shown conversation (creating one if none). False if refused."""
+        self.turn_requested.emit()
         content = text.strip()
         if self.client is None or not content or self._busy or self.is_streaming():
             return False
@@ -267,6 +263,7 @@ class ChatController(QObject):
         self._turn_started(turn)
 
     def edit_and_resend(self, mid: str, text: str) -> bool:
+        self.turn_requested.emit()
         if self.client is None or not text.strip() or self._busy or self.is_streaming():
             return False
         self._busy = True

@@ -116,12 +116,11 @@ def _run(folder: Path, scratch: Path, echo_delay: float, deadline: float) -> Out
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
     from backend.config import Settings
-    from desktop.app import create_application
+    from desktop.app import build_window, create_application
     from desktop.logfile import install_file_log, log_path, remove_handler
+    from desktop.prefs.ui import UiSettings
     from desktop.resources import app_icon
-    from desktop.settings import UiSettings
     from desktop.theme import STYLESHEET, current_theme
-    from desktop.views.main_window import MainWindow
     from desktop.workers import LaunchConfig
 
     _check_lazy_imports()
@@ -135,7 +134,7 @@ def _run(folder: Path, scratch: Path, echo_delay: float, deadline: float) -> Out
             raise SelfTestError(f"the stylesheet is missing ({STYLESHEET})")
         formula = _check_math()
         ui = UiSettings(QSettings(str(scratch / "ui.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(LaunchConfig(settings=settings), ui)
+        window = build_window(LaunchConfig(settings=settings), ui)
         try:
             outcome = _drive(window, deadline)
             outcome.formula = formula

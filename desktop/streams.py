@@ -15,8 +15,9 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.client import ChatClient, Message
+from desktop.client import ChatClient
 from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.workers.stream_worker import BACKOFF, StreamWorker
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -13,10 +14,28 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from desktop.client import Conversation
+from desktop.records import Conversation
+from desktop.safe_text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 UNTITLED = "New conversation"
+
+#: Markdown a title shows as plain words: a link's text, emphasis, code and heading marks.
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKS = re.compile(
+    r"^#{1,6}\s+"  # a heading's marks
+    r"|(?:^|(?<=\s))[*_`~]{1,3}(?=\S)"  # opening emphasis/code marks
+    r"|(?<=\S)[*_`~]{1,3}(?=[\s.,;:!?)]|$)",  # closing ones (not inside snake_case or 2*3)
+    re.MULTILINE,
+)
+
+
+def title_of(content: str, limit: int = 60) -> str:
+    """A conversation title from a message: its first words, on one line, without the
+    Markdown marks (`# Plan **this** week` -> `Plan this week`)."""
+    plain = _MARKS.sub("", _LINK.sub(r"\1", content))
+    words = " ".join(plain.split()) or " ".join(content.split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 class ConversationListModel(QAbstractListModel):
@@ -42,8 +61,8 @@ class ConversationListModel(QAbstractListModel):
             return conv.title or UNTITLED
         if role == Qt.ItemDataRole.EditRole:
             return conv.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return conv.title or UNTITLED
+        if role == Qt.ItemDataRole.ToolTipRole:  # a tooltip would render HTML: escaped
+            return tooltip(conv.title or UNTITLED)
         if role == self.IdRole:
             return conv.id
         if role == self.ConversationRole:

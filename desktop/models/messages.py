@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desktop.client import Message
+from desktop.records import Message
 
 Index = QModelIndex | QPersistentModelIndex
 

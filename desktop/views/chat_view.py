@@ -29,8 +29,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
-from desktop.client import Message
 from desktop.models import MessageListModel
+from desktop.records import Message
+from desktop.safe_text import plain
 from desktop.views.message_widget import MessageWidget
 
 Index = QModelIndex | QPersistentModelIndex
@@ -42,11 +43,8 @@ NEAR_EDGE = 400  # px from the top (or bottom) that loads the next page
 
 
 class ChatView(QScrollArea):
-    edit_requested = Signal(str)
-    regenerate_requested = Signal(str)
-    retry_requested = Signal(str)
-    #: Whether the view follows the end of the conversation.
-    follow_changed = Signal(bool)
+    #: A message's button asks for (`MessageAction`, message id), for `ChatActions.act`.
+    action_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,7 +59,7 @@ class ChatView(QScrollArea):
         self._column = QVBoxLayout(self._content)
         self._column.setContentsMargins(12, 12, 12, 12)
         self._column.setSpacing(10)
-        self.hint = QLabel(self._content)
+        self.hint = plain(QLabel(self._content))
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
@@ -110,7 +108,6 @@ class ChatView(QScrollArea):
         if value != self._follow:
             self._follow = value
             self.jump_button.setVisible(not value and self.model is not None)
-            self.follow_changed.emit(value)
 
     @property
     def end_row(self) -> int:
@@ -178,9 +175,7 @@ class ChatView(QScrollArea):
         msg = self.model.message_at(row)
         widget = MessageWidget(msg, self._content)
         widget.set_note(self.model.note(msg.id))
-        widget.edit_clicked.connect(self.edit_requested)
-        widget.regenerate_clicked.connect(self.regenerate_requested)
-        widget.retry_clicked.connect(self.retry_requested)
+        widget.action_requested.connect(self.action_requested)
         widget.fold_toggled.connect(self._fold_toggled)
         self._column.insertWidget(1 + at, widget)  # the hint is item 0, the stretch last
         self.widgets.insert(at, widget)

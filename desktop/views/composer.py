@@ -1,14 +1,15 @@
 """`Composer`: the input box and the Send/Stop button.
 
-Enter sends, Shift+Enter starts a new line, Esc stops a streaming reply (or leaves
-edit mode). The draft is only cleared by `clear_draft()`, i.e. once the backend has
-accepted it, so a refused message is never lost.
+Enter sends (`send_requested`, or `edit_submitted` in edit mode), Shift+Enter starts a
+new line, Esc leaves edit mode (stopping a reply is the controller's Esc). The draft is
+only cleared by `clear_draft()`, i.e. once the backend has accepted it, so a refused
+message is never lost.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.safe_text import plain
+
 
 class InputBox(QPlainTextEdit):
     submit = Signal()
-    escape = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -33,16 +35,15 @@ class InputBox(QPlainTextEdit):
                 self.submit.emit()
             event.accept()
             return
-        if key == Qt.Key.Key_Escape:
-            self.escape.emit()
-            event.accept()
-            return
         super().keyPressEvent(event)
 
 
 class Composer(QWidget):
-    #: The user asks to send the draft (a new message, or the edit of `editing_id`).
-    submitted = Signal(str)
+    #: The user sends the draft as a new message.
+    send_requested = Signal(str)
+    #: The user resends message `mid` with the draft as its new text: (mid, text).
+    edit_submitted = Signal(str, str)
+    #: The Stop button was pressed (a reply is streaming).
     stop_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,7 +54,7 @@ class Composer(QWidget):
         self._streaming = False
         self._ready = False
 
-        self.edit_label = QLabel(self)
+        self.edit_label = plain(QLabel(self))
         self.edit_label.setObjectName("editLabel")
         self.edit_label.hide()
         self.input = InputBox(self)
@@ -62,7 +63,12 @@ class Composer(QWidget):
         self.input.setTabChangesFocus(True)
         self.input.setMaximumHeight(96)
         self.input.submit.connect(self._submit)
-        self.input.escape.connect(self.escape)
+        # Esc leaves edit mode, wherever the focus is; never while a reply streams (then
+        # Esc is the controller's Stop: only one of the two is enabled at a time)
+        self.cancel_edit_action = QAction("Cancel edit", self)
+        self.cancel_edit_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_edit_action.triggered.connect(self.cancel_edit)
+        self.addAction(self.cancel_edit_action)
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("sendButton")
         self.send_button.clicked.connect(self._button_clicked)
@@ -94,6 +100,7 @@ class Composer(QWidget):
         self.send_button.setText("Stop" if self._streaming else "Send")
         self.send_button.setToolTip("Stop the reply (Esc)" if self._streaming else "Send (Enter)")
         self.send_button.setEnabled(self._ready)
+        self.cancel_edit_action.setEnabled(bool(self.editing_id) and not self._streaming)
 
     # -- draft ---------------------------------------------------------------------------
     @property
@@ -107,11 +114,7 @@ class Composer(QWidget):
     def clear_draft(self) -> None:
         """The draft was accepted: clear it (and leave edit mode)."""
         self.input.clear()
-        if self.editing_id:
-            self.editing_id = ""
-            self.edit_label.hide()
-            self.set_draft(self._stashed_draft)
-            self._stashed_draft = ""
+        self.cancel_edit()
 
     def begin_edit(self, mid: str, text: str) -> None:
         """Put message `mid` in the box for edit-and-resend; the current draft waits."""
@@ -121,22 +124,29 @@ class Composer(QWidget):
         self.edit_label.setText("Editing a sent message — Enter resends it, Esc cancels.")
         self.edit_label.show()
         self.set_draft(text)
+        self._refresh()
         self.focus()
 
     def cancel_edit(self) -> None:
+        """Leave edit mode; the draft from before comes back."""
         if self.editing_id:
             self.editing_id = ""
             self.edit_label.hide()
             self.set_draft(self._stashed_draft)
             self._stashed_draft = ""
+            self._refresh()
 
     def focus(self) -> None:
         self.input.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- input ---------------------------------------------------------------------------
     def _submit(self) -> None:
-        if self._ready and not self._streaming and self.draft.strip():
-            self.submitted.emit(self.draft)
+        if not self._ready or self._streaming or not self.draft.strip():
+            return
+        if self.editing_id:
+            self.edit_submitted.emit(self.editing_id, self.draft)
+        else:
+            self.send_requested.emit(self.draft)
 
     def _button_clicked(self) -> None:
         if self._streaming:
@@ -144,9 +154,3 @@ class Composer(QWidget):
         else:
             self._submit()
         self.focus()
-
-    def escape(self) -> None:
-        if self._streaming:
-            self.stop_requested.emit()
-        elif self.editing_id:
-            self.cancel_edit()

@@ -1,33 +1,47 @@
 """`MainWindow`: sidebar | chat view over composer, wired to a `ChatController`.
 
-The window shows at once; `start()` launches (or connects to) the backend in the
-background and enables sending when it is ready. `shutdown()` (also run by
-`closeEvent`) stops the streams, the background calls and the embedded server.
+The window only assembles and lays out: its parts (the launcher, the controller, the
+provider settings and the UI settings) are built by `desktop.app.build_window` and given
+to it as `WindowParts`; it adopts them (they live as long as it does). It shows at once;
+`start()` launches (or connects to) the backend in the background and sending is enabled
+when it is ready. `shutdown()` (also run by `closeEvent`) stops the streams, the
+background calls and the embedded server.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from desktop import __version__
-from desktop.client import ChatClient
 from desktop.controller import ChatController
-from desktop.provider_settings import ProviderStore
-from desktop.provider_sync import ProviderSettingsManager
-from desktop.render.highlight import start_warm_up
+from desktop.prefs.sync import ProviderSettingsManager
+from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
-from desktop.settings import UiSettings
-from desktop.views.about import HelpMenu, data_folder_of
+from desktop.safe_text import plain
+from desktop.views.about import HelpMenu
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
-from desktop.workers import BackendLauncher, LaunchConfig
+from desktop.workers import BackendLauncher
+
+
+@dataclass(frozen=True)
+class WindowParts:
+    """What a window shows and drives (built by `desktop.app.build_window`)."""
+
+    ui_settings: UiSettings
+    launcher: BackendLauncher
+    controller: ChatController
+    provider_settings: ProviderSettingsManager
+    data_dir: Path  # for Help → Open data folder / About
+
 
 log = logging.getLogger(__name__)
 
@@ -36,29 +50,24 @@ EMPTY = "Type a message below to start a conversation."
 
 
 class MainWindow(QMainWindow):
-    def __init__(
-        self,
-        launch: LaunchConfig,
-        settings: UiSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, parts: WindowParts, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("SSE Chat")
         self.setWindowIcon(app_icon())
-        self.ui_settings = settings if settings is not None else UiSettings()
-        self.launcher = BackendLauncher(launch, self)
-        self.controller = ChatController(self)
-        self.provider_settings = ProviderSettingsManager(
-            ProviderStore(self.ui_settings.store), self.controller.runner, parent=self
-        )
+        self.ui_settings = parts.ui_settings
+        self.launcher = parts.launcher
+        self.controller = parts.controller
+        self.provider_settings = parts.provider_settings
+        for part in (self.launcher, self.controller, self.provider_settings):
+            part.setParent(self)  # they go with the window
         self.settings_dialog: SettingsDialog | None = None
         self._shut_down = False
         self.backend_error = ""
 
         self.sidebar = Sidebar(self.controller.conversations, self)
         self.chat_view = ChatView(self)
-        self.banner = QLabel(self)
+        self.banner = plain(QLabel(self))  # errors quote the backend and upstreams
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -79,7 +88,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([220, 580])
         self.setCentralWidget(self.splitter)
         self._make_actions()
-        self.help_menu = HelpMenu(self, data_folder_of(launch))
+        self.help_menu = HelpMenu(self, parts.data_dir)
         self._wire()
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
@@ -95,24 +104,13 @@ class MainWindow(QMainWindow):
         self.new_action = QAction("&New conversation", self)
         self.new_action.setShortcut(QKeySequence("Ctrl+N"))
         self.new_action.triggered.connect(self.new_conversation)
-        self.stop_action = QAction("&Stop reply", self)
-        self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.stop_action.triggered.connect(self.composer.escape)
-        self.regenerate_action = QAction("&Regenerate last reply", self)
-        self.regenerate_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.regenerate_action.triggered.connect(self.regenerate_last)
-        self.edit_action = QAction("&Edit last message", self)
-        self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.edit_action.triggered.connect(self.edit_last)
         self.settings_action = QAction("&Settings…", self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
         actions = [
             self.new_action,
-            self.stop_action,
-            self.regenerate_action,
-            self.edit_action,
+            *self.controller.actions.menu,  # stop, regenerate last, edit last
             self.settings_action,
             self.quit_action,
         ]
@@ -136,15 +134,17 @@ class MainWindow(QMainWindow):
         c.sent.connect(self._sent)
         c.reply_ended.connect(self._reply_ended)
         c.error.connect(self.show_error)
+        c.turn_requested.connect(self.clear_error)
+        c.turn_requested.connect(self.composer.focus)
+        c.actions.edit_requested.connect(self.composer.begin_edit)
         self.provider_settings.failed.connect(self.show_error)
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.selected.connect(c.select)
         self.sidebar.delete_requested.connect(c.delete)
-        self.composer.submitted.connect(self._submit)
+        self.composer.send_requested.connect(c.send)
+        self.composer.edit_submitted.connect(c.edit_and_resend)
         self.composer.stop_requested.connect(c.stop)
-        self.chat_view.edit_requested.connect(self._edit)
-        self.chat_view.regenerate_requested.connect(self._regenerate)
-        self.chat_view.retry_requested.connect(self._retry)
+        self.chat_view.action_requested.connect(c.actions.act)
 
     def _restore_layout(self) -> None:
         geometry = self.ui_settings.geometry
@@ -163,21 +163,13 @@ class MainWindow(QMainWindow):
         self.launcher.start()
         self.chat_view.warm_up()
 
-    def _backend_ready(self, base_url: str, token: str) -> None:
+    def _backend_ready(self, base_url: str, _token: str) -> None:
+        """The backend answers (the controller has its client by now: `desktop.app`)."""
         if self._shut_down:
             return
         log.info("backend ready at %s", base_url)
-        # Start-up is over: what it made lives as long as the window. Frozen, those objects
-        # are no longer scanned by each full garbage collection (one took ~50 ms on the
-        # GUI thread in the middle of a streaming reply); reference counting still frees them.
-        gc.freeze()
         self.statusBar().showMessage(f"Connected to {base_url}", 5000)
         self.chat_view.set_hint(EMPTY)
-        start_warm_up()  # code highlighting's lexers, on a background thread
-        client = ChatClient(base_url, token)
-        self.controller.attach(client, self.ui_settings.last_conversation)
-        self.provider_settings.load_key(only_if_saved=True)  # off the GUI thread
-        self.provider_settings.attach(client)  # the saved provider settings, also in --connect
         self.composer.focus()
 
     def _backend_failed(self, reason: str) -> None:
@@ -189,63 +181,27 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         """The Settings dialog (window-modal, never blocking the event loop)."""
         if self.settings_dialog is None:
-            self.settings_dialog = SettingsDialog(self.provider_settings, self)
+            self.settings_dialog = SettingsDialog(self.provider_settings, self.ui_settings, self)
         self.settings_dialog.show_settings()
 
     def new_conversation(self) -> None:
         self.controller.new_conversation()
         self.composer.focus()
 
-    def _submit(self, text: str) -> None:
-        self.clear_error()
-        if self.composer.editing_id:
-            self.controller.edit_and_resend(self.composer.editing_id, text)
-        else:
-            self.controller.send(text)
-
     def _sent(self) -> None:
         self.composer.clear_draft()
         self.chat_view.follow = True
         self.chat_view.scroll_to_bottom()
-
-    def _edit(self, mid: str) -> None:
-        msg = self.controller.current_model.message(mid)
-        if msg is not None:
-            self.composer.begin_edit(mid, msg.content)
-
-    def _regenerate(self, mid: str) -> None:
-        self.clear_error()
-        self.controller.regenerate(mid)
-        self.composer.focus()
-
-    def _retry(self, mid: str) -> None:
-        self.clear_error()
-        self.controller.retry(mid)
-        self.composer.focus()
-
-    def regenerate_last(self) -> None:
-        """Regenerate (or retry) the conversation's last reply."""
-        last = self.controller.current_model.last_assistant()
-        if last is not None and not self.controller.is_streaming():
-            self._retry(last.id)
-
-    def edit_last(self) -> None:
-        """Put the conversation's last user message in the composer for edit-and-resend."""
-        users = [m for m in self.controller.current_model.messages if m.is_user]
-        if users and not self.controller.is_streaming():
-            self._edit(users[-1].id)
 
     def _current_changed(self, cid: str) -> None:
         self.sidebar.show_current(cid)
         self.chat_view.set_model(self.controller.current_model if cid else None)
         self.chat_view.set_hint("" if cid else EMPTY)
         self.composer.cancel_edit()
-        if cid:
-            self.ui_settings.last_conversation = cid
         self.composer.focus()
 
     def _reply_ended(self, _mid: str) -> None:
-        if self.sidebar.list.state() != self.sidebar.list.State.EditingState:
+        if not self.sidebar.renaming:  # the focus stays in a title being edited
             self.composer.focus()
 
     # -- messages to the user ------------------------------------------------------------

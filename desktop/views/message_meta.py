@@ -8,17 +8,31 @@ refine it through `QLabel#messageMeta`.
 
 from __future__ import annotations
 
+from typing import Final
+
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.client import Message
-from desktop.provider_settings import provenance
+from desktop.records import Message
+from desktop.safe_text import plain, tooltip
 
 META_SCALE = 0.85
+#: How a reply's producer is named in Message JSON (`provider`), as the line shows it.
+PROVIDER_LABELS: Final = {"echo": "echo", "openai-compatible": "OpenAI-compatible"}
+
+
+def provenance(provider: str | None, model: str | None) -> str:
+    """The discreet line under a reply: "echo", or "model · provider"."""
+    if not provider and not model:
+        return ""
+    label = PROVIDER_LABELS.get(provider or "", provider or "")
+    if not model or model == provider or (provider == "echo" and model == "echo"):
+        return label or (model or "")
+    return f"{model} · {label}" if label else model
 
 
 def make_meta_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
+    label = plain(QLabel(parent))  # a model's name is untrusted text
     label.setObjectName("messageMeta")
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     font = label.font()
@@ -33,7 +47,7 @@ def show_meta(label: QLabel, message: Message) -> None:
     """Show which provider and model produced `message` (nothing for user messages)."""
     text = "" if message.is_user else provenance(message.provider, message.model)
     label.setText(text)
-    label.setToolTip(f"Written by {text}" if text else "")
+    label.setToolTip(tooltip(f"Written by {text}") if text else "")
     label.setVisible(bool(text))
 
 

@@ -8,6 +8,8 @@ Assistant messages have a Copy button (the raw Markdown) and every message has a
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -20,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.client import Message
+from desktop.records import Message, MessageAction
+from desktop.safe_text import plain
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_meta import failure_text, make_meta_label, show_meta
 from desktop.views.plain_body import PlainBody
@@ -34,9 +37,8 @@ STATUS_TEXT = {
 
 
 class MessageWidget(QFrame):
-    edit_clicked = Signal(str)
-    regenerate_clicked = Signal(str)
-    retry_clicked = Signal(str)
+    #: A button asks for (`MessageAction`, this message's id): edit, regenerate, retry.
+    action_requested = Signal(str, str)
     #: A long user message was unfolded (True) or folded (False) by the user.
     fold_toggled = Signal(bool)
 
@@ -49,7 +51,7 @@ class MessageWidget(QFrame):
 
         self.author = QLabel("You" if message.is_user else "Assistant", self)
         self.author.setObjectName("messageAuthor")
-        self.status = QLabel(self)
+        self.status = plain(QLabel(self))  # a failure quotes the upstream's own words
         self.status.setObjectName("messageStatus")
         self.status.setWordWrap(True)  # a failure says why, at length
         self.meta = make_meta_label(self)  # "model · provider", under the text
@@ -76,11 +78,13 @@ class MessageWidget(QFrame):
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.hide()
-        self.edit_button.clicked.connect(lambda: self.edit_clicked.emit(self.message.id))
-        self.regenerate_button.clicked.connect(
-            lambda: self.regenerate_clicked.emit(self.message.id)
+        actions: tuple[tuple[QPushButton, MessageAction], ...] = (
+            (self.edit_button, "edit"),
+            (self.regenerate_button, "regenerate"),
+            (self.retry_button, "retry"),
         )
-        self.retry_button.clicked.connect(lambda: self.retry_clicked.emit(self.message.id))
+        for button, kind in actions:
+            button.clicked.connect(partial(self._request, kind))
 
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
@@ -96,6 +100,9 @@ class MessageWidget(QFrame):
         layout.addWidget(self.body)
         layout.addWidget(self.meta)
         self.set_message(message)
+
+    def _request(self, kind: MessageAction) -> None:
+        self.action_requested.emit(kind, self.message.id)
 
     @property
     def text(self) -> str:

@@ -7,7 +7,8 @@ Both are safe by construction:
 - `loadResource` answers every request (image, stylesheet; remote, `file:` or relative)
   with an empty image, so the view never reads a file or touches the network.
 - Links never navigate inside the app: a click on an `http`, `https` or `mailto` link
-  opens the system browser (`QDesktopServices`); any other scheme is ignored.
+  opens the system browser (`QDesktopServices`); any other scheme is ignored, and a
+  hovered link shows its target in the status bar (`desktop.views.links`).
 
 Formulas (`$...$`, `\\(...\\)`, `$$...$$`, `\\[...\\]`) are typeset by
 `desktop.render.mathdoc` as in-memory images the document holds itself (no resource is
@@ -25,7 +26,6 @@ from pygments.lexer import Lexer  # type: ignore[import-untyped]
 from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QContextMenuEvent,
-    QDesktopServices,
     QFont,
     QFontDatabase,
     QGuiApplication,
@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 from desktop.render.highlight import CodeHighlighter, guess_lexer_for, lexer_for, lexer_name
 from desktop.render.mathdoc import MathDocument, MathStyle
 from desktop.render.mathscan import may_have_math
+from desktop.views.links import open_link, show_link_target
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +59,7 @@ MARKDOWN_FEATURES = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML
 )
-SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 FONT_SIZE_ADJUSTMENT = QTextFormat.Property.FontSizeAdjustment
-
-
-def open_link(url: QUrl) -> bool:
-    """Open `url` in the system browser if its scheme is safe; True when opened."""
-    scheme = url.scheme().lower()
-    if scheme not in SAFE_SCHEMES or not url.isValid():
-        log.info("ignored a link with scheme %r", scheme)
-        return False
-    return bool(QDesktopServices.openUrl(url))
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -115,6 +106,7 @@ class MarkdownSegment(QTextBrowser):
         self.source_text = ""
         self._math: MathDocument | None = None  # made when a text first may hold math
         self.anchorClicked.connect(open_link)
+        self.highlighted.connect(self._hovered)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self.setFixedHeight(0)
 
@@ -153,6 +145,8 @@ class MarkdownSegment(QTextBrowser):
         data = QMimeData()
         data.setText(source)
         return data
+    def _hovered(self, url: QUrl) -> None:
+        show_link_target(self, url)  # the real target, whatever the link's text says
 
     def loadResource(self, kind: int, name: QUrl | str) -> Any:  # noqa: N802 (Qt's name)
         """Every resource is an empty image: nothing is read or fetched, ever."""
@@ -264,6 +258,7 @@ class CodeBlock(QFrame):
         self._uncoloured = False  # finished, not coloured as a whole yet
         self._lexer: Lexer | None = None
         self.label = QLabel(lang or "code", self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # the fence's info string, as typed
         self.label.setObjectName("codeLang")
         self.copy_button = QToolButton(self)
         self.copy_button.setObjectName("codeCopy")

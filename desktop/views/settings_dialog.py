@@ -10,11 +10,12 @@ applies as soon as it is chosen; Cancel puts the previous one back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -32,17 +33,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.client import ProviderCheck
-from desktop.provider_settings import (
+from desktop.prefs.provider import (
     MAX_ECHO_DELAY,
     MAX_TEMPERATURE,
     PRESETS,
     ProviderConfig,
     ProviderName,
 )
-from desktop.provider_sync import ProviderSettingsManager
-from desktop.theme import MODES, ThemeMode, apply_theme
+from desktop.prefs.sync import ProviderSettingsManager
+from desktop.prefs.ui import UiSettings
+from desktop.records import ProviderCheck
+from desktop.safe_text import plain
 from desktop.views.form_utils import label_buddies, restyle, side_by_side
+from desktop.views.theme_chooser import ThemeChooser
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,6 @@ PROVIDER_CHOICES: tuple[tuple[str, ProviderName], ...] = (
     ("Echo (repeats your message)", "echo"),
     ("OpenAI-compatible server", "openai"),
 )
-THEME_LABELS: dict[ThemeMode, str] = {"system": "System", "light": "Light", "dark": "Dark"}
 KEYRING_NOTE = "The key is kept in the system keyring ({backend})."
 NO_KEYRING = (
     "⚠ No system keyring is available: the API key will be saved in plain text in {location}."
@@ -62,20 +64,24 @@ class SettingsDialog(QDialog):
     #: A background request started (True) or ended (False).
     busy_changed = Signal(bool)
 
-    def __init__(self, manager: ProviderSettingsManager, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        manager: ProviderSettingsManager,
+        ui_settings: UiSettings,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.manager = manager
         self._request = 0  # answers to older requests are ignored
         self._busy = False
-        self._theme_before: ThemeMode = manager.store.theme
-        self._build()
+        self._build(ui_settings)
         manager.key_ready.connect(self._fill_key)
         manager.key_stored.connect(self._show_key_storage)
 
     # -- construction ----------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build(self, ui_settings: UiSettings) -> None:
         self.provider = QComboBox(self)
         for label, name in PROVIDER_CHOICES:
             self.provider.addItem(label, name)
@@ -97,7 +103,7 @@ class SettingsDialog(QDialog):
         self.api_key.setPlaceholderText("none (local servers rarely need one)")
         self.show_key = QCheckBox("S&how", self.server_box)
         self.show_key.toggled.connect(self._toggle_key)
-        self.key_note = QLabel(self.server_box)
+        self.key_note = plain(QLabel(self.server_box))
         self.key_note.setObjectName("keyNote")
         self.key_note.setWordWrap(True)
         self.model = QComboBox(self.server_box)
@@ -137,10 +143,7 @@ class SettingsDialog(QDialog):
         echo = QFormLayout(self.echo_box)
         echo.addRow("&Pause between characters:", self.echo_delay)
 
-        self.theme = QComboBox(self)
-        for mode in MODES:
-            self.theme.addItem(THEME_LABELS[mode], mode)
-        self.theme.currentIndexChanged.connect(self._theme_changed)
+        self.theme = ThemeChooser(ui_settings, self)
 
         self.test_button = QPushButton("Test &connection", self)
         self.test_button.clicked.connect(self.test_connection)
@@ -190,8 +193,7 @@ class SettingsDialog(QDialog):
         self._request += 1
         self._set_busy(False)
         self.load(self.manager.config)
-        self._theme_before = self.manager.store.theme
-        self._select(self.theme, self._theme_before)
+        self.theme.show_saved()
         self.show_key.setChecked(False)
         self._fill_key()
         self.manager.load_key()
@@ -278,11 +280,6 @@ class SettingsDialog(QDialog):
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.api_key.setEchoMode(mode)
 
-    def _theme_changed(self) -> None:
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, cast(ThemeMode, self.theme.currentData()))
-
     # -- background actions ------------------------------------------------------------------
     def _set_busy(self, busy: bool, text: str = "") -> None:
         if busy != self._busy:
@@ -305,26 +302,24 @@ class SettingsDialog(QDialog):
         restyle(self.result_label, severity)
         self.result_label.setVisible(bool(text))
 
-    def _begin(self, text: str) -> int | None:
+    def _check(self, text: str, answered: Callable[[int, ProviderCheck], None]) -> None:
+        """Ask the backend to try the draft; `answered(request, answer)` follows."""
         problem = self.draft().url_problem()
         if problem:
             self._show_result(problem, "error")
             self.base_url.setFocus()
-            return None
+            return
         self._request += 1
         self._set_busy(True, text)
-        return self._request
-
-    def fetch_models(self) -> None:
-        request = self._begin("Asking the server for its models…")
-        if request is None:
-            return
         self.manager.check(
             self.draft(),
             self._key(),
-            on_result=lambda answer: self._models_fetched(request, answer),
-            on_error=lambda reason: self._failed(request, reason),
+            on_result=partial(answered, self._request),
+            on_error=partial(self._failed, self._request),
         )
+
+    def fetch_models(self) -> None:
+        self._check("Asking the server for its models…", self._models_fetched)
 
     def _models_fetched(self, request: int, answer: ProviderCheck) -> None:
         if request != self._request:
@@ -346,15 +341,7 @@ class SettingsDialog(QDialog):
         self.model.setFocus()
 
     def test_connection(self) -> None:
-        request = self._begin("Testing the connection…")
-        if request is None:
-            return
-        self.manager.check(
-            self.draft(),
-            self._key(),
-            on_result=lambda answer: self._tested(request, answer),
-            on_error=lambda reason: self._failed(request, reason),
-        )
+        self._check("Testing the connection…", self._tested)
 
     def _tested(self, request: int, answer: ProviderCheck) -> None:
         if request != self._request:
@@ -401,8 +388,7 @@ class SettingsDialog(QDialog):
         if request != self._request:
             return
         self._set_busy(False)
-        self.manager.store.theme = cast(ThemeMode, self.theme.currentData())
-        self._theme_before = self.manager.store.theme
+        self.theme.save()
         log.info("settings saved: provider %s", self.manager.config.provider)
         self.accept()
 
@@ -410,6 +396,5 @@ class SettingsDialog(QDialog):
     def reject(self) -> None:
         self._request += 1  # late answers are ignored
         self._set_busy(False)
-        if self.theme.currentData() != self._theme_before:
-            self._select(self.theme, self._theme_before)  # re-applies it
+        self.theme.revert()  # re-applies the saved one
         super().reject()

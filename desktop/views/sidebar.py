@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.models import ConversationListModel
 from desktop.models.conversations import UNTITLED
+from desktop.safe_text import plain
 
 
 class ConversationList(QListView):
@@ -84,6 +85,11 @@ class Sidebar(QWidget):
     def current_id(self) -> str:
         return self._current
 
+    @property
+    def renaming(self) -> bool:
+        """A title is being edited in place (the focus stays there)."""
+        return self.list.state() == QAbstractItemView.State.EditingState
+
     def show_current(self, cid: str) -> None:
         """Select `cid` in the list without announcing it (the controller chose it)."""
         self._current = cid
@@ -137,11 +143,16 @@ class Sidebar(QWidget):
 
     def confirm_delete(self, title: str) -> bool:
         """Ask before deleting (tests replace this)."""
-        answer = QMessageBox.question(
-            self,
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Delete conversation",
             f"Delete “{title}” and all its messages? This cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        plain(box)  # the title is the user's or a model's text, never HTML
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            box.deleteLater()

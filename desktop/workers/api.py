@@ -32,8 +32,6 @@ class ApiRunner(QObject):
     """A thread pool for blocking client calls, with results delivered on the GUI thread."""
 
     _done = Signal(int, object)
-    #: Emitted (on the GUI thread) whenever the number of running calls changes.
-    busy_changed = Signal(int)
 
     def __init__(self, parent: QObject | None = None, workers: int = 4) -> None:
         super().__init__(parent)
@@ -62,7 +60,6 @@ class ApiRunner(QObject):
         self._pending[call_id] = (on_result, on_error)
         future = self._pool.submit(fn, *args)
         future.add_done_callback(partial(self._emit_done, call_id))
-        self.busy_changed.emit(len(self._pending))
 
     def _emit_done(self, call_id: int, future: Future[Any]) -> None:
         self._done.emit(call_id, future)  # from a pool thread; queued to the GUI thread
@@ -71,7 +68,6 @@ class ApiRunner(QObject):
         callbacks = self._pending.pop(call_id, None)
         if callbacks is None:
             return
-        self.busy_changed.emit(len(self._pending))
         on_result, on_error = callbacks
         error = future.exception()
         if error is None:

@@ -2,7 +2,6 @@
 
 Signals (all carry the reply id, so one slot can serve many workers):
 
-- `delta(mid, text)` for every piece of new text;
 - `text_ready(mid)` when new text waits in `take()` (once until it is taken: a fast
   stream costs the GUI thread one queued call per frame, not one per event);
 - `ended(mid, message)` with the stored `Message` from the `end` or `error` event
@@ -28,7 +27,8 @@ from typing import Any
 import requests
 from PySide6.QtCore import QObject, QThread, Signal
 
-from desktop.client import ApiError, ChatClient, Message, StreamDropped
+from desktop.client import ApiError, ChatClient, StreamDropped
+from desktop.records import Message
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
 
 
 class StreamWorker(QThread):
-    delta = Signal(str, str)
     text_ready = Signal(str)
     ended = Signal(str, object)
     reconnecting = Signal(str, int)
@@ -196,7 +195,6 @@ class StreamWorker(QThread):
                     )
                 self.delta_events += 1
                 if text:
-                    self.delta.emit(self.mid, text)
                     self._push(text)
             elif event.type in ("end", "error"):
                 detail = str(data.get("detail") or "") if event.type == "error" else None

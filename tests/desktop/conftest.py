@@ -10,17 +10,22 @@ import threading  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import keyring  # noqa: E402
 import pytest  # noqa: E402
-from desktop_helpers import WAIT_MS, Driver, Proxy, WindowFactory  # noqa: E402
+from keyring.backends import fail  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QThread  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 from backend.config import Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
+from desktop.app import build_window  # noqa: E402
 from desktop.client import ChatClient  # noqa: E402
-from desktop.settings import UiSettings  # noqa: E402
+from desktop.prefs.ui import UiSettings  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.workers import LaunchConfig  # noqa: E402
+from tests.support.settings_dialog import MemoryKeyring  # noqa: E402
+from tests.support.tcp_proxy import ControlledProxy  # noqa: E402
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +72,7 @@ def make_window(qtbot: QtBot, tmp_path: Path, ui_settings: UiSettings) -> Iterat
             )
         # let windows of earlier tests go first: their late deletion can steal activation
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        window = MainWindow(launch, settings or ui_settings)
+        window = build_window(launch, settings or ui_settings)
         qtbot.addWidget(window)
         windows.append(window)
         window.show()
@@ -105,8 +110,8 @@ def api(server: EmbeddedServer) -> Iterator[ChatClient]:
 
 
 @pytest.fixture
-def proxy(server: EmbeddedServer) -> Iterator[Proxy]:
-    p = Proxy(server.port)
+def proxy(server: EmbeddedServer) -> Iterator[ControlledProxy]:
+    p = ControlledProxy(server.port)
     yield p
     p.close()
 
@@ -114,3 +119,22 @@ def proxy(server: EmbeddedServer) -> Iterator[Proxy]:
 @pytest.fixture
 def driver(qtbot: QtBot) -> Callable[[MainWindow], Driver]:
     return lambda window: Driver(qtbot, window)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring stands in for the OS one (which cannot run here)."""
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """A machine without any keyring (`keyring`'s "fail" backend)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

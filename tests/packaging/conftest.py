@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QObject, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop.settings import UiSettings  # noqa: E402
+from desktop.prefs.ui import UiSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from backend.config import Settings
 from desktop import __version__
+from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
 from desktop.resources import ICON_SIZES, app_icon, icon_paths, resource_path
-from desktop.settings import UiSettings
 from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig
 
@@ -27,7 +28,7 @@ class UrlCatcher(QObject):
 
 
 def make_window(qtbot: QtBot, data: Path, ui_settings: UiSettings) -> MainWindow:
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=data)), ui_settings)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=data)), ui_settings)
     qtbot.addWidget(window)
     return window
 

@@ -12,8 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from backend.config import Settings
 from desktop import theme
-from desktop.client import Message
-from desktop.settings import UiSettings
+from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
+from desktop.records import Message
 from desktop.theme import DARK, LIGHT, ThemeColors, apply_theme, current_theme
 from desktop.views.main_window import MainWindow
 from desktop.views.message_widget import MessageWidget
@@ -72,7 +73,7 @@ def test_text_is_legible_on_every_bubble(colors: ThemeColors) -> None:
 def test_window_and_bubbles_change_colour(
     app: QApplication, qtbot: QtBot, tmp_path: Path, ui_settings: UiSettings
 ) -> None:
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=tmp_path / "d")), ui_settings)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=tmp_path / "d")), ui_settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

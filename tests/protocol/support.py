@@ -21,11 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from requests_sse import EventSource, MessageEvent
 
+from tests.support.http_client import TokenApi
 from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,36 +133,12 @@ def check_4xx_error(resp: requests.Response) -> None:
 # --------------------------------------------------------------------------- HTTP API
 
 
-class Api:
+@dataclass
+class Api(TokenApi):
     """Thread-safe thin client (one connection per call) for a running backend."""
 
-    def __init__(self, base_url: str, token: str | None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-    def request(self, method: str, path: str, *, auth: bool = True, **kw: Any) -> requests.Response:
-        headers = dict(self.auth_headers() if auth else {})
-        headers.update(kw.pop("headers", None) or {})
-        kw.setdefault("timeout", 15)
-        return requests.request(method, self.url(path), headers=headers, **kw)
-
-    def get(self, path: str, **kw: Any) -> requests.Response:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> requests.Response:
-        return self.request("POST", path, **kw)
-
-    def patch(self, path: str, **kw: Any) -> requests.Response:
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> requests.Response:
-        return self.request("DELETE", path, **kw)
+    session: requests.Session | None = None
+    request_timeout: ClassVar[float] = 15
 
     # -- conveniences (each asserts the documented success status)
 

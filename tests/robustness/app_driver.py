@@ -33,15 +33,14 @@ def main() -> int:
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
 
-    from desktop.app import create_application, launch_config
-    from desktop.settings import UiSettings
-    from desktop.views.main_window import MainWindow
+    from desktop.app import build_window, create_application, launch_config
+    from desktop.prefs.ui import UiSettings
 
     config = launch_config(data_dir=args.data_dir, echo_delay=args.echo_delay)
     assert config.settings is not None
     app = create_application()
     ui = UiSettings(QSettings(str(args.data_dir / "driver-ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(config, ui)
+    window = build_window(config, ui)
     window.show()
     QTimer.singleShot(0, window.start)
     message = args.message_file.read_text(encoding="utf-8") if args.message_file else ""

@@ -18,12 +18,11 @@ from typing import Any
 
 import pytest
 import requests
-from PySide6.QtCore import QObject, QPoint, QSettings, Qt, QUrl, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Slot
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QImage,
-    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextBrowser, QTextEdit, QWidget
@@ -36,9 +35,10 @@ from robust_helpers import (
     wait_for,
 )
 
-from desktop.settings import UiSettings
-from desktop.views.main_window import MainWindow
+from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
 from desktop.workers import LaunchConfig
+from tests.support.qt_text import anchors, document_of, point_of
 
 
 def _raw(port: int, path: str, headers: dict[str, str]) -> int:
@@ -267,45 +267,6 @@ class _UrlSink(QObject):
         self.opened.append(url.toString())
 
 
-def _document_of(widget: QWidget) -> QTextDocument | None:
-    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
-        return widget.document()
-    docs = widget.findChildren(QTextDocument)
-    return docs[0] if docs else None
-
-
-def _anchors(doc: QTextDocument) -> list[tuple[int, str]]:
-    """(a position in the middle of the anchor, href) for every link in the document."""
-    found: list[tuple[int, str]] = []
-    block = doc.begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            frag = it.fragment()
-            fmt = frag.charFormat()
-            if frag.isValid() and fmt.isAnchor() and fmt.anchorHref():
-                found.append((frag.position() + frag.length() // 2, fmt.anchorHref()))
-            it += 1
-        block = block.next()
-    return found
-
-
-def _point_of(widget: QWidget, doc: QTextDocument, pos: int) -> tuple[QWidget, QPoint]:
-    """Where to click on `widget` to hit document position `pos`."""
-    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
-        cursor = QTextCursor(doc)
-        cursor.setPosition(pos)
-        rect = widget.cursorRect(cursor)
-        return widget.viewport(), QPoint(rect.left() + 1, rect.center().y())
-    block = doc.findBlock(pos)
-    line = block.layout().lineForTextPosition(pos - block.position())
-    x = line.cursorToX(pos - block.position())
-    x = x[0] if isinstance(x, tuple) else x
-    top = doc.documentLayout().blockBoundingRect(block).top() + line.y() + line.height() / 2
-    origin = widget.contentsRect().topLeft()
-    return widget, QPoint(origin.x() + int(x) + 1, origin.y() + int(top))
-
-
 def test_model_output_cannot_run_fetch_or_open_anything(
     qtbot: QtBot, make_server: ServerFactory, tmp_path: Path, figures: dict[str, Any]
 ) -> None:
@@ -337,7 +298,7 @@ def test_model_output_cannot_run_fetch_or_open_anything(
         QDesktopServices.setUrlHandler(scheme, sink, "open")  # type: ignore[arg-type]
     server = make_server(echo_delay=0.0)
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(connect_url=server.base_url, token=server.token), ui)
+    window = build_window(LaunchConfig(connect_url=server.base_url, token=server.token), ui)
     qtbot.addWidget(window)
     try:
         window.resize(900, 700)
@@ -372,7 +333,7 @@ def test_model_output_cannot_run_fetch_or_open_anything(
                 assert t.isReadOnly(), t.objectName()
         clicked: list[str] = []
         for t in texts:
-            doc = _document_of(t)
+            doc = document_of(t)
             if doc is None or not t.isVisible():
                 continue
             assert doc.size().height() < 2000, "a local image was loaded into the view"
@@ -385,8 +346,8 @@ def test_model_output_cannot_run_fetch_or_open_anything(
                     got = doc.resource(QTextDocument.ResourceType.ImageResource, QUrl(url))
                     empty = got is None or (hasattr(got, "isNull") and got.isNull())
                     assert empty, f"{url} loaded: {got}"
-            for pos, href in _anchors(doc):
-                target, point = _point_of(t, doc, pos)
+            for pos, href in anchors(doc):
+                target, point = point_of(t, doc, pos)
                 qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=point)
                 clicked.append(href)
         assert any(h.startswith("file:") for h in clicked), clicked

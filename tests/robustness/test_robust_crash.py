@@ -33,9 +33,10 @@ from robust_helpers import (
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
-from desktop.settings import UiSettings
-from desktop.views.main_window import MainWindow
+from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
 from desktop.workers import LaunchConfig
+from tests.support.http_client import TokenApi
 
 KILLS = 5
 ECHO_DELAY = 0.01
@@ -112,20 +113,6 @@ def _follow(url: str, token: str, samples: Samples, stop: threading.Event) -> No
         return
 
 
-class Api:
-    def __init__(self, base_url: str, token: str) -> None:
-        self.base_url = base_url
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def post(self, path: str, body: dict[str, Any]) -> requests.Response:
-        return requests.post(self.base_url + path, json=body, headers=self.headers, timeout=10)
-
-    def get(self, path: str) -> Any:
-        r = requests.get(self.base_url + path, headers=self.headers, timeout=10)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-
 def test_sigkill_mid_reply_loses_nothing(
     tmp_path: Path, qtbot: QtBot, figures: dict[str, Any]
 ) -> None:
@@ -144,11 +131,13 @@ def test_sigkill_mid_reply_loses_nothing(
             message_file.write_text(text, encoding="utf-8")
             proc = AppProcess(data, message_file)
             base_url, token = proc.expect("READY")
-            api = Api(base_url, token)
+            api = TokenApi(base_url, token, session=None)  # a connection per call
             # the relaunch found the replies killed last time and marked them interrupted
             for cid, mid in previous_cut:
                 msg = next(
-                    m for m in api.get(f"/api/conversations/{cid}")["messages"] if m["id"] == mid
+                    m
+                    for m in api.get_json(f"/api/conversations/{cid}")["messages"]
+                    if m["id"] == mid
                 )
                 assert msg["status"] == "interrupted", msg
             cid, reply_id = proc.expect("SENT")
@@ -163,14 +152,16 @@ def test_sigkill_mid_reply_loses_nothing(
             )
             follower.start()
             # another client's turn, acknowledged, in a conversation of its own
-            conv = api.post("/api/conversations", {"title": f"side {round_}"}).json()
+            conv = api.post("/api/conversations", json={"title": f"side {round_}"}).json()
             side_text = long_text(400, seed=100 + round_)
-            turn = api.post(f"/api/conversations/{conv['id']}/messages", {"content": side_text})
+            turn = api.post(
+                f"/api/conversations/{conv['id']}/messages", json={"content": side_text}
+            )
             assert turn.status_code == 202, turn.text
             acked_users.add(turn.json()["message"]["id"])
             cut_replies[turn.json()["reply"]["id"]] = side_text
             # the window's own user message was acknowledged too (it printed SENT)
-            window_user = api.get(f"/api/conversations/{cid}")["messages"][-2]
+            window_user = api.get_json(f"/api/conversations/{cid}")["messages"][-2]
             acked_users.add(window_user["id"])
 
             kill_after = rng.uniform(1.3, 3.2)
@@ -213,10 +204,10 @@ def test_sigkill_mid_reply_loses_nothing(
         # a last relaunch (no message): everything is there, the cut replies interrupted
         proc = AppProcess(data, None)
         base_url, token = proc.expect("READY")
-        api = Api(base_url, token)
+        api = TokenApi(base_url, token, session=None)  # a connection per call
         statuses: dict[str, str] = {}
-        for conv in api.get("/api/conversations"):
-            for m in api.get(f"/api/conversations/{conv['id']}")["messages"]:
+        for conv in api.get_json("/api/conversations"):
+            for m in api.get_json(f"/api/conversations/{conv['id']}")["messages"]:
                 statuses[m["id"]] = m["status"]
                 if m["id"] in cut_replies:
                     assert cut_replies[m["id"]].startswith(m["content"])
@@ -233,7 +224,7 @@ def test_sigkill_mid_reply_loses_nothing(
     # the window offers Retry on the interrupted reply
     last_cid, last_reply = previous_cut[0]
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=data, echo_delay=0.0)), ui)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=data, echo_delay=0.0)), ui)
     qtbot.addWidget(window)
     try:
         window.show()
@@ -274,7 +265,7 @@ def test_window_shows_a_start_up_failure(tmp_path: Path, qtbot: QtBot) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=blocker / "data")), ui)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=blocker / "data")), ui)
     qtbot.addWidget(window)
     try:
         window.show()

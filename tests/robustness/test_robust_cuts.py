@@ -14,9 +14,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from robust_helpers import CuttingProxy, ServerFactory, cut_plan, long_text
 
-from desktop.client import ChatClient, Message
-from desktop.settings import UiSettings
-from desktop.views.main_window import MainWindow
+from desktop.app import build_window
+from desktop.client import ChatClient
+from desktop.prefs.ui import UiSettings
+from desktop.records import Message
 from desktop.workers import LaunchConfig, StreamWorker
 
 CUTS = 24
@@ -67,7 +68,7 @@ def test_stream_worker_survives_cuts_anywhere(
         ended: list[Message] = []
         failures: list[str] = []
         resumes: list[int] = []
-        worker.delta.connect(lambda _m, t: pieces.append(t))
+        worker.text_ready.connect(lambda _m, w=worker: pieces.append(w.take()))
         worker.ended.connect(lambda _m, msg: ended.append(msg))
         worker.failed.connect(lambda _m, reason: failures.append(reason))
         worker.reconnecting.connect(lambda _m, n: resumes.append(n))
@@ -78,7 +79,7 @@ def test_stream_worker_survives_cuts_anywhere(
         assert worker.wait(5000)
         assert not failures, failures
         stored = _stored(server.base_url, server.token, cid)
-        received = "".join(pieces)
+        received = "".join(pieces) + worker.take()  # (any text not picked up yet)
         assert stored["status"] == "complete"
         assert stored["content"] == text
         assert received == text, _first_difference(received, text)
@@ -121,7 +122,7 @@ def test_main_window_survives_cuts(
     cuts = 20
     proxy = CuttingProxy(server.port, cut_plan(cuts, seed=5))
     ui = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(LaunchConfig(connect_url=proxy.url, token=server.token), ui)
+    window = build_window(LaunchConfig(connect_url=proxy.url, token=server.token), ui)
     qtbot.addWidget(window)
     try:
         window.show()

@@ -1,7 +1,10 @@
-"""Helpers shared by several test suites: bounded waiting, a loopback TCP proxy, an HTTP client.
+"""Helpers shared by the test suites (and only here): bounded waiting, loopback TCP proxies,
+the one HTTP client class, a hostile server, file-open watching, Qt text anchors, and the
+desktop's window and Settings-dialog drivers.
 
 Imported as `tests.support.<module>`: the repository root is on `sys.path` whenever the
 tests run (`python -m pytest` from the root, the editable install, or the suites'
-conftests), just as it must be for `backend` and `desktop`. `tests/` itself stays without
-an `__init__.py` on purpose (so `tests/openai` never shadows the `openai` package).
+conftests), just as it must be for `backend` and `desktop`. `tests/` is a package; a suite
+folder without an `__init__.py` (`tests/openai`) never puts `tests/` itself on `sys.path`,
+so it never shadows the `openai` package.
 """

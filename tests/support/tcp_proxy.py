@@ -131,3 +131,37 @@ class LoopbackProxy:
         """Stop listening and cut every open connection."""
         self.stop_listening()
         self.drop()
+
+
+class ControlledProxy(LoopbackProxy):
+    """A loopback TCP proxy the test controls; `drop()` cuts every open connection.
+
+    `close()` stops listening too (the backend looks gone), `reopen()` listens again on
+    the same port. It rewrites the `Host` header to the upstream's so the backend's
+    DNS-rebinding guard accepts the requests. `event_requests` counts the client's
+    chunks that carry a `GET` of an event stream.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.event_requests = 0
+        super().__init__(upstream_port)
+
+    def _handle(self, client: socket.socket, upstream: socket.socket) -> None:
+        threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+        threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, outbound: bool) -> None:
+        try:
+            self.relay(src, dst, rewrite=outbound, observe=self._count if outbound else None)
+        finally:
+            shut(src, dst, close=False)  # `drop()` and `close()` close them
+
+    def _count(self, data: bytes) -> None:
+        if b"/events" in data and b"GET " in data:
+            with self._lock:
+                self.event_requests += 1
+
+    def reopen(self) -> None:
+        """Listen again on the same port: the backend is back."""
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        self._start_accepting()

@@ -3,7 +3,7 @@
 `keyring` picks the platform's store (macOS Keychain, Windows Credential Locker, the Secret
 Service on Linux desktops). Where none is usable (a headless box, a minimal container) it
 falls back to `keyring.backends.fail.Keyring`, and `available()` says False: the caller then
-keeps the key in its settings file and warns the user (see `desktop.provider_settings`).
+keeps the key in its settings file and warns the user (see `desktop.prefs.provider`).
 
 Every call may block (a keyring can ask the user to unlock it), so call `get`/`set` off the
 GUI thread. The key is never logged, nor put in an exception message.

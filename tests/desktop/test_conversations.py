@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desktop.controller import KEPT_MODELS
 from desktop.views.main_window import MainWindow
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def titles(window: MainWindow) -> list[str]:

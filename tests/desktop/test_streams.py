@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desktop_helpers import WAIT_MS, Driver, Proxy, WindowFactory
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -18,6 +17,8 @@ from desktop.client import ChatClient
 from desktop.models import MessageListModel
 from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig, StreamWorker
+from tests.support.tcp_proxy import ControlledProxy
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_dropped_connection_resumes_without_loss_or_doubling(
     make_window: WindowFactory,
     driver: Callable[[MainWindow], Driver],
     server: EmbeddedServer,
-    proxy: Proxy,
+    proxy: ControlledProxy,
     deltas: dict[str, list[str]],
     qtbot: QtBot,
 ) -> None:
@@ -64,7 +65,7 @@ def test_lost_backend_gives_up_with_retry(
     make_window: WindowFactory,
     driver: Callable[[MainWindow], Driver],
     server: EmbeddedServer,
-    proxy: Proxy,
+    proxy: ControlledProxy,
     deltas: dict[str, list[str]],
     qtbot: QtBot,
 ) -> None:
@@ -99,9 +100,9 @@ def test_stop_is_prompt_while_the_stream_is_silent(tmp_path: Path, qtbot: QtBot)
         turn = client.send_message(conv.id, "ab")
         worker = StreamWorker(client, turn.reply.id)
         try:
-            with qtbot.waitSignal(worker.delta, timeout=WAIT_MS) as first:
+            with qtbot.waitSignal(worker.text_ready, timeout=WAIT_MS) as first:
                 worker.start()
-            assert first.args == [turn.reply.id, "a"]
+            assert first.args == [turn.reply.id] and worker.take() == "a"
             qtbot.wait(100)  # now the stream is silent for ~5 s
             started = time.monotonic()
             worker.stop()
@@ -151,7 +152,7 @@ def test_stopping_a_reply_whose_stream_was_lost(
     make_window: WindowFactory,
     driver: Callable[[MainWindow], Driver],
     server: EmbeddedServer,
-    proxy: Proxy,
+    proxy: ControlledProxy,
     qtbot: QtBot,
 ) -> None:
     window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))

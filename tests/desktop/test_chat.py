@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.views.main_window import MainWindow
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 TEXT = "Hello, streaming world! This reply grows one character at a time."
 

@@ -21,9 +21,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.client import ApiError, ChatClient, ProviderCheck
-from desktop.keystore import KeyStore
-from desktop.provider_settings import ProviderConfig, ProviderStore
+from desktop.client import ApiError, ChatClient
+from desktop.prefs.keystore import KeyStore
+from desktop.prefs.provider import ProviderConfig, ProviderStore
+from desktop.records import ProviderCheck
 from desktop.workers.api import ApiRunner
 
 log = logging.getLogger(__name__)

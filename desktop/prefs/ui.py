@@ -1,12 +1,16 @@
-"""What the window remembers between launches, kept in `QSettings`.
+"""What the window remembers between launches, kept in `QSettings`: its geometry, the
+splitter, the last conversation and the theme.
 
 The app uses the user's settings (organisation and application "sse-chat"); tests
-pass a `QSettings` on a file of their own, so they never touch the real ones.
+pass a `QSettings` on a file of their own, so they never touch the real ones. The
+provider settings share the same store (`desktop.prefs.provider.ProviderStore`).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from desktop.theme import MODES, ThemeMode
 
 ORGANIZATION = "sse-chat"
 APPLICATION = "sse-chat"
@@ -44,6 +48,17 @@ class UiSettings:
     @last_conversation.setter
     def last_conversation(self, value: str) -> None:
         self.store.setValue("chat/last_conversation", value)
+
+    @property
+    def theme(self) -> ThemeMode:
+        """The Settings dialog's choice ("system" until one is saved)."""
+        value = self.store.value("appearance/theme", "system")
+        return value if value in MODES else "system"
+
+    @theme.setter
+    def theme(self, mode: ThemeMode) -> None:
+        self.store.setValue("appearance/theme", mode)
+        self.store.sync()
 
     def sync(self) -> None:
         self.store.sync()

@@ -2,25 +2,37 @@
 
 `ProviderConfig` holds everything but the API key; `to_body(key)` makes the `PUT
 /api/settings` body (docs/API-EXTENSIONS.md). `ProviderStore` persists it in the window's
-`QSettings` (group `provider/`), with the theme choice, and - only when no OS keyring is
-usable - the API key itself (`fallback_key`, shown with a warning in the dialog).
+`QSettings` (group `provider/`), and - only when no OS keyring is usable - the API key
+itself (`fallback_key`, shown with a warning in the dialog). The provider names and the
+limits are the backend's own (`backend.config`), never declared twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, Final, cast
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings
 
-from desktop.theme import MODES, ThemeMode
+from backend.config import (
+    DEFAULT_ECHO_DELAY,
+    MAX_ECHO_DELAY,
+    MAX_TEMPERATURE,
+    PROVIDERS,
+    ProviderName,
+)
 
-ProviderName = Literal["echo", "openai"]
-PROVIDERS: tuple[ProviderName, ...] = get_args(ProviderName)
-DEFAULT_ECHO_DELAY: Final = 0.05
-MAX_TEMPERATURE: Final = 2.0
-MAX_ECHO_DELAY: Final = 5.0
+__all__ = [
+    "DEFAULT_ECHO_DELAY",
+    "MAX_ECHO_DELAY",
+    "MAX_TEMPERATURE",
+    "PRESETS",
+    "PROVIDERS",
+    "ProviderConfig",
+    "ProviderName",
+    "ProviderStore",
+]
 
 #: Base URLs of well-known OpenAI-compatible servers (name, URL), offered in the dialog.
 PRESETS: Final[tuple[tuple[str, str], ...]] = (
@@ -30,12 +42,8 @@ PRESETS: Final[tuple[tuple[str, str], ...]] = (
     ("OpenAI", "https://api.openai.com/v1"),
 )
 
-#: How a reply's producer is named in Message JSON (`provider`).
-PROVIDER_LABELS: Final = {"echo": "echo", "openai-compatible": "OpenAI-compatible"}
-
 _GROUP = "provider"
 _KEY_FALLBACK = "provider/api_key"
-_THEME = "appearance/theme"
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,7 @@ def _float_or_none(value: Any, limit: float) -> float | None:
 
 
 class ProviderStore:
-    """The provider settings and the theme in `QSettings` (the window's own store)."""
+    """The provider settings in `QSettings` (the window's own store)."""
 
     def __init__(self, store: QSettings) -> None:
         self.store = store
@@ -170,24 +178,3 @@ class ProviderStore:
         if self.store.contains(_KEY_FALLBACK):
             self.store.remove(_KEY_FALLBACK)
             self.store.sync()
-
-    # -- appearance -------------------------------------------------------------------------
-    @property
-    def theme(self) -> ThemeMode:
-        value = self.store.value(_THEME, "system")
-        return value if value in MODES else "system"
-
-    @theme.setter
-    def theme(self, mode: ThemeMode) -> None:
-        self.store.setValue(_THEME, mode)
-        self.store.sync()
-
-
-def provenance(provider: str | None, model: str | None) -> str:
-    """The discreet line under a reply: "echo", or "model · provider"."""
-    if not provider and not model:
-        return ""
-    label = PROVIDER_LABELS.get(provider or "", provider or "")
-    if not model or model == provider or (provider == "echo" and model == "echo"):
-        return label or (model or "")
-    return f"{model} · {label}" if label else model

@@ -2,7 +2,7 @@
 
 The fake OpenAI-compatible upstream is tests/openai's `oai_support` (that folder has no
 `__init__.py`, so it never shadows the `openai` package); its folder is put on `sys.path`
-here, as tests/providers/conftest.py does.
+here, as tests/providers/conftest.py does (one shared fixture is still to come).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ _OPENAI_TESTS = Path(__file__).resolve().parents[1] / "openai"
 if str(_OPENAI_TESTS) not in sys.path:
     sys.path.insert(0, str(_OPENAI_TESTS))
 
-from desktop_helpers import WAIT_MS  # noqa: E402
 from oai_support import FakeUpstream, Upstream, closed_port, serving  # noqa: E402
 
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.views.settings_dialog import SettingsDialog  # noqa: E402
+from tests.support.window_driver import WAIT_MS  # noqa: E402
 
 __all__ = [
     "KEY",

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from pytestqt.qtbot import QtBot
 
-from desktop.client import Conversation, Message
-from desktop.controller import title_of
 from desktop.models import ConversationListModel, MessageListModel
+from desktop.models.conversations import title_of
+from desktop.records import STATUSES, Conversation, Message
 
 
 def msg(mid: str, role: str = "assistant", content: str = "", status: str = "complete") -> Message:
@@ -88,3 +88,12 @@ def test_titles_from_a_first_message_drop_markdown_marks() -> None:
     assert title_of("Fix `foo_bar()` in *main*") == "Fix foo_bar() in main"
     assert title_of("**") == "**"  # nothing but marks: kept as typed
     assert title_of("word " * 30) == "word " * 11 + "word…"  # at most 60 characters
+
+
+def test_records_read_the_backend_json() -> None:
+    data = {"id": "m", "conversation_id": "c", "role": "assistant", "content": "x"}
+    assert Message.from_json({**data, "status": "cancelled"}).status == "cancelled"
+    assert Message.from_json(data).status == "complete"  # absent
+    # a status PROTOCOL.md does not have is shown like `complete` (no status line)
+    assert Message.from_json({**data, "status": "weird"}).status == "complete"
+    assert set(STATUSES) == {"streaming", "complete", "cancelled", "failed", "interrupted"}

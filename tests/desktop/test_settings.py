@@ -11,14 +11,20 @@ import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
-from keyring.backends import fail
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from settings_helpers import (
+
+from backend.embedded import EmbeddedServer
+from desktop.client import ChatClient
+from desktop.prefs.keystore import SERVICE, USERNAME
+from desktop.prefs.ui import UiSettings
+from desktop.theme import apply_theme, current_theme
+from desktop.views.main_window import MainWindow
+from desktop.views.settings_dialog import SettingsDialog
+from desktop.workers import LaunchConfig
+from tests.support.settings_dialog import (
     KEY,
     DialogDriver,
     FakeUpstream,
@@ -27,32 +33,7 @@ from settings_helpers import (
     closed_port,
     serving,
 )
-
-from backend.embedded import EmbeddedServer
-from desktop.client import ChatClient
-from desktop.keystore import SERVICE, USERNAME
-from desktop.settings import UiSettings
-from desktop.theme import apply_theme, current_theme
-from desktop.views.main_window import MainWindow
-from desktop.views.settings_dialog import SettingsDialog
-from desktop.workers import LaunchConfig
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 @pytest.fixture
@@ -226,7 +207,7 @@ def test_failures_are_readable_in_the_dialog_and_on_the_reply(
     d.type_into(dialog.api_key, "sk-wrong")
     dialog.model.setEditText("llama3.2")
     d.save(dialog)
-    window.regenerate_last()  # Ctrl+R: retry the failed reply with the new settings
+    window.controller.actions.regenerate_last()  # Ctrl+R: retry with the new settings
     qtbot.waitUntil(lambda: w.last_reply().model == "llama3.2", timeout=WAIT_MS)
     w.wait_reply_done()
     widget = window.chat_view.widgets[-1]

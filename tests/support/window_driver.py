@@ -1,56 +1,19 @@
-"""Test helpers for the desktop suite: a controllable TCP proxy and a window driver."""
+"""Driving the real `MainWindow` like a user would (keyboard and clicks), with bounded waits."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.client import Message
 from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.views.composer import InputBox
 from desktop.views.main_window import MainWindow
-from tests.support.tcp_proxy import LoopbackProxy, shut
 
 WAIT_MS = 15_000
 WindowFactory = Callable[..., MainWindow]
-
-
-class Proxy(LoopbackProxy):
-    """A loopback TCP proxy the test controls; `drop()` cuts every open connection.
-
-    `close()` stops listening too (the backend looks gone), `reopen()` listens again on
-    the same port. It rewrites the `Host` header to the upstream's so the backend's
-    DNS-rebinding guard accepts the requests. `event_requests` counts the client's
-    chunks that carry a `GET` of an event stream.
-    """
-
-    def __init__(self, upstream_port: int) -> None:
-        self.event_requests = 0
-        super().__init__(upstream_port)
-
-    def _handle(self, client: socket.socket, upstream: socket.socket) -> None:
-        threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
-        threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
-
-    def _pipe(self, src: socket.socket, dst: socket.socket, outbound: bool) -> None:
-        try:
-            self.relay(src, dst, rewrite=outbound, observe=self._count if outbound else None)
-        finally:
-            shut(src, dst, close=False)  # `drop()` and `close()` close them
-
-    def _count(self, data: bytes) -> None:
-        if b"/events" in data and b"GET " in data:
-            with self._lock:
-                self.event_requests += 1
-
-    def reopen(self) -> None:
-        """Listen again on the same port: the backend is back."""
-        self.listener = socket.create_server(("127.0.0.1", self.port))
-        self._start_accepting()
 
 
 class Driver:

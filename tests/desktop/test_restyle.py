@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from test_desktop_render_math import formula_images, ink, themed
+from tests.desktop.test_render_math import formula_images, ink, themed
 
 from desktop.render.contrast import AA, contrast
 from desktop.theme import DARK, LIGHT, apply_theme

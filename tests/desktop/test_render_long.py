@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QScrollArea
@@ -16,6 +15,7 @@ from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_widget import MessageWidget
 from desktop.views.plain_body import HEAD_LINES, PlainBody, head_of
 from desktop.views.segments import CodeBlock, MarkdownSegment
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def long_markdown(sections: int) -> str:

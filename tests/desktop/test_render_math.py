@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QTextDocument
 from PySide6.QtWidgets import QApplication, QTextEdit, QWidget

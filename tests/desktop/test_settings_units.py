@@ -3,32 +3,25 @@ the `ChatClient` methods for the provider routes (against the real backend)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import QSettings
-from settings_helpers import KEY, MemoryKeyring
 
-from desktop.client import ApiError, ChatClient, Message
-from desktop.keystore import KeyStore
-from desktop.provider_settings import ProviderConfig, ProviderStore, provenance
+from desktop.client import ApiError, ChatClient
+from desktop.prefs.keystore import KeyStore
+from desktop.prefs.provider import ProviderConfig, ProviderStore
+from desktop.prefs.ui import UiSettings
+from desktop.records import Message
+from desktop.views.message_meta import provenance
+from tests.support.settings_dialog import KEY, MemoryKeyring
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> ProviderStore:
     return ProviderStore(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-
-
-@pytest.fixture
-def ring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
 
 
 def test_config_bodies_and_problems() -> None:
@@ -79,11 +72,12 @@ def test_store_round_trip_and_theme(store: ProviderStore) -> None:
     assert again.has_saved() and again.load() == config
     store.save(ProviderConfig(temperature=None, echo_delay=0.0))
     assert store.load().temperature is None and store.load().echo_delay == 0.0
-    assert store.theme == "system"
-    store.theme = "dark"
-    assert ProviderStore(QSettings(store.location, QSettings.Format.IniFormat)).theme == "dark"
+    ui = UiSettings(store.store)  # the theme is a UI setting, in the same file
+    assert ui.theme == "system"
+    ui.theme = "dark"
+    assert UiSettings(QSettings(store.location, QSettings.Format.IniFormat)).theme == "dark"
     store.store.setValue("appearance/theme", "purple")
-    assert store.theme == "system"
+    assert ui.theme == "system"
 
 
 def test_fallback_key_lives_only_in_its_own_entry(store: ProviderStore) -> None:
@@ -93,11 +87,11 @@ def test_fallback_key_lives_only_in_its_own_entry(store: ProviderStore) -> None:
     assert store.fallback_key == "" and not store.store.contains("provider/api_key")
 
 
-def test_keystore_with_a_keyring(ring: MemoryKeyring) -> None:
+def test_keystore_with_a_keyring(memory_keyring: MemoryKeyring) -> None:
     keys = KeyStore()
     assert keys.available() and keys.get() == ""
     assert keys.set(KEY) and keys.get() == KEY
-    assert keys.set("") and keys.get() == "" and ring.passwords == {}
+    assert keys.set("") and keys.get() == "" and memory_keyring.passwords == {}
     assert keys.set("")  # deleting nothing is fine
     assert KEY not in repr(keys)
 

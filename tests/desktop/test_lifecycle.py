@@ -5,23 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import QSettings, Qt, QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
+from desktop.app import build_window
 from desktop.client import ChatClient
-from desktop.settings import UiSettings
+from desktop.prefs.ui import UiSettings
 from desktop.views.main_window import STARTING, MainWindow
 from desktop.workers import LaunchConfig
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def test_window_shows_before_the_backend_is_ready(
     tmp_path: Path, qtbot: QtBot, ui_settings: UiSettings
 ) -> None:
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=tmp_path)), ui_settings)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=tmp_path)), ui_settings)
     qtbot.addWidget(window)
     window.show()
     assert window.chat_view.hint.text() == STARTING
@@ -38,7 +39,7 @@ def test_backend_that_cannot_start_is_explained(
 ) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("in the way")
-    window = MainWindow(LaunchConfig(settings=Settings(data_dir=not_a_dir)), ui_settings)
+    window = build_window(LaunchConfig(settings=Settings(data_dir=not_a_dir)), ui_settings)
     qtbot.addWidget(window)
     window.show()
     with qtbot.waitSignal(window.launcher.failed, timeout=WAIT_MS):
@@ -123,7 +124,7 @@ def test_connect_to_a_running_backend(
 def test_connect_with_a_wrong_token_is_explained(
     server: EmbeddedServer, qtbot: QtBot, ui_settings: UiSettings
 ) -> None:
-    window = MainWindow(LaunchConfig(connect_url=server.base_url, token="wrong"), ui_settings)
+    window = build_window(LaunchConfig(connect_url=server.base_url, token="wrong"), ui_settings)
     qtbot.addWidget(window)
     window.show()
     with qtbot.waitSignal(window.launcher.failed, timeout=WAIT_MS):

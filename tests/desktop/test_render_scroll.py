@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.client import Message
 from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.views.chat_view import INITIAL_ROWS, MAX_WIDGETS, ChatView
 from desktop.views.main_window import MainWindow
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def test_follow_hold_and_jump_to_latest(

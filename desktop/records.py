@@ -1,0 +1,123 @@
+"""The desktop's records of what the backend answers: conversations, messages, turns, checks.
+
+Plain frozen dataclasses read from the backend's JSON (`from_json`), with no Qt and no
+HTTP: the client makes them, the controller, models and views pass them around. (The
+HTTP client is `desktop.client`; views and models never import it.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal, get_args
+
+#: What a message's buttons ask for (`MessageWidget.action_requested` -> `ChatController.act`).
+MessageAction = Literal["edit", "regenerate", "retry"]
+
+#: A message's `status` (PROTOCOL.md section 2).
+MessageStatus = Literal["streaming", "complete", "cancelled", "failed", "interrupted"]
+STATUSES: Final[tuple[MessageStatus, ...]] = get_args(MessageStatus)
+
+
+def message_status(value: Any) -> MessageStatus:
+    """`value` as a status; one this client does not know reads as `complete` (shown, like
+    `complete`, with no status line)."""
+    for status in STATUSES:
+        if value == status:
+            return status
+    return "complete"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    title: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Conversation:
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title") or ""),
+            created_at=str(data.get("created_at", "")),
+            updated_at=str(data.get("updated_at", "")),
+        )
+
+
+def _optional_str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    conversation_id: str
+    role: str
+    content: str
+    status: MessageStatus
+    created_at: str
+    #: What produced an assistant reply (docs/API-EXTENSIONS.md); None for user messages.
+    provider: str | None = None
+    model: str | None = None
+    #: Why a reply failed (the `error` event's `detail`); the desktop's own, not stored.
+    error: str | None = None
+
+    @property
+    def is_user(self) -> bool:
+        return self.role == "user"
+
+    @property
+    def is_streaming(self) -> bool:
+        return self.status == "streaming"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], error: str | None = None) -> Message:
+        return cls(
+            id=str(data["id"]),
+            conversation_id=str(data.get("conversation_id", "")),
+            role=str(data.get("role", "assistant")),
+            content=str(data.get("content") or ""),
+            status=message_status(data.get("status", "complete")),
+            created_at=str(data.get("created_at", "")),
+            provider=_optional_str(data.get("provider")),
+            model=_optional_str(data.get("model")),
+            error=error or _optional_str(data.get("error")),
+        )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The answer to sending, editing or regenerating: the user message and the new reply."""
+
+    message: Message
+    reply: Message
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Turn:
+        return cls(Message.from_json(data["message"]), Message.from_json(data["reply"]))
+
+
+@dataclass(frozen=True)
+class ConversationDetail:
+    conversation: Conversation
+    messages: list[Message]
+
+
+@dataclass(frozen=True)
+class ProviderCheck:
+    """The answer to "Test connection" (`POST /api/provider/check`)."""
+
+    ok: bool
+    detail: str
+    models: list[str]
+    model_found: bool | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProviderCheck:
+        found = data.get("model_found")
+        return cls(
+            ok=bool(data.get("ok")),
+            detail=str(data.get("detail") or ""),
+            models=[str(m) for m in data.get("models") or []],
+            model_found=None if found is None else bool(found),
+        )

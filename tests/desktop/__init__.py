@@ -1,0 +1,1 @@
+"""The desktop suite: the real `MainWindow`, its parts and widgets, with qtbot."""
