@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QTextDocument
 from PySide6.QtWidgets import QApplication, QTextEdit, QWidget
@@ -19,6 +18,7 @@ from desktop.views.main_window import MainWindow
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.plain_body import PlainBody
 from desktop.views.segments import MarkdownSegment, PlainSegment
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def formula_images(edit: QTextEdit) -> list[QImage]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from tests.desktop.test_render_math import formula_images, ink, themed
 
 from desktop.render.contrast import AA, contrast
 from desktop.theme import DARK, LIGHT, apply_theme
@@ -17,6 +15,8 @@ from desktop.views.main_window import MainWindow
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.restyle import restyle_tree
 from desktop.views.segments import CodeBlock, MarkdownSegment
+from tests.desktop.test_render_math import formula_images, ink, themed
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 REPLY = (
     "See [the docs](https://example.com) and $\\mathbf{X}$.\n\n"
