@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.render.highlight import CodeHighlighter, guess_lexer_for, lexer_for, lexer_name
+from desktop.render.splitter import Segment
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +263,10 @@ class CodeBlock(QFrame):
     def _copied_done(self) -> None:
         self.copy_button.setText("Copy")
 
+    def grow(self, seg: Segment, partial: str) -> None:
+        """Show the code segment `seg` as it stands (see `extend`)."""
+        self.extend(seg.lines, partial)
+
     def extend(self, lines: list[str], partial: str) -> None:
         """Show `lines` (all complete lines so far; only the new ones are added) and the
         incomplete last line `partial`."""
@@ -283,9 +288,9 @@ class CodeBlock(QFrame):
         self.partial = partial
         self.view.fit()
 
-    def finish(self, colour: bool = True) -> None:
-        """The fence closed (or the message ended): colour the block as a whole, now
-        or (`colour=False`, a reply still streaming) once it is painted (`colour()`)."""
+    def finish(self, now: bool = True) -> None:
+        """The fence closed (or the message ended): colour the block as a whole, now or
+        (`now=False`, a reply still streaming) once it is on screen (`finish_if_seen()`)."""
         if self.closed:
             return
         self.closed = True
@@ -299,7 +304,7 @@ class CodeBlock(QFrame):
         if not self.lang and self._lexer is not None:
             self.label.setText(lexer_name(self._lexer))
         self._uncoloured = True
-        if colour:
+        if now:
             self.colour()
 
     def colour(self) -> None:
@@ -316,7 +321,7 @@ class CodeBlock(QFrame):
     def uncoloured(self) -> bool:
         return self._uncoloured
 
-    def colour_if_seen(self) -> bool:
+    def finish_if_seen(self) -> bool:
         """Colour the block if any of it is on screen; True once it is coloured."""
         if self._uncoloured and not self.view.visibleRegion().isEmpty():
             self.colour()
