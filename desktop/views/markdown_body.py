@@ -239,8 +239,8 @@ class MarkdownBody(QWidget):
                 self._group.seal()
                 self._turn_page()
                 return True
-            if page.lazy:  # the held blocks stay lazy; a growing block needs a widget
-                self._page = None
+            if page.lazy and page.pending:  # they stay lazy; a growing block needs a widget
+                self._page = None  # (an empty lazy page is rendered for it, at no cost)
             self._group.seal()
             self._block = kind.make(seg, self, not seg.closed)
             self._insert(self._block)

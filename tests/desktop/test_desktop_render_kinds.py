@@ -97,6 +97,21 @@ def test_every_kind_the_splitter_makes_has_an_entry(qtbot: QtBot) -> None:
     assert KINDS["code"].estimate(code, metrics) > 10 * metrics.code_line
 
 
+def test_a_growing_block_leaves_no_empty_lazy_page_behind(qtbot: QtBot) -> None:
+    """A reply that starts with a code block, or one block after another: each open
+    block goes to a page of its own, and no empty page is left waiting to be rendered
+    (one would be swept for again on every scroll). Before, each left one."""
+    body = body_of(qtbot)
+    body.show()
+    body.set_text("```sh\nls\n")
+    body.set_text("```sh\nls\n```\n\n```py\nx = 1\n")
+    pages = body.findChildren(BodyPage)
+    assert len(pages) == 2 and body.lazy_pages == 0
+    body.set_text("```sh\nls\n```\n\n```py\nx = 1\n```\n\nText.\n\n```\nmore\n")
+    assert body.lazy_pages == 1  # "Text." waits in a page of its own until it is seen
+    assert [type(w) for w in body.widgets()] == [CodeBlock, CodeBlock, MarkdownSegment, CodeBlock]
+
+
 class TaggedBlock(CodeBlock):
     """A code block of a kind registered by the test."""
 
