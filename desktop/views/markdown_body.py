@@ -218,18 +218,22 @@ class MarkdownBody(QWidget):
             page = self._current_page()
             kind = KINDS[seg.kind]
             if isinstance(kind, TextKind):
-                if not page.lazy:
-                    self._add_text(seg, kind)
-                else:
-                    page.hold(seg)
-                    if self._group.hold(seg.text):  # the group ends here: the page may turn
-                        self._group.seal()
-                        self._turn_page()
+                self._take_text(seg, kind, page)
             elif not self._take_block(seg, kind, page):
                 break  # it grows with the text to come
             self._done += 1
         if not settled_only:
             self._group.render()
+
+    def _take_text(self, seg: Segment, kind: TextKind, page: BodyPage) -> None:
+        """A stable block of text: it joins the open group, shown or held lazily."""
+        if not page.lazy:
+            self._add_text(seg, kind)
+            return
+        page.hold(seg)
+        if self._group.hold(seg.text):  # the group ends here: the page may turn
+            self._group.seal()
+            self._turn_page()
 
     def _take_block(self, seg: Segment, kind: BlockKind, page: BodyPage) -> bool:
         """A segment of a block kind (new, or growing); True once it is closed."""
