@@ -336,11 +336,13 @@ class ChatView(QScrollArea):
         self.scroll_to_bottom()
 
     def _fold_toggled(self, expanded: bool) -> None:
-        """The user unfolded a long message to read it: stay put (do not follow the
-        bottom as the message grows below)."""
-        if expanded:
-            self._anchor = None
+        """The user unfolded a long message to read it: it stays put (the view does not
+        follow the bottom as the message grows below, nor move when the column shrinks
+        for a moment while the message is laid out anew)."""
+        widget = self.sender()
+        if expanded and isinstance(widget, MessageWidget):
             self.follow = False
+            self._anchor = (widget, widget.y() - self.verticalScrollBar().value())
 
     def _reveal_visible(self) -> None:
         for widget in self.widgets:
