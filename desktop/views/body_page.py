@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.render.splitter import Segment
-from desktop.views.segments import CodeBlock, MarkdownSegment, fixed_font
+from desktop.views.segment_kinds import KINDS, Metrics, SegmentWidget
 
 #: Most widgets a page holds (a page is turned only where a group of blocks ends).
 PAGE_WIDGETS = 16
@@ -33,7 +32,7 @@ class BodyPage(QWidget):
         self.column.setSpacing(spacing)
         self.lazy = True
         self.pending: list[Segment] = []  # lazy: settled segments not rendered yet
-        self.widgets: list[MarkdownSegment | CodeBlock] = []
+        self.widgets: list[SegmentWidget] = []
         self._estimate = 0.0
         self._metrics: Metrics | None = None
         self.setFixedHeight(0)
@@ -50,7 +49,7 @@ class BodyPage(QWidget):
         if self._metrics is None:
             self._metrics = Metrics(self)
         self.pending.append(seg)
-        self._estimate += self._metrics.height_of(seg)
+        self._estimate += KINDS[seg.kind].estimate(seg, self._metrics)
 
     def fit_estimate(self) -> None:
         """A lazy page takes the estimated height of the segments it holds."""
@@ -66,7 +65,7 @@ class BodyPage(QWidget):
         self.setMaximumHeight(WIDGET_SIZE_MAX)
         return pending
 
-    def add(self, widget: MarkdownSegment | CodeBlock) -> None:
+    def add(self, widget: SegmentWidget) -> None:
         widget.setParent(self)
         self.column.addWidget(widget)
         self.widgets.append(widget)
@@ -76,20 +75,3 @@ class BodyPage(QWidget):
 
     def on_screen(self) -> bool:
         return self.isVisible() and not self.visibleRegion().isEmpty()
-
-
-class Metrics:
-    """Rough heights of segments rendered at a page's width (for the scroll bar only)."""
-
-    def __init__(self, page: QWidget) -> None:
-        text = QFontMetricsF(page.font())
-        self.code_line = QFontMetricsF(fixed_font()).lineSpacing()
-        self.text_line = text.lineSpacing()
-        self.per_line = max(20, int(max(page.width(), 200) / max(text.averageCharWidth(), 1.0)))
-
-    def height_of(self, seg: Segment) -> float:
-        if seg.kind == "code":
-            return (len(seg.lines) + 1) * self.code_line + 40
-        per_line = self.per_line
-        lines = sum(-(-len(line) // per_line) for line in seg.text.splitlines() if line)
-        return max(lines, 1) * self.text_line * 1.15 + self.text_line

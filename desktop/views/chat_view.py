@@ -1,11 +1,11 @@
 """`ChatView`: the messages of one conversation, as a scrolling column of bubbles.
 
 It mirrors a `MessageListModel` (inserts, removals, per-row changes, resets), but only
-through a *window* of rows: a long conversation opens with its newest `INITIAL_ROWS`
-messages; older ones are added a page at a time as the user scrolls near the top (the
-scroll position stays put), and widgets far below are dropped again (`MAX_WIDGETS`), so
-memory stays bounded however long the history. Rows of the model outside the window
-have no widget.
+through a *window* of rows (`RowWindow`): a long conversation opens with its newest
+`INITIAL_ROWS` messages; older ones are added a page at a time as the user scrolls near
+the top (the scroll position stays put), and widgets far below are dropped again
+(`MAX_WIDGETS`), so memory stays bounded however long the history. Rows of the model
+outside the window have no widget.
 
 It follows the bottom while a reply grows; when the user scrolls up it stays put, and a
 "Jump to latest" button (bottom-right) brings the view back to the end and following.
@@ -33,12 +33,13 @@ from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.safe_text import plain
 from desktop.views.message_widget import MessageWidget
+from desktop.views.row_window import INITIAL_ROWS, MAX_WIDGETS, Added, RowWindow
+from desktop.views.widget_utils import discard, restyle
+
+__all__ = ["INITIAL_ROWS", "MAX_WIDGETS", "ChatView"]
 
 Index = QModelIndex | QPersistentModelIndex
 FOLLOW_SLACK = 24  # px from the bottom that still counts as "at the bottom"
-INITIAL_ROWS = 50  # messages shown when a conversation opens
-PAGE_ROWS = 30  # messages added at a time while scrolling through history
-MAX_WIDGETS = 150  # more than this and the farthest ones are dropped
 NEAR_EDGE = 400  # px from the top (or bottom) that loads the next page
 
 
@@ -66,9 +67,9 @@ class ChatView(QScrollArea):
         self._column.addWidget(self.hint)
         self._column.addStretch(1)
         self.setWidget(self._content)
-        #: Widgets of model rows `first_row ... first_row + len(widgets) - 1`.
+        #: Widgets of the rows of `row_window`, in order.
         self.widgets: list[MessageWidget] = []
-        self.first_row = 0
+        self.row_window = RowWindow()
         self.model: MessageListModel | None = None
         self._follow = True
         self._paging = False
@@ -110,14 +111,19 @@ class ChatView(QScrollArea):
             self.jump_button.setVisible(not value and self.model is not None)
 
     @property
+    def first_row(self) -> int:
+        """The first row with a widget."""
+        return self.row_window.first
+
+    @property
     def end_row(self) -> int:
         """One past the last row with a widget."""
-        return self.first_row + len(self.widgets)
+        return self.row_window.end
 
     @property
     def at_end(self) -> bool:
         """The window reaches the conversation's last message."""
-        return self.model is None or self.end_row >= self.model.rowCount()
+        return self.model is None or self.row_window.reaches_end(self.model.rowCount())
 
     # -- model binding ---------------------------------------------------------------
     def set_model(self, model: MessageListModel | None) -> None:
@@ -160,10 +166,9 @@ class ChatView(QScrollArea):
 
     def _rebuild(self) -> None:
         self._anchor = None
-        self._drop(0, len(self.widgets))
+        self._drop(range(len(self.widgets)))
         rows = self.model.rowCount() if self.model is not None else 0
-        self.first_row = max(0, rows - INITIAL_ROWS)
-        self._create(self.first_row, rows)
+        self._create(self.row_window.open(rows))
         self.follow = True
         self.jump_button.hide()
         self.scroll_to_bottom()
@@ -181,69 +186,47 @@ class ChatView(QScrollArea):
         self.widgets.insert(at, widget)
         widget.show()
 
-    def _create(self, first: int, stop: int) -> None:
-        """Widgets for rows `first .. stop-1`, just above or just below the window."""
-        if not self.widgets or first < self.first_row:
-            self.first_row = first
-            at = 0
-        else:
-            at = len(self.widgets)
+    def _create(self, added: Added) -> None:
+        """Widgets for a page of rows the window gained at one of its edges."""
         # the column is laid out once for the batch, not once per widget shown
         self._column.setEnabled(False)
         try:
-            for offset, row in enumerate(range(first, stop)):
-                self._make(row, at + offset)
+            self._add(added)
         finally:
             self._column.setEnabled(True)
             self._column.invalidate()
         self._update_actions()
 
-    def _drop(self, first: int, stop: int) -> None:
-        """Remove the widgets at window positions `first .. stop-1`."""
-        for widget in self.widgets[first:stop]:
-            widget.hide()
-            widget.setParent(None)
-            widget.deleteLater()
-        del self.widgets[first:stop]
-        if first == 0:
-            self.first_row += stop - first
+    def _add(self, added: Added) -> None:
+        for offset, row in enumerate(added.rows):
+            self._make(row, added.at + offset)
+
+    def _drop(self, positions: range) -> None:
+        """Remove the widgets at these window positions (the window has let them go)."""
+        discard(self.widgets[positions.start : positions.stop])
+        del self.widgets[positions.start : positions.stop]
 
     def _inserted(self, parent: Index, first: int, last: int) -> None:
         assert self.model is not None
-        count = last - first + 1
-        old_rows = self.model.rowCount() - count
-        if first < self.first_row or (first == self.first_row and self.first_row > 0):
-            self.first_row += count  # older rows appeared above the window
+        where = self.row_window.inserted(first, last - first + 1, self.model.rowCount())
+        if where == "below":  # newer rows below a window that does not reach them
+            self.jump_button.show()
+        if not isinstance(where, Added):  # (or older rows, above the window)
             return
-        if first > self.end_row or (first == self.end_row and self.end_row < old_rows):
-            self.jump_button.show()  # newer rows below a window that does not reach them
-            return
-        at = first - self.first_row
-        for offset, row in enumerate(range(first, last + 1)):
-            self._make(row, at + offset)
-        if self._follow and len(self.widgets) > MAX_WIDGETS:
-            self._drop(0, len(self.widgets) - MAX_WIDGETS)
+        self._add(where)
+        if self._follow:
+            self._drop(self.row_window.cut_top())
         self._update_actions()
 
     def _removed(self, parent: Index, first: int, last: int) -> None:
-        count = last - first + 1
-        lo = max(first, self.first_row) - self.first_row
-        hi = min(last + 1, self.end_row) - self.first_row
-        if hi > lo:
-            for widget in self.widgets[lo:hi]:
-                widget.hide()
-                widget.setParent(None)
-                widget.deleteLater()
-            del self.widgets[lo:hi]
-        if first < self.first_row:
-            self.first_row -= min(count, self.first_row - first)
+        self._drop(self.row_window.removed(first, last - first + 1))
         self._update_actions()
 
     def _changed(self, top: Index, bottom: Index, roles: list[int] = ()) -> None:  # type: ignore[assignment]
         assert self.model is not None
-        for row in range(max(top.row(), self.first_row), min(bottom.row() + 1, self.end_row)):
+        for row in self.row_window.rows_in(top.row(), bottom.row() + 1):
             msg = self.model.message_at(row)
-            self.widgets[row - self.first_row].set_message(msg, self.model.note(msg.id))
+            self.widgets[self.row_window.position(row)].set_message(msg, self.model.note(msg.id))
         if not roles or MessageListModel.StatusRole in roles or MessageListModel.NoteRole in roles:
             self._update_actions()
 
@@ -267,10 +250,13 @@ class ChatView(QScrollArea):
             return False
         self._paging = True
         self._hold_anchor()
-        self._create(max(0, self.first_row - PAGE_ROWS), self.first_row)
+        added = self.row_window.older()
+        assert added is not None
+        self._create(added)
         self._settle()
-        if len(self.widgets) > MAX_WIDGETS:  # drop the farthest ones, below the view
-            self._drop(MAX_WIDGETS, len(self.widgets))
+        gone = self.row_window.cut_bottom()  # the farthest ones, below the view
+        if gone:
+            self._drop(gone)
             self._settle()
         self._restore_anchor()
         self._paging = False
@@ -282,12 +268,14 @@ class ChatView(QScrollArea):
             return False
         self._paging = True
         self._hold_anchor()
-        self._create(self.end_row, min(self.model.rowCount(), self.end_row + PAGE_ROWS))
-        extra = len(self.widgets) - MAX_WIDGETS
-        if extra > 0:  # drop the farthest ones, above the view
-            if self._anchor is not None and self._anchor[0] in self.widgets[:extra]:
+        added = self.row_window.newer(self.model.rowCount())
+        assert added is not None
+        self._create(added)
+        gone = self.row_window.cut_top()  # the farthest ones, above the view
+        if gone:
+            if self._anchor is not None and self._anchor[0] in self.widgets[: gone.stop]:
                 self._anchor = None  # (a view smaller than a page: nothing to hold)
-            self._drop(0, extra)
+            self._drop(gone)
         self._settle()
         self._restore_anchor()
         self._paging = False
@@ -343,11 +331,13 @@ class ChatView(QScrollArea):
         self.scroll_to_bottom()
 
     def _fold_toggled(self, expanded: bool) -> None:
-        """The user unfolded a long message to read it: stay put (do not follow the
-        bottom as the message grows below)."""
-        if expanded:
-            self._anchor = None
+        """The user unfolded a long message to read it: it stays put (the view does not
+        follow the bottom as the message grows below, nor move when the column shrinks
+        for a moment while the message is laid out anew)."""
+        widget = self.sender()
+        if expanded and isinstance(widget, MessageWidget):
             self.follow = False
+            self._anchor = (widget, widget.y() - self.verticalScrollBar().value())
 
     def _reveal_visible(self) -> None:
         for widget in self.widgets:
@@ -357,10 +347,7 @@ class ChatView(QScrollArea):
     def _range_changed(self, _minimum: int, maximum: int) -> None:
         self._reveal_timer.start()
         bar = self.verticalScrollBar()
-        if bar.property("scrollable") != (maximum > 0):
-            bar.setProperty("scrollable", maximum > 0)
-            bar.style().unpolish(bar)
-            bar.style().polish(bar)
+        restyle(bar, scrollable=maximum > 0)
         if self._anchor is not None:
             self._restore_anchor()  # widgets above grew (laid out late): stay put
         elif self._follow and not self._paging:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
 
+from desktop.views.widget_utils import repolish
+
 
 def side_by_side(parent: QWidget, main: QWidget, side: QWidget) -> QWidget:
     """`main` (stretching) and `side` in one row; focusing the row focuses `main`."""
@@ -29,7 +31,7 @@ def label_buddies(form: QFormLayout) -> None:
 
 
 def restyle(label: QLabel, severity: str) -> None:
-    """Set the label's `severity` (the stylesheet colours errors) and re-apply its style."""
+    """Set the label's `severity` (the stylesheet colours errors) and re-apply its style
+    (always: the caller may have renamed the label too)."""
     label.setProperty("severity", severity)
-    label.style().unpolish(label)
-    label.style().polish(label)
+    repolish(label)

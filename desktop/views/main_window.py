@@ -29,6 +29,7 @@ from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
+from desktop.views.widget_utils import restyle
 from desktop.workers import BackendLauncher
 
 
@@ -207,9 +208,7 @@ class MainWindow(QMainWindow):
     # -- messages to the user ------------------------------------------------------------
     def show_error(self, text: str) -> None:
         self.banner.setText(text)
-        self.banner.setProperty("severity", "error")
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
+        restyle(self.banner, severity="error")
         self.banner.show()
 
     def clear_error(self) -> None:

@@ -3,15 +3,18 @@
 The text goes through a `MarkdownSplitter`; this widget turns its segments into a column
 of segment widgets (`desktop.views.segments`) and touches only what changed:
 
-- stable Markdown blocks are gathered in *group* widgets of about `GROUP_CHARS`
-  characters; a group is rendered when a block joins it, and once full it is sealed
-  and never rendered again;
-- a code block is one `CodeBlock` that grows by its new lines;
+- stable Markdown blocks are gathered in *group* widgets (`desktop.views.body_group`);
+  a group is rendered when a block joins it, and once full it is sealed and never
+  rendered again;
+- a code block is one `CodeBlock` that grows by its new lines (any kind shown in a
+  widget of its own: `desktop.views.segment_kinds`, which says how each kind is shown);
 - the open tail (the text after the last block boundary) has a widget of its own, the
   only one re-rendered on every update;
 - widgets live in pages (`desktop.views.body_page`); settled segments wait in a *lazy*
   page (an estimated height) until the page comes into view, so a fast stream renders
-  what is on screen, not every block it scrolls past.
+  what is on screen, not every block it scrolls past;
+- new text is taken in a few milliseconds' worth per event-loop pass
+  (`desktop.views.body_pacing`).
 
 So an update costs the new text plus the tail, whatever the reply's length. Which
 widgets exist depends only on the text, not on how it was chunked or when pages were
@@ -20,30 +23,22 @@ rendered (pages are turned only where a group of blocks ends anyway).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from desktop.render.splitter import MarkdownSplitter, Segment
+from desktop.views.body_group import OpenGroup
+from desktop.views.body_pacing import FeedPacing
 from desktop.views.body_page import BodyPage
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.segment_kinds import KINDS, Block, BlockKind, SegmentWidget, TextKind
+from desktop.views.segments import MarkdownSegment
+from desktop.views.widget_utils import discard
 
-#: A group of stable blocks is sealed once it holds this many characters.
-GROUP_CHARS = 3000
-#: New text is fed in pieces of this many characters, as many as fit in `PASS_SECONDS`;
-#: the rest follows from the event loop, so a backlog (a slow frame, a long history
-#: message) never freezes the window.
-FEED_BUDGET = 1000
-PASS_SECONDS = 0.006
-#: While a backlog of text is worked off: how often what is on screen is rendered.
-SWEEP_MS = 100
 #: To tell a grown text from a new one, this much of the old text's end is compared.
 CHECK_CHARS = 64
-
-Widget = MarkdownSegment | CodeBlock
 
 
 class MarkdownBody(QWidget):
@@ -56,18 +51,8 @@ class MarkdownBody(QWidget):
         self._source = ""
         self._fed = 0  # characters of `_source` given to the splitter
         self._final = False
-        self._more = QTimer(self)
-        self._more.setSingleShot(True)
-        self._more.setInterval(0)
-        self._more.timeout.connect(self._feed_some)
-        self._uncoloured: list[CodeBlock] = []  # finished while streaming, not coloured
-        self._sweep = QTimer(self)
-        self._sweep.setInterval(SWEEP_MS)
-        self._sweep.timeout.connect(self._sweep_view)
-        self._soon = QTimer(self)  # a sweep once the pass just made is laid out
-        self._soon.setSingleShot(True)
-        self._soon.setInterval(0)
-        self._soon.timeout.connect(self._sweep_view)
+        self._pacing = FeedPacing(self, self._feed_some, self._sweep_view)
+        self._unfinished: list[Block] = []  # closed while streaming, to finish once seen
         self._tail = MarkdownSegment(self)
         self._tail.hide()
         self._layout.addWidget(self._tail)
@@ -76,12 +61,8 @@ class MarkdownBody(QWidget):
     def _reset(self) -> None:
         self._splitter = MarkdownSplitter()
         self._done = 0  # segments fully shown
-        self._group: MarkdownSegment | None = None
-        self._group_parts: list[str] = []
-        self._group_len = 0
-        self._group_dirty = False
-        self._lazy_group_len = 0  # the open group's length while it waits in a lazy page
-        self._code: CodeBlock | None = None
+        self._group = OpenGroup()
+        self._block: Block | None = None  # the widget of a segment still open (growing)
         self._pages: list[BodyPage] = []
         self._page: BodyPage | None = None  # the page new segments go to
         self._target: BodyPage | None = None  # the page being rendered
@@ -100,7 +81,7 @@ class MarkdownBody(QWidget):
         return Qt.TextFormat.MarkdownText
 
     @property
-    def segment_widgets(self) -> list[Widget]:
+    def segment_widgets(self) -> list[SegmentWidget]:
         """The segment widgets made so far (not those of pages still lazy)."""
         return [w for page in self._pages for w in page.widgets]
 
@@ -116,7 +97,7 @@ class MarkdownBody(QWidget):
     def _lazy_in_view(self) -> list[BodyPage]:
         return [page for page in self._pages if page.lazy and page.on_screen()]
 
-    def widgets(self) -> list[Widget]:
+    def widgets(self) -> list[SegmentWidget]:
         """Every segment widget, top to bottom (the tail last), rendering any lazy page."""
         if self.lazy_pages:
             with self._batched():
@@ -146,22 +127,15 @@ class MarkdownBody(QWidget):
         self._feed_some()
 
     def _feed_some(self) -> None:
-        """Take in new text: pieces of `FEED_BUDGET` characters while the pass has taken
-        less than `PASS_SECONDS` (then one layout and paint for them all)."""
-        started = time.perf_counter()
-        stop = self._fed
+        """Take in new text: a pass of pieces (`desktop.views.body_pacing`), then one
+        layout and paint for them all."""
+        run = self._pacing.start_pass(len(self._source))
         with self._batched():
             while True:
-                stop = min(len(self._source), self._fed + FEED_BUDGET)
+                stop = run.piece_end(self._fed)
                 self._splitter.feed(self._source[self._fed : stop])
                 self._fed = stop
-                spent = time.perf_counter() - started
-                last = (
-                    stop >= len(self._source)
-                    # a pass ends outside a code fence if it can
-                    or (spent > PASS_SECONDS and not self._splitter.in_code)
-                    or spent > 2 * PASS_SECONDS
-                )
+                last = run.is_last(stop, self._splitter.in_code)
                 # between pieces only settled segments are taken: a fence open at a piece
                 # boundary is no reason for a live code block, nor a group to render
                 self._sync_segments(settled_only=not last)
@@ -170,49 +144,46 @@ class MarkdownBody(QWidget):
             self._sync_tail()
             for page in self._pages:
                 page.fit_estimate()
-        if stop < len(self._source):
-            self._more.start()
-        elif self._final and self._code is not None:
-            self._code.finish()
+        if self.pending:
+            self._pacing.next_pass()
+        elif self._final and self._block is not None:
+            self._block.finish()
         if not self.pending:
             self.reveal()  # caught up: render what is on screen now
-        elif (self.lazy_pages or self._uncoloured) and not self._sweep.isActive():
+        elif self.lazy_pages or self._unfinished:
             # a backlog: the view moves on with every pass, so what is on screen is
             # rendered every `SWEEP_MS`, not after every pass
-            self._sweep.start()
+            self._pacing.sweep_while_behind()
 
     def _sweep_view(self) -> None:
-        """Render the lazy pages and colour the code blocks that are on screen."""
+        """Render the lazy pages and finish the blocks (colour the code) on screen."""
         # where things are on screen is known once the layouts that are due have run
         # (they would run before the next paint anyway)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         seen = self._lazy_in_view()
         if seen:
-            started = time.perf_counter()
+            run = self._pacing.start_pass()
             with self._batched():
                 for page in seen:
                     self._render(page)
-                    if time.perf_counter() - started > PASS_SECONDS:
-                        self._soon.start()  # the others once this one is laid out
+                    if run.out_of_time():
+                        self._pacing.sweep_soon()  # the others once this one is laid out
                         break
-        self._uncoloured = [b for b in self._uncoloured if not b.colour_if_seen()]
-        if not self.pending or not (self._uncoloured or self.lazy_pages):
-            self._sweep.stop()  # from now on: after each pass, and `reveal()` on scrolling
+        self._unfinished = [b for b in self._unfinished if not b.finish_if_seen()]
+        if not self.pending or not (self._unfinished or self.lazy_pages):
+            self._pacing.stop_sweeping()  # from now on: after each pass, and `reveal()`
 
     def reveal(self) -> None:
         """Some of the body may have come into view (the user scrolled, the window
         changed size): render what is on screen. (While a backlog of text is worked off,
         the periodic sweep does that.)"""
-        if not self.pending and (self._uncoloured or self.lazy_pages):
-            self._soon.start()
+        if not self.pending and (self._unfinished or self.lazy_pages):
+            self._pacing.sweep_soon()
 
     def _clear(self) -> None:
-        self._uncoloured = []
-        self._sweep.stop()
-        for page in self._pages:
-            page.hide()
-            page.setParent(None)
-            page.deleteLater()
+        self._unfinished = []
+        self._pacing.stop_sweeping()
+        discard(self._pages)
         self._tail.set_markdown("")
         self._tail.hide()
         self._fed = 0
@@ -237,54 +208,58 @@ class MarkdownBody(QWidget):
 
     def _sync_segments(self, settled_only: bool = False) -> None:
         """Turn the splitter's new segments into widgets (or lazily held segments).
-        `settled_only`: stop at a code block still open, and leave the open group
-        unrendered (more text follows in this pass)."""
+        `settled_only`: stop at a segment still open (unless its widget exists), and
+        leave the open group unrendered (more text follows in this pass)."""
         segments = self._splitter.segments
         while self._done < len(segments):
             seg = segments[self._done]
-            if settled_only and self._code is None and not seg.closed:
+            if settled_only and self._block is None and not seg.closed:
                 return
             page = self._current_page()
-            if seg.kind == "markdown":
-                if page.lazy:
-                    page.hold(seg)
-                    self._lazy_group_len += len(seg.text)
-                    if self._lazy_group_len >= GROUP_CHARS:  # where `_add_block` seals
-                        self._lazy_group_len = 0
-                        self._turn_page()
-                else:
-                    self._add_block(seg.text)
-                self._done += 1
-                continue
-            if self._code is None:
-                if page.lazy and seg.closed:  # settled on arrival: rendered when seen
-                    page.hold(seg)
-                    self._lazy_group_len = 0
-                    self._done += 1
-                    self._turn_page()
-                    continue
-                if page.lazy:  # the held blocks stay lazy; a growing block needs a widget
-                    self._page = None
-                self._lazy_group_len = 0
-                self._seal()
-                # a block complete on arrival is coloured as a whole only
-                self._code = CodeBlock(seg.lang, self, live=not seg.closed)
-                self._insert(self._code)
-            partial = "" if seg.closed else self._splitter.partial_code
-            self._code.extend(seg.lines, partial)
-            if not seg.closed:
-                break
-            self._finish_code(self._code)
-            self._code = None
+            kind = KINDS[seg.kind]
+            if isinstance(kind, TextKind):
+                self._take_text(seg, kind, page)
+            elif not self._take_block(seg, kind, page):
+                break  # it grows with the text to come
             self._done += 1
-            self._page = None  # what follows may wait in a lazy page again
         if not settled_only:
-            self._render_group()
+            self._group.render()
 
-    def _finish_code(self, block: CodeBlock) -> None:
-        block.finish(colour=self._final)
+    def _take_text(self, seg: Segment, kind: TextKind, page: BodyPage) -> None:
+        """A stable block of text: it joins the open group, shown or held lazily."""
+        if not page.lazy:
+            self._add_text(seg, kind)
+            return
+        page.hold(seg)
+        if self._group.hold(seg.text):  # the group ends here: the page may turn
+            self._group.seal()
+            self._turn_page()
+
+    def _take_block(self, seg: Segment, kind: BlockKind, page: BodyPage) -> bool:
+        """A segment of a block kind (new, or growing); True once it is closed."""
+        if self._block is None:
+            if page.lazy and seg.closed:  # settled on arrival: rendered when seen
+                page.hold(seg)
+                self._group.seal()
+                self._turn_page()
+                return True
+            if page.lazy and page.pending:  # they stay lazy; a growing block needs a widget
+                self._page = None  # (an empty lazy page is rendered for it, at no cost)
+            self._group.seal()
+            self._block = kind.make(seg, self, not seg.closed)
+            self._insert(self._block)
+        self._block.grow(seg, "" if seg.closed else self._splitter.partial_code)
+        if not seg.closed:
+            return False
+        self._finish_block(self._block)
+        self._block = None
+        self._page = None  # what follows may wait in a lazy page again
+        return True
+
+    def _finish_block(self, block: Block) -> None:
+        block.finish(now=self._final)
         if not self._final:  # while streaming: once it is on screen
-            self._uncoloured.append(block)
+            self._unfinished.append(block)
 
     def _sync_tail(self) -> None:
         tail = self._splitter.tail
@@ -296,11 +271,11 @@ class MarkdownBody(QWidget):
             self._tail.hide()
 
     def finish(self) -> None:
-        """The message is complete: an unclosed code block is final as it stands
-        (once all of the text is rendered)."""
+        """The message is complete: a segment still open is final as it stands (once all
+        of the text is rendered)."""
         self._final = True
-        if self._code is not None and not self.pending:
-            self._code.finish()
+        if self._block is not None and not self.pending:
+            self._block.finish()
 
     # -- pages ---------------------------------------------------------------------------
     def _current_page(self) -> BodyPage:
@@ -319,38 +294,35 @@ class MarkdownBody(QWidget):
             self._page = None
 
     def _render(self, page: BodyPage) -> None:
-        """Make the widgets of a lazy page (once)."""
+        """Make the widgets of a lazy page (once). A page starts with a group of its own;
+        the current page's last group stays open (the next blocks join it)."""
         if not page.lazy:
             return
         pending = page.take_pending()
         current = page is self._page
-        saved = (self._group, self._group_parts, self._group_len, self._group_dirty)
-        if not current:  # an earlier page: its groups are its own
-            self._group, self._group_parts, self._group_len = None, [], 0
+        outer, self._group = self._group, OpenGroup()
         self._target = page
         try:
             for seg in pending:
-                self._render_segment(seg)
+                kind = KINDS[seg.kind]
+                if isinstance(kind, TextKind):
+                    self._add_text(seg, kind)
+                else:
+                    self._group.seal()
+                    block = kind.make(seg, self, False)
+                    self._insert(block)
+                    block.grow(seg, "")
+                    self._finish_block(block)
             if current:
-                self._render_group()  # the open group goes on taking blocks
+                self._group.render()  # the open group goes on taking blocks
             else:
-                self._seal()
+                self._group.seal()
         finally:
             self._target = None
             if not current:
-                self._group, self._group_parts, self._group_len, self._group_dirty = saved
+                self._group = outer
 
-    def _render_segment(self, seg: Segment) -> None:
-        if seg.kind == "markdown":
-            self._add_block(seg.text)
-            return
-        self._seal()
-        block = CodeBlock(seg.lang, self, live=False)
-        self._insert(block)
-        block.extend(seg.lines, "")
-        self._finish_code(block)
-
-    def _insert(self, widget: Widget) -> None:
+    def _insert(self, widget: SegmentWidget) -> None:
         page = self._target
         if page is None:
             page = self._current_page()
@@ -358,25 +330,12 @@ class MarkdownBody(QWidget):
                 self._render(page)
         page.add(widget)
 
-    # -- groups of stable blocks -----------------------------------------------------------
-    def _add_block(self, text: str) -> None:
-        if self._group is None:
-            self._group = MarkdownSegment(self)
-            self._insert(self._group)
-        self._group_parts.append(text)
-        self._group_len += len(text)
-        self._group_dirty = True
-        if self._group_len >= GROUP_CHARS:
-            self._seal()
+    def _add_text(self, seg: Segment, kind: TextKind) -> None:
+        """A stable block joins the open group (shown: the page is rendered)."""
+        if self._group.widget is None:
+            widget = kind.make(self)
+            self._insert(widget)
+            self._group.widget = widget
+        if self._group.add(seg.text):
+            self._group.seal()
             self._turn_page()
-
-    def _render_group(self) -> None:
-        if self._group is not None and self._group_dirty:
-            self._group.set_markdown("".join(self._group_parts))
-            self._group_dirty = False
-
-    def _seal(self) -> None:
-        self._render_group()
-        self._group = None
-        self._group_parts = []
-        self._group_len = 0

@@ -27,6 +27,7 @@ from desktop.safe_text import plain
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_meta import failure_text, make_meta_label, show_meta
 from desktop.views.plain_body import PlainBody
+from desktop.views.widget_utils import restyle
 
 STATUS_TEXT = {
     "streaming": "writing…",
@@ -144,10 +145,7 @@ class MessageWidget(QFrame):
             text = f"{note} — the reply may be incomplete."
         severity = "error" if note or self.message.status in ("failed", "interrupted") else ""
         self.status.setText(text)
-        if self.status.property("severity") != severity:
-            self.status.setProperty("severity", severity)
-            self.status.style().unpolish(self.status)
-            self.status.style().polish(self.status)
+        restyle(self.status, severity=severity)
         self._note = note
 
     def set_actions(self, *, last: bool, busy: bool) -> None:

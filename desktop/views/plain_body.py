@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from desktop.views.segments import PlainSegment
+from desktop.views.widget_utils import discard
 
 #: A piece ends at the first line end after this many characters (or here, with none).
 PIECE_CHARS = 4000
@@ -138,10 +139,7 @@ class PlainBody(QWidget):
         self.toggled.emit(self._expanded)
 
     def _show(self) -> None:
-        for segment in self.segments:
-            segment.hide()
-            segment.setParent(None)
-            segment.deleteLater()
+        discard(self.segments)
         self.segments = []
         shown = self.shown_text()
         self._todo = pieces_of(shown) if shown else []

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 from desktop.render.highlight import CodeHighlighter, guess_lexer_for, lexer_for, lexer_name
 from desktop.render.mathdoc import MathDocument, MathStyle
 from desktop.render.mathscan import may_have_math
+from desktop.render.splitter import Segment
 from desktop.views.links import open_link, show_link_target
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class MarkdownSegment(QTextBrowser):
         data = QMimeData()
         data.setText(source)
         return data
+
     def _hovered(self, url: QUrl) -> None:
         show_link_target(self, url)  # the real target, whatever the link's text says
 
@@ -300,6 +302,10 @@ class CodeBlock(QFrame):
     def _copied_done(self) -> None:
         self.copy_button.setText("Copy")
 
+    def grow(self, seg: Segment, partial: str) -> None:
+        """Show the code segment `seg` as it stands (see `extend`)."""
+        self.extend(seg.lines, partial)
+
     def extend(self, lines: list[str], partial: str) -> None:
         """Show `lines` (all complete lines so far; only the new ones are added) and the
         incomplete last line `partial`."""
@@ -321,9 +327,9 @@ class CodeBlock(QFrame):
         self.partial = partial
         self.view.fit()
 
-    def finish(self, colour: bool = True) -> None:
-        """The fence closed (or the message ended): colour the block as a whole, now
-        or (`colour=False`, a reply still streaming) once it is painted (`colour()`)."""
+    def finish(self, now: bool = True) -> None:
+        """The fence closed (or the message ended): colour the block as a whole, now or
+        (`now=False`, a reply still streaming) once it is on screen (`finish_if_seen()`)."""
         if self.closed:
             return
         self.closed = True
@@ -337,7 +343,7 @@ class CodeBlock(QFrame):
         if not self.lang and self._lexer is not None:
             self.label.setText(lexer_name(self._lexer))
         self._uncoloured = True
-        if colour:
+        if now:
             self.colour()
 
     def colour(self) -> None:
@@ -359,7 +365,7 @@ class CodeBlock(QFrame):
     def uncoloured(self) -> bool:
         return self._uncoloured
 
-    def colour_if_seen(self) -> bool:
+    def finish_if_seen(self) -> bool:
         """Colour the block if any of it is on screen; True once it is coloured."""
         if self._uncoloured and not self.view.visibleRegion().isEmpty():
             self.colour()

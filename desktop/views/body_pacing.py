@@ -1,0 +1,88 @@
+"""How a `MarkdownBody` spreads its work over event-loop passes, so that a backlog of text
+(a slow frame, a long stored reply) never freezes the window.
+
+- A pass (`Pass`) feeds new text in pieces of `FEED_BUDGET` characters while it has
+  taken less than `PASS_SECONDS`; it ends outside a code fence if it can (at the latest
+  after twice that). The rest follows from the event loop (`FeedPacing.next_pass()`).
+- While a backlog is worked off, the view moves on with every pass, so what is on screen
+  is rendered every `SWEEP_MS` (`sweep_while_behind()`), not after every pass.
+- `sweep_soon()`: a sweep once the pass just made is laid out (after a pass that caught
+  up, when the user scrolled, or to go on with a sweep that ran out of time).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+#: New text is fed in pieces of this many characters, as many as fit in `PASS_SECONDS`.
+FEED_BUDGET = 1000
+PASS_SECONDS = 0.006
+#: While a backlog of text is worked off: how often what is on screen is rendered.
+SWEEP_MS = 100
+
+Clock = Callable[[], float]
+
+
+class Pass:
+    """One pass of work: its clock, and (feeding `total` characters) its pieces."""
+
+    def __init__(self, total: int = 0, clock: Clock = time.perf_counter) -> None:
+        self._total = total
+        self._clock = clock
+        self._started = clock()
+
+    def piece_end(self, fed: int) -> int:
+        """Where the piece after the first `fed` characters ends."""
+        return min(self._total, fed + FEED_BUDGET)
+
+    def is_last(self, fed: int, in_code: bool) -> bool:
+        """Whether the pass ends once `fed` characters are fed (`in_code`: they end inside
+        a code fence)."""
+        spent = self._clock() - self._started
+        return (
+            fed >= self._total or (spent > PASS_SECONDS and not in_code) or spent > 2 * PASS_SECONDS
+        )
+
+    def out_of_time(self) -> bool:
+        """The pass has taken its time (`PASS_SECONDS`)."""
+        return self._clock() - self._started > PASS_SECONDS
+
+
+class FeedPacing:
+    """The timers of a body: its next pass, and sweeps of what is on screen."""
+
+    def __init__(self, parent: QObject, feed: Callable[[], None], sweep: Callable[[], None]):
+        self._more = single_shot(parent, feed)
+        self._sweep = QTimer(parent)
+        self._sweep.setInterval(SWEEP_MS)
+        self._sweep.timeout.connect(sweep)
+        self._soon = single_shot(parent, sweep)
+
+    @staticmethod
+    def start_pass(total: int = 0) -> Pass:
+        return Pass(total)
+
+    def next_pass(self) -> None:
+        self._more.start()
+
+    def sweep_soon(self) -> None:
+        self._soon.start()
+
+    def sweep_while_behind(self) -> None:
+        if not self._sweep.isActive():
+            self._sweep.start()
+
+    def stop_sweeping(self) -> None:
+        self._sweep.stop()
+
+
+def single_shot(parent: QObject, slot: Callable[[], None]) -> QTimer:
+    """A timer that calls `slot` once, from the next pass of the event loop."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(slot)
+    return timer
