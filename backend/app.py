@@ -51,6 +51,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
         try:
             store = await AsyncStore.open(settings.db_path)
             await store.run(Store.mark_streaming_interrupted)
+            await store.run(Store.discard_unfinished_imports)
         except Exception as exc:
             app.state.startup_error = describe_startup_error(exc, settings)
             logger.error("Start-up failed: %s", app.state.startup_error)

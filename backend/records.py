@@ -29,6 +29,8 @@ class Conversation:
     title: str
     created_at: str
     updated_at: str
+    # PROTOCOL.md section 7 (branch tree): the last message of the current path.
+    head_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +44,7 @@ class Message:
     error: str | None = None
     provider: str | None = None
     model: str | None = None
+    # PROTOCOL.md section 7 (branch tree): the message it follows, and its alternatives
+    # (same parent, itself included, in creation order).
+    parent_id: str | None = None
+    siblings: tuple[str, ...] = ()

@@ -30,6 +30,7 @@ class ConversationOut(_Out):
     title: str
     created_at: str
     updated_at: str
+    head_id: str | None = None  # section 7
 
     @classmethod
     def of(cls, conv: records.Conversation) -> ConversationOut:
@@ -47,10 +48,14 @@ class MessageOut(_Out):
     provider: str | None = None
     model: str | None = None
     error: str | None = None  # why a `failed` reply failed; null otherwise
+    # Section 7: the message it follows and its alternatives (itself included).
+    parent_id: str | None = None
+    siblings: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, message: records.Message) -> MessageOut:
-        return cls.model_validate(message)
+        out = cls.model_validate(message)
+        return out if out.siblings else out.model_copy(update={"siblings": [message.id]})
 
 
 class ConversationDetail(ConversationOut):
@@ -86,6 +91,12 @@ class ConversationRename(BaseModel):
 
 class MessageCreate(BaseModel):
     content: str
+
+
+class HeadChange(BaseModel):
+    """`PUT /api/conversations/{cid}/head`."""
+
+    message_id: StrictStr
 
 
 class TutorialMessage(BaseModel):
