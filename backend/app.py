@@ -16,7 +16,15 @@ from backend.deps import Services
 from backend.errors import install_error_handlers
 from backend.providers import ProviderState
 from backend.responders import Responder
-from backend.routers import conversations, health, messages, provider_settings, tutorial
+from backend.routers import (
+    conversations,
+    health,
+    messages,
+    provider_settings,
+    search,
+    transfer,
+    tutorial,
+)
 from backend.routers.openai_api import install_openai_api
 from backend.security import install_security
 from backend.store import Store
@@ -80,7 +88,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
     app.state.startup_error = None
     install_error_handlers(app)
     install_security(app, settings)
-    for module in (health, conversations, messages, provider_settings, tutorial):
+    routers = (health, conversations, messages, provider_settings, tutorial, search, transfer)
+    for module in routers:
         app.include_router(module.router)
     # Last: the /v1 router ends with a catch-all for OpenAI-shaped 404s.
     install_openai_api(

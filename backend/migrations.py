@@ -70,27 +70,33 @@ TREE_MIGRATION = """
 """
 
 #: Full-text search (PROTOCOL.md section 9): FTS5 with the trigram tokenizer (substrings in
-#: any script, case-insensitive). `messages_fts` is an external-content index over
-#: `messages`, keyed by `messages.num`; titles get their own (contentful) index keyed by
+#: any script, case-insensitive). `messages_fts` is an external-content index over the view
+#: `messages_search_text`, keyed by `messages.num`; the view adds two `char(1)` to each text
+#: so that every one- or two-character substring starts some indexed trigram (how short
+#: terms are found: `backend/search.py`). Titles get their own (contentful, the same two
+#: `char(1)` added) index keyed by
 #: `conversation_keys.num`, a stable integer per conversation (the conversations table keeps
 #: its TEXT key: rebuilding it would cascade-delete every message). Triggers keep both in
 #: step inside the writing transaction; the migration builds them for existing data.
 SEARCH_MIGRATION = """
+    CREATE VIEW messages_search_text (num, content) AS
+        SELECT num, content || char(1, 1) FROM messages;
     CREATE VIRTUAL TABLE messages_fts USING fts5(
-        content, content = 'messages', content_rowid = 'num', tokenize = 'trigram'
+        content, content = 'messages_search_text', content_rowid = 'num', tokenize = 'trigram'
     );
+    CREATE VIRTUAL TABLE messages_vocab USING fts5vocab(messages_fts, 'row');
     INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
     CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, content) VALUES (new.num, new.content);
+        INSERT INTO messages_fts (rowid, content) VALUES (new.num, new.content || char(1, 1));
     END;
     CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, content)
-            VALUES ('delete', old.num, old.content);
+            VALUES ('delete', old.num, old.content || char(1, 1));
     END;
     CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, content)
-            VALUES ('delete', old.num, old.content);
-        INSERT INTO messages_fts (rowid, content) VALUES (new.num, new.content);
+            VALUES ('delete', old.num, old.content || char(1, 1));
+        INSERT INTO messages_fts (rowid, content) VALUES (new.num, new.content || char(1, 1));
     END;
 
     CREATE TABLE conversation_keys (
@@ -99,20 +105,23 @@ SEARCH_MIGRATION = """
     );
     INSERT INTO conversation_keys (conversation_id) SELECT id FROM conversations ORDER BY rowid;
     CREATE VIRTUAL TABLE titles_fts USING fts5(title, tokenize = 'trigram');
+    CREATE VIRTUAL TABLE titles_vocab USING fts5vocab(titles_fts, 'row');
     INSERT INTO titles_fts (rowid, title)
-        SELECT k.num, c.title FROM conversation_keys k JOIN conversations c
+        SELECT k.num, c.title || char(1, 1) FROM conversation_keys k JOIN conversations c
         ON c.id = k.conversation_id;
     CREATE TRIGGER titles_fts_insert AFTER INSERT ON conversations BEGIN
         INSERT INTO conversation_keys (conversation_id) VALUES (new.id);
         INSERT INTO titles_fts (rowid, title) VALUES (
-            (SELECT num FROM conversation_keys WHERE conversation_id = new.id), new.title
+            (SELECT num FROM conversation_keys WHERE conversation_id = new.id),
+            new.title || char(1, 1)
         );
     END;
     CREATE TRIGGER titles_fts_update AFTER UPDATE OF title ON conversations BEGIN
         DELETE FROM titles_fts
             WHERE rowid = (SELECT num FROM conversation_keys WHERE conversation_id = old.id);
         INSERT INTO titles_fts (rowid, title) VALUES (
-            (SELECT num FROM conversation_keys WHERE conversation_id = new.id), new.title
+            (SELECT num FROM conversation_keys WHERE conversation_id = new.id),
+            new.title || char(1, 1)
         );
     END;
     CREATE TRIGGER titles_fts_delete AFTER DELETE ON conversations BEGIN

@@ -76,6 +76,31 @@ class Turn(_Out):
         )
 
 
+class HitOut(_Out):
+    """A search hit (section 9); `message_id` and `role` are null for a title."""
+
+    conversation_id: str
+    conversation_title: str
+    message_id: str | None
+    role: Role | None
+    created_at: str
+    snippet: str
+    highlights: list[list[int]]
+
+
+class ImportSkip(BaseModel):
+    title: str
+    reason: str
+
+
+class ImportResult(BaseModel):
+    """`POST /api/import` (section 10)."""
+
+    conversations: int
+    messages: int
+    skipped: list[ImportSkip]
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str

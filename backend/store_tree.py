@@ -133,3 +133,24 @@ def newest_sibling(
             (parent_id, other_than),
         ).fetchone()
     return None if row is None else str(row[0])
+
+
+def siblings_for_rows(
+    conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]
+) -> dict[tuple[str, str | None], tuple[str, ...]]:
+    """Siblings for rows of several conversations: keyed by (conversation id, parent id)."""
+    found: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+    roots = sorted({r["conversation_id"] for r in rows if r["parent_id"] is None})
+    parents = sorted({r["parent_id"] for r in rows if r["parent_id"] is not None})
+    for column, keys in (("conversation_id", roots), ("parent_id", parents)):
+        null = "AND parent_id IS NULL" if column == "conversation_id" else ""
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(
+                f"SELECT conversation_id, parent_id, id FROM messages"
+                f" WHERE {column} IN ({marks}) {null} ORDER BY seq",
+                chunk,
+            ):
+                found[(row[0], row[1])].append(row[2])
+    return {key: tuple(ids) for key, ids in found.items()}
