@@ -33,7 +33,9 @@ Migration = str | PythonMigration
 #: conversation a `head_id` (the last message of its current path). An existing history
 #: becomes one path in its old (`seq`) order. The table is rebuilt to give messages an
 #: explicit `INTEGER PRIMARY KEY` (`num`): the full-text index refers to messages by it, and
-#: the implicit rowid of a table with a TEXT primary key may change on `VACUUM`.
+#: the implicit rowid of a table with a TEXT primary key may change on `VACUUM`. `children`
+#: (kept by triggers) counts a message's children, so that loading a path asks for the
+#: siblings of a message only where its parent has more than one child.
 TREE_MIGRATION = """
     CREATE TABLE messages_tree (
         num              INTEGER PRIMARY KEY,
@@ -49,6 +51,7 @@ TREE_MIGRATION = """
         error            TEXT,
         provider         TEXT,
         model            TEXT,
+        children         INTEGER NOT NULL DEFAULT 0,
         UNIQUE (conversation_id, seq)
     );
     INSERT INTO messages_tree (id, conversation_id, parent_id, seq, role, content, status,
@@ -62,6 +65,15 @@ TREE_MIGRATION = """
     CREATE INDEX messages_by_status ON messages (status);
     CREATE INDEX messages_by_parent ON messages (parent_id, seq);
     CREATE INDEX messages_roots ON messages (conversation_id, seq) WHERE parent_id IS NULL;
+    UPDATE messages SET children = 1 WHERE id IN (SELECT parent_id FROM messages);
+    CREATE TRIGGER messages_children_insert AFTER INSERT ON messages
+    WHEN new.parent_id IS NOT NULL BEGIN
+        UPDATE messages SET children = children + 1 WHERE id = new.parent_id;
+    END;
+    CREATE TRIGGER messages_children_delete AFTER DELETE ON messages
+    WHEN old.parent_id IS NOT NULL BEGIN
+        UPDATE messages SET children = children - 1 WHERE id = old.parent_id;
+    END;
     ALTER TABLE conversations ADD COLUMN head_id TEXT;
     UPDATE conversations SET head_id = (
         SELECT id FROM messages WHERE conversation_id = conversations.id

@@ -43,7 +43,7 @@ INDEXED_CHARS = 3
 #: How many of the newest matches are ranked.
 CANDIDATES = 200
 #: How many of the newest messages a query of only short terms scans first.
-SCAN_WINDOW = 1000
+SCAN_WINDOW = 200
 #: A short term that begins more trigrams than this is common: scanned, not looked up.
 MAX_PREFIX_TRIGRAMS = 200
 K1, B = 1.2, 0.75

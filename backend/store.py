@@ -192,7 +192,7 @@ class Store:
 
     def _path(self, cid: str, head_id: str | None) -> list[Message]:
         rows = tree.path_rows(self._conn, head_id)
-        siblings = tree.siblings_of(self._conn, cid, (r["parent_id"] for r in rows))
+        siblings = tree.path_siblings(self._conn, cid, rows)
         return [_message(r, siblings.get(r["parent_id"], ())) for r in rows]
 
     def list_tree(self, cid: str) -> list[Message]:

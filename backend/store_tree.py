@@ -34,10 +34,19 @@ def path_rows(conn: sqlite3.Connection, head_id: str | None) -> list[sqlite3.Row
         return []
     cols = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
     return conn.execute(
-        f"{_PATH_UP} SELECT {cols} FROM path JOIN messages m ON m.id = path.id"
+        f"{_PATH_UP} SELECT {cols}, m.children FROM path JOIN messages m ON m.id = path.id"
         " ORDER BY path.depth DESC",
         (head_id,),
     ).fetchall()
+
+
+def path_siblings(
+    conn: sqlite3.Connection, conversation_id: str, rows: Sequence[sqlite3.Row]
+) -> dict[str | None, tuple[str, ...]]:
+    """Siblings for the messages of a path (`path_rows`): asked for only where the parent
+    has more than one child (and for the roots), so an unbranched path costs one query."""
+    branching = [r["id"] for r in rows if r["children"] > 1]
+    return siblings_of(conn, conversation_id, [None, *branching])
 
 
 def siblings_of(

@@ -16,14 +16,12 @@ from backend.records import new_id
 from backend.store import Store
 
 MEAN_CHARS = 600
-ENGLISH = (
-    "the of and to in is that for it as with was on be by this are from or have an they"
-    " which one you had not but what all were when we there can more if no out so said"
-).split()
-DOMAIN = (
-    "database server message reply stream search index branch export import model token"
-    " latency window python sqlite query cursor thread socket buffer schema"
-).split()
+_ENGLISH = """the of and to in is that for it as with was on be by this are from or have an
+they which one you had not but what all were when we there can more if no out so said"""
+ENGLISH = _ENGLISH.split()
+_DOMAIN = """database server message reply stream search index branch export import model
+token latency window python sqlite query cursor thread socket buffer schema"""
+DOMAIN = _DOMAIN.split()
 CHINESE = ["分布式数据库系统", "搜索引擎", "机器学习模型", "数据结构", "并发控制", "网络协议"]
 CODE = "def handler(request):\n    return {'status': 'ok', 'items': [1, 2, 3]}\n"
 LETTERS = "etaoinshrdlcumwfgypbvkjxqz"

@@ -23,9 +23,10 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from history_data import CHINESE, Words, build_history, vocabulary  # noqa: E402
+
 from backend.config import Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
-from history_data import CHINESE, Words, build_history, vocabulary  # noqa: E402
 
 
 def queries(seed: int = 7) -> dict[str, list[str]]:
@@ -44,8 +45,18 @@ def queries(seed: int = 7) -> dict[str, list[str]]:
         "one term": ["database", *[vocab[r] for r in ranks[1:]]],
         "two terms": [f"{vocab[r]} {rng.choice(['the', 'server', vocab[r + 1]])}" for r in ranks],
         "phrase": phrases,
-        "CJK": ["数据库", "分布式", "搜索引擎", "机器学习", "数据结构", "并发控制", "网络协议",
-                "引擎", "模型", "系统"],  # fmt: skip
+        "CJK": [
+            "数据库",
+            "分布式",
+            "搜索引擎",
+            "机器学习",
+            "数据结构",
+            "并发控制",
+            "网络协议",
+            "引擎",
+            "模型",
+            "系统",
+        ],  # fmt: skip
         "2-char": ["th", "zq", "xj", "qv", "数据", "协议", "db", "ok", "wz", "kx"],
     }
 

@@ -33,7 +33,7 @@ def _search(api: Api, q: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def _check_hit(hit: Any) -> None:
-    assert isinstance(hit, dict) and HIT_KEYS <= hit.keys(), hit
+    assert isinstance(hit, dict) and hit.keys() >= HIT_KEYS, hit
     assert isinstance(hit["conversation_id"], str) and isinstance(hit["conversation_title"], str)
     assert hit["role"] in ("user", "assistant", None)
     assert (hit["message_id"] is None) == (hit["role"] is None), hit

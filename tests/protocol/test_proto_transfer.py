@@ -162,7 +162,7 @@ def test_own_export_round_trips_into_another_server(api: Api, make_server: Serve
         ]
         assert all(m["status"] == "complete" for m in tree)
         # the same tree and the same current path
-        new_of = {old["id"]: new["id"] for old, new in zip(source["messages"], tree)}
+        new_of = {old["id"]: new["id"] for old, new in zip(source["messages"], tree, strict=True)}
         assert [m["parent_id"] for m in tree] == [
             new_of.get(m["parent_id"]) for m in source["messages"]
         ]
@@ -352,8 +352,8 @@ def test_chatgpt_export_keeps_what_a_person_saw(make_server: ServerFactory) -> N
 def test_unreadable_conversations_are_skipped_and_the_rest_imported(
     make_server: ServerFactory,
 ) -> None:
-    cycle = {"title": "Loop", "conversation_id": "loop", "current_node": "x",
-             "mapping": {"x": _node("x", "y", "user"), "y": _node("y", "x", "assistant")}}  # fmt: skip
+    loop = {"x": _node("x", "y", "user"), "y": _node("y", "x", "assistant")}
+    cycle = {"title": "Loop", "conversation_id": "loop", "current_node": "x", "mapping": loop}
     lost_head = _chatgpt("lost", "Lost head")
     lost_head["current_node"] = "nowhere"
     with make_server() as srv:
