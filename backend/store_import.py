@@ -1,7 +1,6 @@
 """The store's side of an import (PROTOCOL.md section 10), run on the store thread.
 
-Each batch is one transaction; each conversation in it is one savepoint, so a conversation
-is stored whole or not at all. The conversations of an import stay in `import_pending`
+Each batch is one transaction (so a conversation is stored whole or not at all). The conversations of an import stay in `import_pending`
 (hidden from every listing) until `commit_import`; `discard_import` removes them again (a
 failed import changes nothing), and so does start-up after a crash
 (`Store.discard_unfinished_imports`). A source id already in `import_sources` (imported
@@ -42,16 +41,22 @@ def _insert(conn: sqlite3.Connection, conv: ImportedConversation, import_id: str
     conn.execute(
         "INSERT INTO import_pending (conversation_id, import_id) VALUES (?,?)", (cid, import_id)
     )
+    conn.execute(
+        "INSERT INTO import_sources (source_id, conversation_id) VALUES (?,?)",
+        (conv.source_id, cid),
+    )
     ids: dict[str, str] = {}
+    rows = []
     for seq, message in enumerate(conv.messages, start=1):
         mid = ids[message.key] = new_id()
         parent = ids[message.parent] if message.parent is not None else None
-        conn.execute(
-            "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status,"
-            " created_at) VALUES (?,?,?,?,?,?,'complete',?)",
-            (mid, cid, parent, seq, message.role, message.content, message.created_at),
-        )
+        rows.append((mid, cid, parent, seq, message.role, message.content, message.created_at))
         # merge: store message.reasoning once the parts columns exist (branch `reason`).
+    conn.executemany(
+        "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status,"
+        " created_at) VALUES (?,?,?,?,?,?,'complete',?)",
+        rows,
+    )
     head = ids.get(conv.head) if conv.head is not None else None
     if head is None and conv.messages:
         root = conn.execute(
@@ -61,38 +66,46 @@ def _insert(conn: sqlite3.Connection, conv: ImportedConversation, import_id: str
         ).fetchone()[0]
         head = tree.leaf_below(conn, root)
     conn.execute("UPDATE conversations SET head_id = ? WHERE id = ?", (head, cid))
-    if not conn.execute(
-        "INSERT OR IGNORE INTO import_sources (source_id, conversation_id) VALUES (?,?)",
-        (conv.source_id, cid),
-    ).rowcount:
-        raise _Duplicate
     return len(conv.messages)
 
 
-class _Duplicate(Exception):
-    pass
+def _known(conn: sqlite3.Connection, source_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM import_sources WHERE source_id = ?", (source_id,))
+    return row.fetchone() is not None
+
+
+def _store_all(store: Store, batch: list[ImportedConversation], import_id: str) -> list[Stored]:
+    results: list[Stored] = []
+    with store.transaction() as conn:
+        for conv in batch:
+            if _known(conn, conv.source_id):  # (also one earlier in this batch)
+                results.append(Stored(conv.title, skipped=ALREADY_IMPORTED))
+            else:
+                results.append(Stored(conv.title, messages=_insert(conn, conv, import_id)))
+    return results
 
 
 def import_conversations(
     store: Store, batch: list[ImportedConversation], import_id: str
 ) -> list[Stored]:
-    """Store a batch of conversations (hidden until `commit_import`), each whole or not at all."""
+    """Store a batch of conversations (hidden until `commit_import`), each whole or not at all.
+
+    One transaction for the batch, without a savepoint per conversation: FTS5 writes its
+    pending index data out at every savepoint, which made an import about 8 times slower.
+    Should the database refuse something (it should not: the converters check everything),
+    the batch is rolled back and stored again one transaction per conversation, the
+    refused ones skipped.
+    """
+    try:
+        return _store_all(store, batch, import_id)
+    except sqlite3.Error as exc:
+        logger.warning("An import batch was refused (%s); storing it one by one", exc)
     results: list[Stored] = []
-    with store.transaction() as conn:
-        for conv in batch:
-            conn.execute("SAVEPOINT one_conversation")
-            try:
-                count = _insert(conn, conv, import_id)
-            except _Duplicate:
-                conn.execute("ROLLBACK TO one_conversation")
-                results.append(Stored(conv.title, skipped=ALREADY_IMPORTED))
-            except sqlite3.Error as exc:
-                conn.execute("ROLLBACK TO one_conversation")
-                logger.warning("An imported conversation could not be stored: %s", exc)
-                results.append(Stored(conv.title, skipped=f"it could not be stored ({exc})"))
-            else:
-                results.append(Stored(conv.title, messages=count))
-            conn.execute("RELEASE one_conversation")
+    for conv in batch:
+        try:
+            results += _store_all(store, [conv], import_id)
+        except sqlite3.Error as exc:
+            results.append(Stored(conv.title, skipped=f"it could not be stored ({exc})"))
     return results
 
 

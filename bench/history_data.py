@@ -2,9 +2,8 @@
 
 `build_history(path, conversations, per_conversation)` fills a fresh database through the
 real schema (the search index is kept by its triggers, as in the app) with messages of
-about `MEAN_CHARS` characters: words drawn from a large made-up vocabulary in a Zipf
-distribution (so that terms are rare or common as in real text), some English, some
-Chinese, some code.
+about `MEAN_CHARS` characters: English prose, made-up rare words, some Chinese, some code
+(`Words`).
 """
 
 from __future__ import annotations
@@ -37,20 +36,34 @@ def vocabulary(rng: random.Random, size: int = 30_000) -> list[str]:
 
 
 class Words:
-    """Words in a Zipf distribution: English, then domain words, then the vocabulary."""
+    """Message texts: runs of English prose (Python's own documentation, `pydoc_data`, so
+    common and rare words and real phrases occur as in real text), with a made-up word
+    (a rare term) now and then, some Chinese and some code."""
 
     def __init__(self, rng: random.Random, vocab: list[str]) -> None:
+        import pydoc_data.topics
+
         self.rng = rng
-        self.words = [*ENGLISH, *DOMAIN, *CHINESE, CODE, *vocab]
-        total = 0.0
-        self.cumulative: list[float] = []
-        for rank in range(len(self.words)):
-            total += 1 / (rank + 2.7)
-            self.cumulative.append(total)
+        self.vocab = vocab
+        self.prose = " ".join(pydoc_data.topics.topics.values()).split()
+        self.words = [*ENGLISH, *DOMAIN, *vocab]
 
     def text(self) -> str:
-        count = int(self.rng.expovariate(1 / MEAN_CHARS) / 6.5) + 3
-        return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=count))
+        rng = self.rng
+        count = int(rng.expovariate(1 / MEAN_CHARS) / 6.5) + 3
+        start = rng.randrange(len(self.prose) - count)
+        words = self.prose[start : start + count]
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randrange(len(words) + 1)
+            roll = rng.random()
+            if roll < 0.7:
+                extra = rng.choice(self.vocab[: 1 + int(rng.paretovariate(0.6))])
+            elif roll < 0.9:
+                extra = rng.choice(CHINESE)
+            else:
+                extra = CODE
+            words.insert(at, extra)
+        return " ".join(words)
 
 
 def build_history(path: Path, conversations: int, per_conversation: int, seed: int = 13) -> int:
