@@ -27,7 +27,7 @@ from backend.import_formats import (
     looks_like_chatgpt,
     title_of,
 )
-from backend.json_stream import ItemTooLarge, JsonItems, NotJson
+from backend.json_stream import ItemTooLarge, JsonItems, NotJson, TooDeep
 from backend.records import new_id, utc_now
 from backend.store_import import Stored, commit_import, discard_import, import_conversations
 from backend.store_thread import AsyncStore
@@ -64,6 +64,9 @@ class _Run:
 
     async def take(self, item: Any) -> None:
         self.position += 1
+        if isinstance(item, TooDeep):
+            self.summary.skipped.append((self._title(item), "it is nested too deeply to be read"))
+            return
         try:
             if self.parser.kind == "list":
                 if looks_like_chatgpt(item):

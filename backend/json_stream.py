@@ -22,6 +22,8 @@ from enum import Enum, auto
 from typing import Any
 
 _WS = re.compile(r"[ \t\n\r]*")
+#: A string, or a bracket: enough to find where a too deeply nested value ends.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 #: A decode error this close to the end of the text may just be the text being cut.
 _NEAR_END = 8
 
@@ -32,6 +34,24 @@ class NotJson(ValueError):
 
 class ItemTooLarge(ValueError):
     """One item of the document is larger than the reader holds."""
+
+
+class TooDeep:
+    """Stands for an item nested too deeply for the decoder (skipped; the rest is read)."""
+
+
+def _end_of_value(text: str, start: int) -> int | None:
+    """Where the array or object at `start` ends, found without recursion (None: not yet)."""
+    depth = 0
+    for token in _TOKEN.finditer(text, start):
+        kind = token.group()
+        if kind in "[{":
+            depth += 1
+        elif kind in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None
 
 
 class _State(Enum):
@@ -135,7 +155,13 @@ class JsonItems:
                 raise NotJson(f"The file is not valid JSON ({exc.msg})") from None
             return self._wait_for_more(unread)
         except RecursionError:
-            raise NotJson("The file is nested too deeply to be read") from None
+            end_of_item = _end_of_value(text, start) if self._state is _State.LIST_ITEM else None
+            if end_of_item is None:
+                if self._eof or self._state is not _State.LIST_ITEM:
+                    raise NotJson("The file is nested too deeply to be read") from None
+                return self._wait_for_more(unread)
+            self._pos, self._retry_at = end_of_item, 0
+            return TooDeep()
         if len(text) - end < _NEAR_END and not self._eof and isinstance(value, (int, float)):
             return self._wait_for_more(unread, _NEAR_END)  # a number may go on ("1" of "1e9")
         self._pos, self._retry_at = end, 0

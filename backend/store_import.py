@@ -1,7 +1,8 @@
 """The store's side of an import (PROTOCOL.md section 10), run on the store thread.
 
-Each batch is one transaction (so a conversation is stored whole or not at all). The conversations of an import stay in `import_pending`
-(hidden from every listing) until `commit_import`; `discard_import` removes them again (a
+Each batch is one transaction (so a conversation is stored whole or not at all). The
+conversations of an import stay in `import_pending` (hidden from every listing) until
+`commit_import`; `discard_import` removes them again (a
 failed import changes nothing), and so does start-up after a crash
 (`Store.discard_unfinished_imports`). A source id already in `import_sources` (imported
 before, or earlier in the same file) is skipped.
