@@ -14,11 +14,11 @@ them, checked again with `instr()`. A term that begins more than `MAX_PREFIX_TRI
 trigrams is common, and a scan newest first finds enough rows at once. Titles the same way.
 
 Ranking: FTS5's own `bm25()` counts every match of every term to weigh them (hundreds of ms
-for a common word over 100,000 messages), so the query takes the newest `CANDIDATES`
-matches (cheap: FTS5 stops early in rowid order) and ranks them here with BM25's term
-frequency and length normalisation (k1 = 1.2, b = 0.75; the IDF factor is left out: every
-candidate holds every term). Hits: titles that match first (`message_id`/`role` null), then
-messages. The snippet is a slice of the text (at most `SNIPPET_CHARS` characters) around
+for a common word over 100,000 messages), so the query takes the newest `CANDIDATES` (or
+`limit`, if more) matches (cheap: FTS5 stops early in rowid order) and ranks them here with
+BM25's term frequency and length normalisation (k1 = 1.2, b = 0.75; the IDF factor is left
+out: every candidate holds every term). Hits: titles that match first (`message_id`/`role`
+null), then messages. The snippet is a slice of the text (at most `SNIPPET_CHARS` characters) around
 the first match; highlights are code-point offsets into it, one per occurrence of each
 term there, sorted.
 """
@@ -40,8 +40,8 @@ SNIPPET_CHARS = 200
 CONTEXT_BEFORE = 60
 #: The shortest term the trigram index can look up.
 INDEXED_CHARS = 3
-#: How many of the newest matches are ranked.
-CANDIDATES = 200
+#: How many of the newest matches are ranked (at least; more when the limit is higher).
+CANDIDATES = 100
 #: How many of the newest messages a query of only short terms scans first.
 SCAN_WINDOW = 200
 #: A short term that begins more trigrams than this is common: scanned, not looked up.
@@ -160,11 +160,13 @@ def _prefix_match(conn: sqlite3.Connection, vocab: str, short: Sequence[str]) ->
     return " AND ".join(groups)
 
 
-def _fts_messages(conn: sqlite3.Connection, match: str, short: Sequence[str]) -> list[sqlite3.Row]:
+def _fts_messages(
+    conn: sqlite3.Connection, match: str, short: Sequence[str], cap: int
+) -> list[sqlite3.Row]:
     where, params = _short_filter("m.content", short)
     return conn.execute(
         f"WITH hits AS MATERIALIZED (SELECT rowid AS num FROM messages_fts"
-        f" WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT {CANDIDATES})"
+        f" WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT {cap:d})"
         f" SELECT {_COLUMNS} FROM hits JOIN messages m ON m.num = hits.num"
         f" JOIN conversations c ON c.id = m.conversation_id WHERE {where} AND {_VISIBLE}",
         [match, *params],
@@ -172,13 +174,13 @@ def _fts_messages(conn: sqlite3.Connection, match: str, short: Sequence[str]) ->
 
 
 def _scan_messages(
-    conn: sqlite3.Connection, short: Sequence[str], window: int | None
+    conn: sqlite3.Connection, short: Sequence[str], window: int | None, cap: int
 ) -> list[sqlite3.Row]:
     where, params = _short_filter("m.content", short)
     newest = "AND m.num > (SELECT MAX(num) FROM messages) - ?" if window is not None else ""
     return conn.execute(
         f"SELECT {_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        f" WHERE {where} {newest} AND {_VISIBLE} ORDER BY m.num DESC LIMIT {CANDIDATES}",
+        f" WHERE {where} {newest} AND {_VISIBLE} ORDER BY m.num DESC LIMIT {cap:d}",
         [*params, *([window] if window is not None else [])],
     ).fetchall()
 
@@ -186,32 +188,35 @@ def _scan_messages(
 def _message_rows(
     conn: sqlite3.Connection, long: list[str], short: list[str], limit: int
 ) -> list[sqlite3.Row]:
+    cap = max(limit, CANDIDATES)
     if long:
-        return _fts_messages(conn, " ".join(map(fts_string, long)), short)
-    found = _scan_messages(conn, short, SCAN_WINDOW)
+        return _fts_messages(conn, " ".join(map(fts_string, long)), short, cap)
+    found = _scan_messages(conn, short, SCAN_WINDOW, cap)
     if len(found) >= limit:
         return found
     match = _prefix_match(conn, "messages_vocab", short)
     if match is None:  # a common term after all: the scan stops early
-        return _scan_messages(conn, short, None)
-    return _fts_messages(conn, match, short) if match else []
+        return _scan_messages(conn, short, None, cap)
+    return _fts_messages(conn, match, short, cap) if match else []
 
 
-def _title_rows(conn: sqlite3.Connection, long: list[str], short: list[str]) -> list[sqlite3.Row]:
+def _title_rows(
+    conn: sqlite3.Connection, long: list[str], short: list[str], cap: int
+) -> list[sqlite3.Row]:
     where, params = _short_filter("c.title", short)
     visible = "c.id NOT IN (SELECT conversation_id FROM import_pending)"
     match = " ".join(map(fts_string, long)) if long else _prefix_match(conn, "titles_vocab", short)
     if match is None:  # common short terms only: the newest titles that hold them
         return conn.execute(  # (rowid: only a tie-breaker here)
             f"SELECT c.rowid AS num, c.id, c.title, c.created_at FROM conversations c"
-            f" WHERE {where} AND {visible} ORDER BY c.rowid DESC LIMIT {CANDIDATES}",
+            f" WHERE {where} AND {visible} ORDER BY c.rowid DESC LIMIT {cap:d}",
             params,
         ).fetchall()
     if not match:
         return []
     return conn.execute(
         f"WITH hits AS MATERIALIZED (SELECT rowid AS num FROM titles_fts"
-        f" WHERE titles_fts MATCH ? ORDER BY rowid DESC LIMIT {CANDIDATES})"
+        f" WHERE titles_fts MATCH ? ORDER BY rowid DESC LIMIT {cap:d})"
         f" SELECT k.num AS num, c.id, c.title, c.created_at FROM hits"
         f" JOIN conversation_keys k ON k.num = hits.num"
         f" JOIN conversations c ON c.id = k.conversation_id WHERE {where} AND {visible}",
@@ -229,7 +234,8 @@ def search(store: Store, q: str, limit: int) -> list[Hit]:
     patterns = [re.compile(re.escape(t), re.IGNORECASE) for t in terms]
     conn = store.connection
     hits: list[Hit] = []
-    for row in bm25_order(_title_rows(conn, long, short), "title", terms)[:limit]:
+    cap = max(limit, CANDIDATES)
+    for row in bm25_order(_title_rows(conn, long, short, cap), "title", terms)[:limit]:
         snippet, marks = snippet_of(row["title"], patterns)
         hits.append(Hit(row["id"], row["title"], None, None, row["created_at"], snippet, marks))
     if len(hits) >= limit:
