@@ -32,7 +32,7 @@ def vocabulary(rng: random.Random, size: int = 30_000) -> list[str]:
     words: set[str] = set()
     while len(words) < size:
         words.add("".join(rng.choices(LETTERS, weights, k=rng.randint(4, 10))))
-    return sorted(words, key=lambda w: rng.random())
+    return sorted(sorted(words), key=lambda w: rng.random())  # (a set's order varies)
 
 
 class Words:

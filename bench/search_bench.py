@@ -16,6 +16,7 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import requests
@@ -32,18 +33,19 @@ from backend.embedded import EmbeddedServer  # noqa: E402
 def queries(seed: int = 7) -> dict[str, list[str]]:
     rng = random.Random(seed)
     words = Words(random.Random(13), vocabulary(random.Random(13)))
-    vocab = words.words[60:]
+    by_count = Counter(w.strip('.,:;()"').lower() for w in words.prose)
+    ranked = [w for w, _ in by_count.most_common() if len(w) >= 4 and w.isalpha()]
     texts = [words.text() for _ in range(200)]
     phrases: list[str] = []
     while len(phrases) < 10:
         parts = rng.choice(texts).split()
-        if len(parts) > 3:
-            i = rng.randrange(len(parts) - 1)
+        i = rng.randrange(len(parts) - 1)
+        if all(p.isalpha() for p in parts[i : i + 2]):
             phrases.append(f'"{parts[i]} {parts[i + 1]}"')
-    ranks = [0, 3, 10, 50, 200, 1000, 5000, 12000, 20000, 29000]
+    ranks = [0, 5, 20, 50, 100, 300, 800, 1500]
     return {
-        "one term": ["database", *[vocab[r] for r in ranks[1:]]],
-        "two terms": [f"{vocab[r]} {rng.choice(['the', 'server', vocab[r + 1]])}" for r in ranks],
+        "one term": [*(ranked[r] for r in ranks), words.vocab[0], words.vocab[500]],
+        "two terms": [f"{ranked[r]} {ranked[(r * 3 + 7) % len(ranked)]}" for r in (*ranks, 3, 9)],
         "phrase": phrases,
         "CJK": [
             "数据库",
