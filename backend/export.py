@@ -111,7 +111,19 @@ def messages_page(
         f" ORDER BY k.num, m.seq LIMIT {MESSAGE_PAGE}",
         (first, last, after[0], after[0], after[1]),
     ).fetchall()
-    siblings = tree.siblings_for_rows(conn, rows)
+    # A conversation wholly in the page has its siblings in the page too; only the ones cut
+    # by the page's ends are asked for.
+    first_cut = rows[0]["cnum"] if rows and after[1] > 0 else None
+    last_cut = rows[-1]["cnum"] if len(rows) == MESSAGE_PAGE else None
+    cut = [r for r in rows if r["cnum"] in (first_cut, last_cut)]
+    whole = [r for r in rows if r["cnum"] not in (first_cut, last_cut)]
+    siblings = tree.siblings_for_rows(conn, cut) if cut else {}
+    by_conversation: dict[str, list[sqlite3.Row]] = {}
+    for r in whole:
+        by_conversation.setdefault(r["conversation_id"], []).append(r)
+    for cid, conv_rows in by_conversation.items():
+        for parent, ids in tree.tree_siblings(conv_rows).items():
+            siblings[(cid, parent)] = ids
     return [
         (r["cnum"], r["seq"], _message(r, siblings.get((r["conversation_id"], r["parent_id"]), ())))
         for r in rows
