@@ -16,6 +16,7 @@ from backend.importer import import_file
 from backend.schemas import ImportResult, ImportSkip
 from backend.security import require_token
 from backend.store import Store
+from backend.upload_body import boundary_of, file_part
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
 
@@ -64,9 +65,11 @@ async def _drain(body: AsyncIterator[bytes], budget: int) -> None:
 async def import_history(request: Request, services: ServicesDep) -> ImportResult:
     limit = services.settings.max_import_bytes
     body = request.stream()
+    boundary = boundary_of(request.headers.get("content-type", ""))
     async with services.import_lock:  # one import at a time
         try:
-            summary = await import_file(services.store, body, limit)
+            chunks = body if boundary is None else file_part(body, boundary)
+            summary = await import_file(services.store, chunks, limit)
         except Unprocessable:
             await _drain(body, limit)
             raise
