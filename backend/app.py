@@ -22,6 +22,8 @@ from backend.routers import (
     messages,
     openai_api,
     provider_settings,
+    search,
+    transfer,
     tutorial,
 )
 from backend.security import install_security
@@ -58,6 +60,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
         try:
             store = await AsyncStore.open(settings.db_path)
             await store.run(Store.mark_streaming_interrupted)
+            await store.run(Store.discard_unfinished_imports)
         except Exception as exc:
             app.state.startup_error = describe_startup_error(exc, settings)
             logger.error("Start-up failed: %s", app.state.startup_error)
@@ -86,7 +89,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
     app.state.startup_error = None
     install_error_handlers(app)
     install_security(app, settings)
-    for module in (health, conversations, messages, provider_settings, tutorial):
+    routers = (health, conversations, messages, provider_settings, tutorial, search, transfer)
+    for module in routers:
         app.include_router(module.router)
     # Last: the /v1 router ends with a catch-all for OpenAI-shaped 404s.
     app.include_router(openai_api.router)

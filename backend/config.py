@@ -96,6 +96,8 @@ class Settings:
     echo_delay: float = DEFAULT_ECHO_DELAY
     max_content_chars: int = 100_000
     max_body_bytes: int = 1 << 20
+    #: `POST /api/import` only (PROTOCOL.md section 10); exempt from `max_body_bytes`.
+    max_import_bytes: int = 1 << 30
     ping_interval: float = 15.0
     persist_interval: float = 1.0
     #: /v1: a `model` other than the configured one is a 404 `model_not_found` (as OpenAI,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,6 +25,7 @@ class Services:
     turns: TurnService
     tutorial: TutorialInbox
     providers: ProviderState
+    import_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one import at a time
 
 
 class NotReady(ApiError):

@@ -32,8 +32,9 @@ class Conversation:
     title: str
     created_at: str
     updated_at: str
-    # Section 11 (reason branch): this conversation's own model and system prompt; None =
-    # the app's configured one.
+    # Section 7: the last message of the current path.
+    head_id: str | None = None
+    # Section 11: this conversation's own model and system prompt; None = the app's default.
     model: str | None = None
     system_prompt: str | None = None
 
@@ -99,9 +100,13 @@ class Message:
     error: str | None = None
     provider: str | None = None
     model: str | None = None
-    # Section 8 (reason branch): `parts` None = the content is the only part (no reasoning).
+    # Section 8: `parts` None = the content is the only part (no reasoning).
     parts: tuple[Part, ...] | None = None
     stats: Stats | None = None
+    # Section 7: the message it follows, and its alternatives (same parent, itself included,
+    # in creation order).
+    parent_id: str | None = None
+    siblings: tuple[str, ...] = ()
 
     @property
     def all_parts(self) -> tuple[Part, ...]:

@@ -33,6 +33,7 @@ class ConversationOut(_Out):
     # Section 11: this conversation's own model and system prompt (null = the default).
     model: str | None = None
     system_prompt: str | None = None
+    head_id: str | None = None  # section 7
 
     @classmethod
     def of(cls, conv: records.Conversation) -> ConversationOut:
@@ -66,10 +67,14 @@ class MessageOut(_Out):
     reasoning: str = ""
     parts: list[PartOut] = Field(default_factory=list, validation_alias="all_parts")
     stats: StatsOut | None = None
+    # Section 7: the message it follows and its alternatives (itself included).
+    parent_id: str | None = None
+    siblings: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, message: records.Message) -> MessageOut:
-        return cls.model_validate(message)
+        out = cls.model_validate(message)
+        return out if out.siblings else out.model_copy(update={"siblings": [message.id]})
 
 
 class ConversationDetail(ConversationOut):
@@ -88,6 +93,31 @@ class Turn(_Out):
             reply=MessageOut.of(reply),
             events_url=f"/api/messages/{reply.id}/events",
         )
+
+
+class HitOut(_Out):
+    """A search hit (section 9); `message_id` and `role` are null for a title."""
+
+    conversation_id: str
+    conversation_title: str
+    message_id: str | None
+    role: Role | None
+    created_at: str
+    snippet: str
+    highlights: list[list[int]]
+
+
+class ImportSkip(BaseModel):
+    title: str
+    reason: str
+
+
+class ImportResult(BaseModel):
+    """`POST /api/import` (section 10)."""
+
+    conversations: int
+    messages: int
+    skipped: list[ImportSkip]
 
 
 class Health(BaseModel):
@@ -126,6 +156,12 @@ class ConversationPatch(BaseModel):
 
 class MessageCreate(BaseModel):
     content: str
+
+
+class HeadChange(BaseModel):
+    """`PUT /api/conversations/{cid}/head`."""
+
+    message_id: StrictStr
 
 
 class TutorialMessage(BaseModel):

@@ -108,9 +108,13 @@ class BodyLimitMiddleware:
     The body (at most the limit) is read up front and replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, streamed: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        #: Paths that read their body as a stream themselves, with their own limit.
+        self.streamed = streamed or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -118,6 +122,13 @@ class BodyLimitMiddleware:
             return
         headers = Headers(scope=scope)
         length = headers.get("content-length")
+        own = self.streamed.get(scope.get("path", ""))
+        if own is not None:  # counted by the route as it reads; refused early by its length
+            if length is not None and length.isdigit() and int(length) > own:
+                await _send_error(send, 413, f"The request body is over {own} bytes")
+                return
+            await self.app(scope, receive, send)
+            return
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             await _send_error(send, 413, f"The request body is over {self.max_bytes} bytes")
             return
@@ -148,7 +159,11 @@ class BodyLimitMiddleware:
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Add the middleware; the last added runs first: guards, then CORS, then the body limit."""
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        streamed={"/api/import": settings.max_import_bytes},
+    )
     if settings.allow_origins:
         app.add_middleware(
             CORSMiddleware,

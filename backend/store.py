@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from backend import store_tree as tree
 from backend.datalock import DataLock
 from backend.migrations import migrate
 from backend.records import (
@@ -29,25 +30,23 @@ from backend.records import (
     text_of,
     utc_now,
 )
+from backend.store_tree import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
 
 logger = logging.getLogger(__name__)
 
-_MESSAGE_COLUMNS = (
-    "id, conversation_id, role, content, status, created_at, error, provider, model"
-    ", parts, first_token_ms, duration_ms, prompt_tokens, completion_tokens"  # section 8
-)
-
-
 #: What `update_conversation` may change.
 CONVERSATION_FIELDS = frozenset({"title", "model", "system_prompt"})
+
+#: Conversations of an import still under way are hidden from every listing.
+VISIBLE = "id NOT IN (SELECT conversation_id FROM import_pending)"
 
 
 class NotFoundError(LookupError):
     """The conversation or message does not exist."""
 
 
-class NotLastError(ValueError):
-    """The message is not the last one of its conversation."""
+class WrongRoleError(ValueError):
+    """The message exists but cannot be used this way (e.g. regenerating a user message)."""
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
@@ -56,6 +55,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         row["title"],
         row["created_at"],
         row["updated_at"],
+        head_id=row["head_id"],  # section 7
         model=row["model"],  # section 11
         system_prompt=row["system_prompt"],
     )
@@ -69,7 +69,7 @@ def _stats(row: sqlite3.Row) -> Stats | None:
     )
 
 
-def _message(row: sqlite3.Row) -> Message:
+def _message(row: sqlite3.Row, siblings: tuple[str, ...] = ()) -> Message:
     return Message(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -80,8 +80,10 @@ def _message(row: sqlite3.Row) -> Message:
         error=row["error"],
         provider=row["provider"],
         model=row["model"],
-        parts=parts_from_json(row["parts"]),
+        parts=parts_from_json(row["parts"]),  # section 8
         stats=_stats(row),
+        parent_id=row["parent_id"],  # section 7
+        siblings=siblings or (row["id"],),
     )
 
 
@@ -118,6 +120,15 @@ class Store:
             raise
         return cls(conn, lock)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection, for the query modules (search, export, import); store thread only."""
+        return self._conn
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """`with store.transaction() as conn:` one `BEGIN IMMEDIATE` ... `COMMIT`."""
+        return self._transaction()
+
     def close(self) -> None:
         try:
             self._conn.close()
@@ -141,6 +152,16 @@ class Store:
 
     # -- start-up -------------------------------------------------------------------------
 
+    def discard_unfinished_imports(self) -> int:
+        """Conversations of an import that never finished (the process died): remove them."""
+        with self._transaction() as conn:
+            count = conn.execute(
+                "DELETE FROM conversations WHERE id IN (SELECT conversation_id FROM import_pending)"
+            ).rowcount
+        if count:
+            logger.info("Removed %d conversations of an unfinished import", count)
+        return count
+
     def mark_streaming_interrupted(self) -> int:
         """Replies left `streaming` by a previous process died with it: mark them."""
         with self._transaction() as conn:
@@ -157,7 +178,7 @@ class Store:
 
     def list_conversations(self) -> list[Conversation]:
         rows = self._conn.execute(
-            "SELECT * FROM conversations ORDER BY updated_at DESC, rowid DESC"
+            f"SELECT * FROM conversations WHERE {VISIBLE} ORDER BY updated_at DESC, rowid DESC"
         ).fetchall()
         return [_conversation(r) for r in rows]
 
@@ -214,15 +235,30 @@ class Store:
     # -- messages -------------------------------------------------------------------------
 
     def list_messages(self, cid: str) -> list[Message]:
+        """The conversation's current path, oldest first (empty for an unknown id)."""
+        row = self._one("SELECT head_id FROM conversations WHERE id = ?", (cid,))
+        return [] if row is None else self._path(cid, row["head_id"])
+
+    def _path(self, cid: str, head_id: str | None) -> list[Message]:
+        rows = tree.path_rows(self._conn, head_id)
+        siblings = tree.path_siblings(self._conn, cid, rows)
+        return [_message(r, siblings.get(r["parent_id"], ())) for r in rows]
+
+    def list_tree(self, cid: str) -> list[Message]:
+        """Every message of the conversation, every branch, in creation order."""
         rows = self._conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq",
             (cid,),
         ).fetchall()
-        return [_message(r) for r in rows]
+        siblings = tree.tree_siblings(rows)
+        return [_message(r, siblings.get(r["parent_id"], ())) for r in rows]
 
     def get_message(self, mid: str) -> Message | None:
         row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (mid,))
-        return None if row is None else _message(row)
+        if row is None:
+            return None
+        siblings = tree.siblings_of(self._conn, row["conversation_id"], (row["parent_id"],))
+        return _message(row, siblings.get(row["parent_id"], ()))
 
     def _insert(
         self,
@@ -233,25 +269,54 @@ class Store:
         content: str,
         status: Status,
         now: str,
+        parent_id: str | None,
         provider: str | None = None,
         model: str | None = None,
-    ) -> Message:
+    ) -> None:
         seq = conn.execute(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?", (cid,)
         ).fetchone()[0]
         conn.execute(
-            "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at,"
-            " provider, model) VALUES (?,?,?,?,?,?,?,?,?)",
-            (mid, cid, seq, role, content, status, now, provider, model),
+            "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status,"
+            " created_at, provider, model) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (mid, cid, parent_id, seq, role, content, status, now, provider, model),
         )
-        stats = Stats() if role == "assistant" else None
-        return Message(mid, cid, role, content, status, now, None, provider, model, stats=stats)
 
-    def _touch(self, conn: sqlite3.Connection, cid: str, now: str) -> None:
+    def _touch(self, conn: sqlite3.Connection, cid: str, now: str, head_id: str) -> None:
         if not conn.execute(
-            "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, cid)
+            "UPDATE conversations SET updated_at = ?, head_id = ? WHERE id = ?",
+            (now, head_id, cid),
         ).rowcount:
             raise NotFoundError("Conversation not found")
+
+    def _reply_below(
+        self,
+        conn: sqlite3.Connection,
+        cid: str,
+        parent_id: str,
+        reply_id: str,
+        now: str,
+        provider: str | None,
+        model: str | None,
+    ) -> None:
+        """An empty `streaming` reply below `parent_id`, made the conversation's head."""
+        self._insert(
+            conn, cid, reply_id, "assistant", "", "streaming", now, parent_id, provider, model
+        )
+        self._touch(conn, cid, now, reply_id)
+
+    def _message_row(self, conn: sqlite3.Connection, mid: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = conn.execute(
+            "SELECT id, conversation_id, role, parent_id FROM messages WHERE id = ?", (mid,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("Message not found")
+        return row
+
+    def _pair(self, user_id: str, reply_id: str) -> tuple[Message, Message]:
+        user, reply = self.get_message(user_id), self.get_message(reply_id)
+        assert user is not None and reply is not None
+        return user, reply
 
     def add_turn(
         self,
@@ -261,17 +326,18 @@ class Store:
         provider: str | None = None,
         model: str | None = None,
     ) -> tuple[Message, Message]:
-        """Store a user message and its empty `streaming` reply (with the given id)."""
+        """A user message below the head and its empty `streaming` reply (with the given id)."""
         now = utc_now()
+        user_id = new_id()
         with self._transaction() as conn:
-            self._touch(conn, cid, now)
-            user = self._insert(conn, cid, new_id(), "user", content, "complete", now)
-            reply = self._insert(
-                conn, cid, reply_id, "assistant", "", "streaming", now, provider, model
-            )
-        return user, reply
+            row = conn.execute("SELECT head_id FROM conversations WHERE id = ?", (cid,)).fetchone()
+            if row is None:
+                raise NotFoundError("Conversation not found")
+            self._insert(conn, cid, user_id, "user", content, "complete", now, row["head_id"])
+            self._reply_below(conn, cid, user_id, reply_id, now, provider, model)
+        return self._pair(user_id, reply_id)
 
-    def edit_and_truncate(
+    def add_edit(
         self,
         mid: str,
         content: str,
@@ -279,55 +345,75 @@ class Store:
         provider: str | None = None,
         model: str | None = None,
     ) -> tuple[Message, Message]:
-        """Replace a user message's content, delete every later message, add a new reply."""
+        """An edited copy of user message `mid` beside it (same parent) and a reply below it."""
         now = utc_now()
+        user_id = new_id()
         with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT conversation_id, seq FROM messages WHERE id = ? AND role = 'user'", (mid,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError("Message not found")
+            row = self._message_row(conn, mid)
+            if row["role"] != "user":
+                raise WrongRoleError("Only user messages can be edited")
             cid = row["conversation_id"]
-            conn.execute("UPDATE messages SET content = ? WHERE id = ?", (content, mid))
-            conn.execute(
-                "DELETE FROM messages WHERE conversation_id = ? AND seq > ?", (cid, row["seq"])
-            )
-            self._touch(conn, cid, now)
-            reply = self._insert(
-                conn, cid, reply_id, "assistant", "", "streaming", now, provider, model
-            )
-        user = self.get_message(mid)
-        assert user is not None
-        return user, reply
+            self._insert(conn, cid, user_id, "user", content, "complete", now, row["parent_id"])
+            self._reply_below(conn, cid, user_id, reply_id, now, provider, model)
+        return self._pair(user_id, reply_id)
 
-    def replace_reply(
+    def add_regeneration(
         self,
         mid: str,
         reply_id: str,
         provider: str | None = None,
         model: str | None = None,
-    ) -> Message:
-        """Delete the last message (a reply) and add a new empty `streaming` reply in its place."""
+    ) -> tuple[Message, Message]:
+        """A new reply beside assistant message `mid` (same parent); (that parent, the reply)."""
         now = utc_now()
         with self._transaction() as conn:
+            row = self._message_row(conn, mid)
+            if row["role"] != "assistant":
+                raise WrongRoleError("Only assistant replies can be regenerated")
+            if row["parent_id"] is None:
+                raise WrongRoleError("This reply follows no message, so there is nothing to answer")
+            cid = row["conversation_id"]
+            self._reply_below(conn, cid, row["parent_id"], reply_id, now, provider, model)
+        return self._pair(row["parent_id"], reply_id)
+
+    def set_head(self, cid: str, mid: str) -> list[Message]:
+        """Make the current path the one through `mid` (down to the newest leaf below it)."""
+        with self._transaction() as conn:
             row = conn.execute(
-                "SELECT conversation_id FROM messages WHERE id = ? AND role = 'assistant'", (mid,)
+                "SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?", (mid, cid)
             ).fetchone()
             if row is None:
-                raise NotFoundError("Message not found")
-            cid = row["conversation_id"]
-            later = conn.execute(
-                "SELECT COUNT(*) FROM messages WHERE conversation_id = ?"
-                " AND seq > (SELECT seq FROM messages WHERE id = ?)",
-                (cid, mid),
-            ).fetchone()[0]
-            if later:
-                raise NotLastError("Only the last reply of a conversation can be regenerated")
-            conn.execute("DELETE FROM messages WHERE id = ?", (mid,))
-            self._touch(conn, cid, now)
-            return self._insert(
-                conn, cid, reply_id, "assistant", "", "streaming", now, provider, model
+                raise NotFoundError("Message not found in this conversation")
+            head = tree.leaf_below(conn, mid)
+            conn.execute("UPDATE conversations SET head_id = ? WHERE id = ?", (head, cid))
+        return self._path(cid, head)
+
+    def subtree(self, mid: str) -> tuple[str, list[str]]:
+        """(conversation id, `mid` and the ids of every message below it)."""
+        row = self._message_row(self._conn, mid)
+        return row["conversation_id"], tree.subtree_ids(self._conn, mid)
+
+    def delete_message(self, mid: str) -> int:
+        """Delete `mid` and everything below it; move the head if it was among them.
+
+        The new head is the leaf below the most recently created remaining sibling of `mid`,
+        else `mid`'s parent. Returns how many messages were deleted.
+        """
+        now = utc_now()
+        with self._transaction() as conn:
+            row = self._message_row(conn, mid)
+            cid, parent = row["conversation_id"], row["parent_id"]
+            head = conn.execute("SELECT head_id FROM conversations WHERE id = ?", (cid,)).fetchone()
+            new_head: str | None = head["head_id"]
+            if new_head is not None and tree.head_in_subtree(conn, new_head, mid):
+                sibling = tree.newest_sibling(conn, cid, parent, mid)
+                new_head = tree.leaf_below(conn, sibling) if sibling is not None else parent
+            count = tree.delete_subtree(conn, mid)
+            conn.execute(
+                "UPDATE conversations SET head_id = ?, updated_at = ? WHERE id = ?",
+                (new_head, now, cid),
             )
+        return count
 
     def save_content(self, mid: str, content: str) -> bool:
         """Persist the text a reply has so far (it keeps its status). False if it is gone."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +33,7 @@ from backend.responders import (
     Usage,
     resolve_responder,
 )
-from backend.store import NotFoundError, NotLastError, Store
+from backend.store import NotFoundError, Store, WrongRoleError
 from backend.store_thread import AsyncStore
 from backend.titles import ConversationNamer
 
@@ -105,6 +106,7 @@ class TurnService:
         self._turns: dict[str, _Turn] = {}  # by reply id
         self._by_conversation: dict[str, _Turn] = {}
         self._deleting: set[str] = set()
+        self._branching: Counter[str] = Counter()  # deletes of messages under way
         self._closed = False
 
     # -- queries ---------------------------------------------------------------------------
@@ -128,7 +130,7 @@ class TurnService:
         )
 
     async def edit(self, message_id: str, content: str) -> tuple[Message, Message]:
-        """Replace a user message, drop everything after it, reply anew (`PATCH`)."""
+        """An edited copy of a user message beside it, and a new reply to it (`PATCH`)."""
         message = await self._message(message_id)
         if message.role != "user":
             raise BadRequest("Only user messages can be edited")
@@ -137,31 +139,55 @@ class TurnService:
         return await self._start(
             message.conversation_id,
             responder,
-            lambda rid: self._store.run(
-                Store.edit_and_truncate, message_id, content, rid, name, model
-            ),
+            lambda rid: self._store.run(Store.add_edit, message_id, content, rid, name, model),
         )
 
     async def regenerate(self, message_id: str) -> tuple[Message, Message]:
-        """Replace the conversation's last reply with a new one; returns (user msg, reply)."""
+        """A new reply beside an assistant message; returns (the message it answers, reply)."""
         message = await self._message(message_id)
         if message.role != "assistant":
             raise BadRequest("Only assistant replies can be regenerated")
-        cid = message.conversation_id
-        if self.is_streaming(cid):
-            raise Conflict("A reply is still streaming in this conversation")
-        responder = await self._responder_for(cid)
+        responder = await self._responder_for(message.conversation_id)
         name, model = responder.name, responder.model
+        return await self._start(
+            message.conversation_id,
+            responder,
+            lambda rid: self._store.run(Store.add_regeneration, message_id, rid, name, model),
+        )
 
-        async def replace(rid: str) -> tuple[Message, Message]:
-            reply = await self._store.run(Store.replace_reply, message_id, rid, name, model)
-            history = await self._store.run(Store.list_messages, cid)
-            user = next((m for m in reversed(history) if m.role == "user"), None)
-            if user is None:
-                raise RuntimeError("a reply without a user message")
-            return user, reply
+    async def set_head(self, conversation_id: str, message_id: str) -> list[Message]:
+        """Switch the current path to the one through `message_id` (`PUT .../head`)."""
+        if conversation_id in self._deleting:
+            raise NotFound("Conversation not found")
+        if conversation_id in self._branching:
+            raise Conflict("A message of this conversation is being deleted")
+        if self.is_streaming(conversation_id):
+            raise Conflict("A reply is still streaming in this conversation")
+        try:
+            return await self._store.run(Store.set_head, conversation_id, message_id)
+        except NotFoundError as exc:
+            raise NotFound(str(exc)) from None
 
-        return await self._start(cid, responder, replace)
+    async def delete_message(self, message_id: str) -> None:
+        """Delete a message and everything below it; a reply streaming there is cancelled first."""
+        try:
+            cid, doomed = await self._store.run(Store.subtree, message_id)
+        except NotFoundError as exc:
+            raise NotFound(str(exc)) from None
+        if cid in self._deleting:
+            raise NotFound("Conversation not found")
+        self._branching[cid] += 1  # no new turn starts below the doomed messages meanwhile
+        try:
+            turn = self._by_conversation.get(cid)
+            if turn is not None and turn.reply_id in doomed:
+                await self._stop(turn, "cancelled")
+            await self._store.run(Store.delete_message, message_id)
+        except NotFoundError as exc:
+            raise NotFound(str(exc)) from None
+        finally:
+            self._branching[cid] -= 1
+            if not self._branching[cid]:
+                del self._branching[cid]
 
     async def _responder_for(self, conversation_id: str) -> Responder:
         """The responder a turn starting now uses (and keeps until it ends): the current one,
@@ -192,6 +218,8 @@ class TurnService:
             raise Conflict("The server is shutting down")
         if conversation_id in self._deleting:
             raise NotFound("Conversation not found")
+        if conversation_id in self._branching:
+            raise Conflict("A message of this conversation is being deleted")
         if self.is_streaming(conversation_id):
             raise Conflict("A reply is still streaming in this conversation")
         turn = _Turn(self._broker.register(new_id(), conversation_id), responder)
@@ -204,10 +232,11 @@ class TurnService:
             self._release(turn)
             if isinstance(exc, NotFoundError):
                 raise NotFound(str(exc)) from None
-            if isinstance(exc, NotLastError):
+            if isinstance(exc, WrongRoleError):
                 raise BadRequest(str(exc)) from None
             raise
         turn.reply = reply
+        # The current path up to the new reply's parent: never another branch's messages.
         chat = [ChatMessage(m.role, m.content) for m in history if m.id != reply.id]
         turn.task = asyncio.create_task(self._run(turn, chat), name=f"reply-{reply.id}")
         return user, reply

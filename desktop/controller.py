@@ -271,7 +271,7 @@ class ChatController(QObject):
             self.client.edit_message,
             mid,
             text,
-            on_result=self._turn_started,
+            on_result=lambda turn: self._edited(mid, turn),
             on_error=self._turn_refused,
         )
         return True
@@ -320,6 +320,14 @@ class ChatController(QObject):
         model = self._models.get(turn.reply.conversation_id)
         if model is not None:
             self.streams.forget(old_mid)
+            model.remove_from(old_mid)
+        self._turn_started(turn)
+
+    def _edited(self, old_mid: str, turn: Turn) -> None:
+        # The edited copy is a new message beside the original (which the backend keeps on
+        # another branch): the current path is the one up to it, then the copy and its reply.
+        model = self._models.get(turn.reply.conversation_id)
+        if model is not None and model.row_of(turn.message.id) < 0:
             model.remove_from(old_mid)
         self._turn_started(turn)
 

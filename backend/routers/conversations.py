@@ -1,5 +1,5 @@
-"""`/api/conversations`: list, create, read, update (title, model, system prompt), delete, and
-send a message."""
+"""`/api/conversations`: list, create, read, update (title, model, system prompt), delete, send
+a message, the tree and its head."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from fastapi import APIRouter, Depends, Response, status
 
 from backend.deps import ServicesDep
 from backend.errors import NotFound
+from backend.records import Conversation, Message
 from backend.schemas import (
     ConversationCreate,
     ConversationDetail,
     ConversationOut,
     ConversationPatch,
+    HeadChange,
     MessageCreate,
     MessageOut,
     Turn,
@@ -50,10 +52,35 @@ async def get_conversation(cid: str, services: ServicesDep) -> ConversationDetai
     if conv is None:
         raise NotFound("Conversation not found")
     messages = await services.store.run(Store.list_messages, cid)
+    return _detail(conv, messages)
+
+
+def _detail(conv: Conversation, messages: list[Message]) -> ConversationDetail:
     return ConversationDetail(
         **ConversationOut.of(conv).model_dump(),
         messages=[MessageOut.of(m) for m in messages],
     )
+
+
+@router.get("/{cid}/tree")
+async def get_tree(cid: str, services: ServicesDep) -> ConversationDetail:
+    """Every message of every branch, in creation order (PROTOCOL.md section 7)."""
+    conv = await services.store.run(Store.get_conversation, cid)
+    if conv is None:
+        raise NotFound("Conversation not found")
+    return _detail(conv, await services.store.run(Store.list_tree, cid))
+
+
+@router.put("/{cid}/head")
+async def set_head(cid: str, body: HeadChange, services: ServicesDep) -> ConversationDetail:
+    """Make the current path the one through `message_id`; answer the new path."""
+    if await services.store.run(Store.get_conversation, cid) is None:
+        raise NotFound("Conversation not found")
+    messages = await services.turns.set_head(cid, body.message_id)
+    conv = await services.store.run(Store.get_conversation, cid)
+    if conv is None:
+        raise NotFound("Conversation not found")
+    return _detail(conv, messages)
 
 
 @router.patch("/{cid}")

@@ -1,4 +1,4 @@
-"""`/api/messages/{mid}`: edit-and-resend, regenerate, cancel, and the reply's event stream."""
+"""`/api/messages/{mid}`: edit, regenerate, delete, cancel, and the reply's event stream."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ async def edit_message(mid: str, body: MessageCreate, services: ServicesDep) -> 
 async def regenerate(mid: str, services: ServicesDep) -> Turn:
     user, reply = await services.turns.regenerate(mid)
     return Turn.of(user, reply)
+
+
+@router.delete("/{mid}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_message(mid: str, services: ServicesDep) -> Response:
+    """Delete the message and everything below it (PROTOCOL.md section 7)."""
+    await services.turns.delete_message(mid)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{mid}/cancel", status_code=status.HTTP_202_ACCEPTED)

@@ -98,23 +98,21 @@ def test_regenerate_and_edit(api: Api) -> None:
     api.events(second["reply"]["id"])
 
     old_reply = first["reply"]["id"]
-    not_last = api.post(f"/api/messages/{old_reply}/regenerate")
-    assert not_last.status_code == 400
     assert api.post(f"/api/messages/{second['message']['id']}/regenerate").status_code == 400
-
-    again = api.post(f"/api/messages/{second['reply']['id']}/regenerate")
+    again = api.post(f"/api/messages/{old_reply}/regenerate")  # not the last: a branch
     assert again.status_code == 202
-    assert again.json()["message"]["id"] == second["message"]["id"]
-    assert text_of(api.events(again.json()["reply"]["id"])) == "two"
+    assert again.json()["message"]["id"] == first["message"]["id"]
+    assert text_of(api.events(again.json()["reply"]["id"])) == "one"
 
     edited = api.patch(f"/api/messages/{first['message']['id']}", json={"content": "uno"})
     assert edited.status_code == 202
     assert text_of(api.events(edited.json()["reply"]["id"])) == "uno"
     messages = api.get(f"/api/conversations/{conv['id']}").json()["messages"]
     assert [m["content"] for m in messages] == ["uno", "uno"]
-    assert api.patch(f"/api/messages/{old_reply}", json={"content": "x"}).status_code == 404
-    reply_id = messages[1]["id"]
-    assert api.patch(f"/api/messages/{reply_id}", json={"content": "x"}).status_code == 400
+    assert api.patch(f"/api/messages/{old_reply}", json={"content": "x"}).status_code == 400
+    tree = api.get(f"/api/conversations/{conv['id']}/tree").json()["messages"]
+    assert len(tree) == 7  # nothing was deleted
+    assert api.patch("/api/messages/nope", json={"content": "x"}).status_code == 404
 
 
 def test_deleting_a_conversation_cancels_its_reply(stalling_api: Api) -> None:

@@ -25,7 +25,8 @@ MESSAGE_JSON = (
     '{"id": "m1", "conversation_id": "c1", "role": "assistant", "content": "Hi 😀", '
     '"status": "complete", "created_at": "2026-01-01T00:00:00.000000Z", '
     '"provider": null, "model": null, "error": null, '  # the extra fields of docs/API-EXTENSIONS.md
-    '"reasoning": "", "parts": [{"type": "text", "text": "Hi 😀"}], "stats": null}'  # section 8
+    '"reasoning": "", "parts": [{"type": "text", "text": "Hi 😀"}], "stats": null, '  # section 8
+    '"parent_id": null, "siblings": ["m1"]}'  # section 7
 )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from backend.datalock import AlreadyInUse
 from backend.migrations import SCHEMA_VERSION
-from backend.store import NotFoundError, NotLastError, Store
+from backend.store import NotFoundError, Store, WrongRoleError
 
 
 @pytest.fixture
@@ -93,19 +93,23 @@ def test_turns_order_and_updated_at(store: Store) -> None:
     assert store.list_conversations()[0].id == second.id
 
 
-def test_edit_truncates_and_regenerate_needs_the_last_reply(store: Store) -> None:
+def test_edit_and_regenerate_add_branches(store: Store) -> None:
     conv = store.create_conversation("t")
     u1, _ = store.add_turn(conv.id, "one", "r1")
-    store.add_turn(conv.id, "two", "r2")
-    with pytest.raises(NotLastError):
-        store.replace_reply("r1", "r3")
-    new = store.replace_reply("r2", "r3")
-    assert [m.id for m in store.list_messages(conv.id)][-1] == new.id == "r3"
-    user, reply = store.edit_and_truncate(u1.id, "uno", "r4")
-    assert user.content == "uno"
-    assert [m.id for m in store.list_messages(conv.id)] == [u1.id, "r4"]
+    u2, _ = store.add_turn(conv.id, "two", "r2")
+    parent, new = store.add_regeneration("r1", "r3")  # any reply, not only the last
+    assert parent.id == u1.id and new.parent_id == u1.id and new.siblings == ("r1", "r3")
+    assert [m.id for m in store.list_messages(conv.id)] == [u1.id, "r3"]
+    user, reply = store.add_edit(u1.id, "uno", "r4")
+    assert user.content == "uno" and user.id != u1.id and user.siblings == (u1.id, user.id)
+    assert [m.id for m in store.list_messages(conv.id)] == [user.id, "r4"]
+    assert len(store.list_tree(conv.id)) == 7  # nothing was deleted
+    with pytest.raises(WrongRoleError):
+        store.add_edit("r4", "x", "r5")  # not a user message
+    with pytest.raises(WrongRoleError):
+        store.add_regeneration(u2.id, "r5")  # not a reply
     with pytest.raises(NotFoundError):
-        store.edit_and_truncate("r4", "x", "r5")  # not a user message
+        store.add_regeneration("nope", "r5")
 
 
 def test_unknown_ids(store: Store) -> None:

@@ -41,11 +41,15 @@ def test_a_database_from_before_parts_is_migrated_and_reads_as_before(tmp_path: 
     before = MIGRATIONS[: MIGRATIONS.index(REPLY_PARTS)]
     old_database(path, before)
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("INSERT INTO conversations VALUES ('c1', 'Old', '2025-01-01Z', '2025-01-01Z')")
+    # The schema just before parts: the message tree (PROTOCOL.md section 7) is there.
     conn.execute(
-        "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at)"
-        " VALUES ('u1', 'c1', 1, 'user', 'Hi', 'complete', '2025-01-01Z'),"
-        " ('a1', 'c1', 2, 'assistant', 'Hello', 'complete', '2025-01-01Z')"
+        "INSERT INTO conversations (id, title, created_at, updated_at, head_id)"
+        " VALUES ('c1', 'Old', '2025-01-01Z', '2025-01-01Z', 'a1')"
+    )
+    conn.execute(
+        "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status,"
+        " created_at) VALUES ('u1', 'c1', NULL, 1, 'user', 'Hi', 'complete', '2025-01-01Z'),"
+        " ('a1', 'c1', 'u1', 2, 'assistant', 'Hello', 'complete', '2025-01-01Z')"
     )
     conn.close()
 

@@ -318,12 +318,30 @@ def store_problems(path: Path) -> list[str]:
             " GROUP BY conversation_id HAVING n > 1"
         ).fetchall()
         problems += [f"{r['n']} streaming replies in {r['conversation_id']}" for r in double]
-        users_last = conn.execute(
-            "SELECT COUNT(*) FROM messages m WHERE m.role = 'user' AND m.seq = ("
-            "SELECT MAX(seq) FROM messages WHERE conversation_id = m.conversation_id)"
+        # The tree (PROTOCOL.md section 7): parents in the same conversation, a head that is
+        # one of its messages (null only when it has none), the search index in step.
+        foreign = conn.execute(
+            "SELECT COUNT(*) FROM messages m JOIN messages p ON p.id = m.parent_id"
+            " WHERE p.conversation_id != m.conversation_id"
         ).fetchone()[0]
-        if users_last:
-            problems.append(f"{users_last} conversations end with a user message (no reply)")
+        if foreign:
+            problems.append(f"{foreign} messages whose parent is in another conversation")
+        heads = conn.execute(
+            "SELECT COUNT(*) FROM conversations c WHERE (c.head_id IS NULL AND EXISTS"
+            " (SELECT 1 FROM messages WHERE conversation_id = c.id)) OR (c.head_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM messages WHERE id = c.head_id"
+            " AND conversation_id = c.id))"
+        ).fetchone()[0]
+        if heads:
+            problems.append(f"{heads} conversations whose head_id is wrong")
+        unindexed = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS"
+            " (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.num))"
+            " + (SELECT COUNT(*) FROM messages_fts_docsize d WHERE NOT EXISTS"
+            " (SELECT 1 FROM messages m WHERE m.num = d.id))"
+        ).fetchone()[0]
+        if unindexed:
+            problems.append(f"{unindexed} messages out of step with the search index")
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             problems.append(f"integrity_check: {check}")

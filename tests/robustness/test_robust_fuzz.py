@@ -59,6 +59,14 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("PATCH", "/api/messages/{mid}"): {202, 400, 404, 409, 413, 422},
     ("POST", "/api/messages/{mid}/regenerate"): {202, 400, 404, 409},
     ("POST", "/api/messages/{mid}/cancel"): {202, 400, 404},
+    # issue 13: branches, search, export, import (PROTOCOL.md sections 7, 9, 10)
+    ("GET", "/api/conversations/{cid}/tree"): {200, 404},
+    ("PUT", "/api/conversations/{cid}/head"): {200, 404, 409, 413, 422},
+    ("DELETE", "/api/messages/{mid}"): {204, 404},
+    ("GET", "/api/search"): {200, 422},
+    ("GET", "/api/conversations/{cid}/export"): {200, 404, 422},
+    ("GET", "/api/export"): {200},
+    ("POST", "/api/import"): {200, 413, 422},
     ("GET", "/api/messages/{mid}/events"): {200, 400, 404},
     ("GET", "/api/settings"): {200},
     ("PUT", "/api/settings"): {200, 413, 422},
@@ -238,7 +246,7 @@ JSON_VALUES = st.recursive(
 FIELDS = (
     "title", "content", "message", "provider", "base_url", "api_key", "model",
     "system_prompt", "temperature", "echo_delay", "api_key_set", "messages", "stream",
-    "max_tokens",
+    "max_tokens", "message_id", "format", "version", "conversations", "mapping",
 )  # fmt: skip
 
 
@@ -372,7 +380,7 @@ def test_fuzz_raw_bodies(fuzzer: Fuzzer, data: st.DataObject) -> None:
     _learn(fuzzer, resp)
 
 
-QUERY_KEYS = st.sampled_from(["token", "last_event_id", "limit", "offset", "q", "x", ""])
+QUERY_KEYS = st.sampled_from(["token", "last_event_id", "limit", "offset", "q", "x", "", "format"])
 HEADER_NAMES = st.sampled_from(
     ["Last-Event-ID", "Authorization", "Content-Type", "Accept", "X-Forwarded-For",
      "X-Forwarded-Host", "Cookie", "Range", "Accept-Encoding", "Transfer-Encoding"]
