@@ -10,19 +10,21 @@ from fastapi import FastAPI
 
 from backend import __version__
 from backend.broker import ReplyBroker
+from backend.changes import ChangeFeed
 from backend.config import Settings
 from backend.datalock import AlreadyInUse
 from backend.deps import Services
 from backend.errors import install_error_handlers
 from backend.providers import ProviderState
 from backend.responders import Responder
-from backend.routers import conversations, health, messages, provider_settings, tutorial
+from backend.routers import conversations, events, health, messages, provider_settings, tutorial
 from backend.routers.openai_api import install_openai_api
 from backend.security import install_security
 from backend.store import Store
 from backend.store_thread import AsyncStore
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
+from backend.web import install_web
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +58,16 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             logger.error("Start-up failed: %s", app.state.startup_error)
             raise
         broker = ReplyBroker()
-        turns = TurnService(store, broker, providers.current, settings.persist_interval)
-        app.state.services = Services(settings, store, broker, turns, TutorialInbox(), providers)
+        changes = ChangeFeed()
+        turns = TurnService(store, broker, providers.current, settings.persist_interval, changes)
+        app.state.services = Services(
+            settings, store, broker, turns, TutorialInbox(), providers, changes=changes
+        )
         try:
             yield
         finally:
             broker.close_subscribers()
+            changes.close()
             await turns.shutdown()
             await store.close()
             logger.info("Chat history closed")
@@ -79,7 +85,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
     app.state.startup_error = None
     install_error_handlers(app)
     install_security(app, settings)
-    for module in (health, conversations, messages, provider_settings, tutorial):
+    install_web(app)  # GET /, /app/*, and the headers of section 12 on every answer
+    for module in (health, conversations, messages, provider_settings, tutorial, events):
         app.include_router(module.router)
     # Last: the /v1 router ends with a catch-all for OpenAI-shaped 404s.
     install_openai_api(
@@ -96,3 +103,4 @@ def begin_shutdown(app: FastAPI) -> None:
     services: Services | None = getattr(app.state, "services", None)
     if services is not None:
         services.broker.close_subscribers()
+        services.changes.close()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from backend.broker import ReplyBroker
+from backend.changes import ChangeFeed
 from backend.config import Settings
 from backend.providers import ProviderState
 from backend.store_thread import AsyncStore
@@ -23,6 +24,7 @@ class Services:
     turns: TurnService
     tutorial: TutorialInbox
     providers: ProviderState
+    changes: ChangeFeed = field(default_factory=ChangeFeed)  # GET /api/events
 
 
 def get_services(request: Request) -> Services:

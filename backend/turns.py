@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
+from backend.changes import CONVERSATION_UPDATED, MESSAGE_CREATED, MESSAGE_UPDATED, ChangeFeed
 from backend.errors import BadRequest, Conflict, NotFound
 from backend.openai_upstream import UpstreamError
 from backend.records import Message, Status, new_id
@@ -58,8 +59,12 @@ class TurnService:
         broker: ReplyBroker,
         responder: ResponderSource,
         persist_interval: float = 1.0,
+        changes: ChangeFeed | None = None,
     ) -> None:
-        """`responder`: a fixed one, or a callable giving the current one when a turn starts."""
+        """`responder`: a fixed one, or a callable giving the current one when a turn starts.
+
+        `changes`, if given, is told of every turn started and finished (`GET /api/events`).
+        """
         self._store = store
         self._broker = broker
         self._responder_source = responder
@@ -68,6 +73,7 @@ class TurnService:
         self._by_conversation: dict[str, _Turn] = {}
         self._deleting: set[str] = set()
         self._closed = False
+        self._changes = changes
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -102,6 +108,7 @@ class TurnService:
             lambda rid: self._store.run(
                 Store.edit_and_truncate, message_id, content, rid, name, model
             ),
+            user_change=lambda user: MESSAGE_UPDATED if user.id == message_id else MESSAGE_CREATED,
         )
 
     async def regenerate(self, message_id: str) -> tuple[Message, Message]:
@@ -123,7 +130,7 @@ class TurnService:
                 raise RuntimeError("a reply without a user message")
             return user, reply
 
-        return await self._start(cid, responder, replace)
+        return await self._start(cid, responder, replace, user_change=lambda user: None)
 
     def _current_responder(self) -> Responder:
         """The responder a turn starting now uses (and keeps until it ends)."""
@@ -140,7 +147,9 @@ class TurnService:
         conversation_id: str,
         responder: Responder,
         create: Callable[[str], Awaitable[tuple[Message, Message]]],
+        user_change: Callable[[Message], str | None] = lambda user: MESSAGE_CREATED,
     ) -> tuple[Message, Message]:
+        """`user_change`: what `changes` hears of the turn's user message (None: nothing)."""
         if self._closed:
             raise Conflict("The server is shutting down")
         if conversation_id in self._deleting:
@@ -153,6 +162,7 @@ class TurnService:
         try:
             user, reply = await create(turn.reply_id)
             history = await self._store.run(Store.list_messages, conversation_id)
+            conversation = await self._store.run(Store.get_conversation, conversation_id)
         except BaseException as exc:
             self._release(turn)
             if isinstance(exc, NotFoundError):
@@ -162,6 +172,13 @@ class TurnService:
             raise
         turn.reply = reply
         chat = [ChatMessage(m.role, m.content) for m in history if m.id != reply.id]
+        if self._changes is not None:  # before the task can finish the reply
+            if conversation is not None:
+                self._changes.conversation(CONVERSATION_UPDATED, conversation)
+            user_kind = user_change(user)
+            if user_kind is not None:
+                self._changes.message(user_kind, user)
+            self._changes.message(MESSAGE_CREATED, reply)
         turn.task = asyncio.create_task(self._run(turn, chat), name=f"reply-{reply.id}")
         return user, reply
 
@@ -245,6 +262,8 @@ class TurnService:
             )
         turn.live.finish(Outcome(stored, error if status == "failed" else None))
         self._release(turn)
+        if self._changes is not None:
+            self._changes.message(MESSAGE_UPDATED, stored)
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -277,6 +296,8 @@ class TurnService:
             self._deleting.discard(conversation_id)
         if not deleted:
             raise NotFound("Conversation not found")
+        if self._changes is not None:
+            self._changes.conversation_deleted(conversation_id)
 
     async def shutdown(self) -> None:
         """Stop every live reply as `interrupted` (persisted text kept) and wait for them."""

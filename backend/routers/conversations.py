@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response, status
 
+from backend.changes import CONVERSATION_CREATED, CONVERSATION_UPDATED
 from backend.deps import ServicesDep
 from backend.errors import NotFound
 from backend.schemas import (
@@ -34,7 +35,9 @@ async def create_conversation(
     services: ServicesDep, body: ConversationCreate | None = None
 ) -> ConversationOut:
     title = checked_title(body.title if body is not None else None)
-    return ConversationOut.of(await services.store.run(Store.create_conversation, title))
+    conversation = await services.store.run(Store.create_conversation, title)
+    services.changes.conversation(CONVERSATION_CREATED, conversation)
+    return ConversationOut.of(conversation)
 
 
 @router.get("/{cid}")
@@ -55,9 +58,11 @@ async def rename_conversation(
 ) -> ConversationOut:
     title = checked_title(body.title)
     try:
-        return ConversationOut.of(await services.store.run(Store.rename_conversation, cid, title))
+        conversation = await services.store.run(Store.rename_conversation, cid, title)
     except NotFoundError:
         raise NotFound("Conversation not found") from None
+    services.changes.conversation(CONVERSATION_UPDATED, conversation)
+    return ConversationOut.of(conversation)
 
 
 @router.delete("/{cid}", status_code=status.HTTP_204_NO_CONTENT)
