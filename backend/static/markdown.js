@@ -83,6 +83,9 @@ function highlight(code, language) {
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 marked.use({
   extensions: [mathBlock, mathInline],
+  // No HTML blocks: a line of HTML is a paragraph like any other (its tags shown as text by
+  // `html` below), so the Markdown after it still renders.
+  tokenizer: { html: () => undefined },
   renderer: {
     // Raw HTML in a reply is shown as the text it is, never interpreted.
     html(token) {
