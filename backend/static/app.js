@@ -441,8 +441,12 @@ export class ChatApp {
         this.features.search = false;
       }
     }
+    let conversations = this.conversations;
+    try {
+      conversations = await this.api.get("/api/conversations");
+    } catch { /* the list we have */ }
     if (seq === this.searchSeq) {
-      this.sidebar.showResults(q, titleHits(this.conversations, q), "Titles only: this server has no full-text search.");
+      this.sidebar.showResults(q, titleHits(conversations, q), "Titles only: this server has no full-text search.");
     }
   }
 

@@ -60,8 +60,7 @@ export class MessageView {
   /** The stored state of the message (from the server). */
   update(message) {
     this.message = message;
-    this.el.dataset.status = message.status;
-    this.schedule();
+    this.schedule(); // data-status follows with the render, so it never runs ahead of the text
   }
 
   /** Show a live reply's text as it arrives (null: back to the stored text). */

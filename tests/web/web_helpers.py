@@ -149,8 +149,9 @@ class WebPage:
         self.requests.append(request.url)
 
     def open(self, token: str | None, path: str = "/") -> None:
-        url = self.base_url + path + (f"?token={token}" if token is not None else "")
-        self.page.goto(url)
+        where, _, fragment = path.partition("#")
+        url = self.base_url + where + (f"?token={token}" if token is not None else "")
+        self.page.goto(url + (f"#{fragment}" if fragment else ""))
 
     def wait_ready(self) -> None:
         self.page.wait_for_selector("#app[data-state=ready]", timeout=WAIT_MS)
