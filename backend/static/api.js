@@ -44,7 +44,7 @@ export class Api {
     try {
       response = await fetch(path, init);
     } catch {
-      throw new ApiError(0, "The server cannot be reached. Is `sse-chat serve` still running?", path);
+      throw new ApiError(0, "The server cannot be reached. Is sse-chat serve still running?", path);
     }
     if (response.status === 204) return null;
     const text = await response.text();

@@ -31,11 +31,11 @@ async function unlock(token) {
     if (error.status === 401) {
       forgetToken();
       showGate(token
-        ? "That token was not accepted. It may be from an earlier run of `sse-chat serve`: use the one it printed last."
+        ? "That token was not accepted. It may be from an earlier run of sse-chat serve: use the one it printed last."
         : "This server needs its access token.");
       return;
     }
-    showGate(`The server cannot be reached (${error.detail}). Is \`sse-chat serve\` still running?`);
+    showGate(error.status ? `The server answered: ${error.detail}` : error.detail);
     return;
   }
   if (token) saveToken(token);
