@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -20,13 +21,13 @@ from backend.config import (
     is_http_url,
     new_token,
 )
-from backend.logs import configure_logging
+from backend.logs import LOG_LEVELS, configure_logging
 from backend.providers import describe
 from backend.server import ChatServer, bind_socket, make_config
 
 logger = logging.getLogger(__name__)
 
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+TOKEN_ENV = "SSE_CHAT_TOKEN"  # what the printed `export` line sets (for curl and scripts)
 
 
 def _non_negative(text: str) -> float:
@@ -65,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a browser origin allowed to call the API, with CORS (repeatable)",
     )
     parser.add_argument(
-        "--data-dir", type=Path, help=f"where the chat history lives (default {default_data_dir()})"
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where the chat history lives (default {default_data_dir()})",
     )
     parser.add_argument(
         "--echo-delay",
@@ -78,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         "provider", f"where replies come from; an API key is read from ${API_KEY_ENV}"
     )
     provider.add_argument(
-        "--provider", choices=PROVIDERS, default="echo", help="(default %(default)s)"
+        "--provider",
+        choices=PROVIDERS,
+        help="(default: openai when --model or --base-url is given, else echo)",
     )
     provider.add_argument(
         "--base-url",
@@ -90,14 +96,35 @@ def build_parser() -> argparse.ArgumentParser:
     provider.add_argument(
         "--temperature", type=_temperature, metavar="T", help="0..2 (default: the server's)"
     )
-    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    parser.add_argument(
+        "--log-level", type=str.lower, choices=LOG_LEVELS, default="info", help="(default info)"
+    )
     return parser
 
 
 def provider_from(
     args: argparse.Namespace, parser: argparse.ArgumentParser, api_key: str
 ) -> ProviderSettings:
-    """The provider settings the flags ask for; exits 2 (via `parser.error`) when incomplete."""
+    """The provider settings the flags ask for; exits 2 (via `parser.error`) when incomplete.
+
+    Without `--provider`, `--model` or `--base-url` imply `--provider openai` (said on stderr);
+    with `--provider echo` they are ignored, with a warning.
+    """
+    given = [
+        flag for flag, value in (("--model", args.model), ("--base-url", args.base_url)) if value
+    ]
+    flags, one = " and ".join(given), len(given) == 1
+    if args.provider is None:
+        args.provider = "openai" if given else "echo"
+        if given:
+            sys.stderr.write(
+                f"sse-chat serve: {flags} {'implies' if one else 'imply'} --provider openai\n"
+            )
+    elif args.provider == "echo" and given:
+        sys.stderr.write(
+            f"sse-chat serve: warning: {flags} {'is' if one else 'are'} ignored"
+            " with --provider echo\n"
+        )
     if args.provider == "openai":
         missing = [
             flag
@@ -105,7 +132,11 @@ def provider_from(
             if not (value or "").strip()
         ]
         if missing:
-            parser.error(f"--provider openai needs {' and '.join(missing)}")
+            example = " (e.g. --base-url http://localhost:11434/v1 for Ollama)"
+            parser.error(
+                f"--provider openai needs {' and '.join(missing)}"
+                + (example if "--base-url" in missing else "")
+            )
         if not is_http_url(args.base_url):
             parser.error(f"--base-url must be an http:// or https:// URL, not {args.base_url!r}")
     return ProviderSettings(
@@ -137,8 +168,11 @@ def banner(settings: Settings, port: int) -> str:
     url = f"http://{host}:{port}/"
     lines = [f"SSE Chat {__version__} serving {settings.data_dir}"]
     if settings.auth:
+        lines.append(f"export {TOKEN_ENV}={shlex.quote(settings.token)}")
         lines.append(f"Open: {url}?token={settings.token}")
-        lines.append("API clients: send 'Authorization: Bearer <token>' (token as above)")
+        lines.append(
+            f"API clients: send 'Authorization: Bearer ${TOKEN_ENV}' (the export line sets it)"
+        )
     else:
         lines.append(f"Open: {url} (no token needed)")
     lines.append(f"Replies: {describe(settings.provider_settings)}")

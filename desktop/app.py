@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop import __version__, startup_probe
+from desktop import __version__, qt_messages, startup_probe
 from desktop.provider_settings import ProviderStore
 from desktop.resources import app_icon
 from desktop.settings import APPLICATION, ORGANIZATION, UiSettings
@@ -44,6 +44,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    qt_messages.install()
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)

@@ -7,14 +7,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 start=$(date +%s)
+mib() { du -sb "$1" | awk '{ printf "%.1f MiB", $1 / 1048576 }'; }  # as bench/startup_bench.py
 
+# PYI_LOG_LEVEL too: `python -m PyInstaller` logs its first lines as `__main__`, a logger
+# that --log-level does not reach.
+export PYI_LOG_LEVEL=WARN
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN build.spec
-echo "bundle: dist/sse-chat ($(du -sh dist/sse-chat | cut -f1))"
+echo "bundle: dist/sse-chat ($(mib dist/sse-chat))"
 QT_QPA_PLATFORM=offscreen timeout 120 dist/sse-chat/sse-chat --self-test
 
 if [ "${1:-}" = "--onefile" ]; then
     "$PY" -m PyInstaller --noconfirm --log-level WARN build.spec -- --onefile
-    echo "binary: dist/sse-chat-onefile ($(du -sh dist/sse-chat-onefile | cut -f1))"
+    echo "binary: dist/sse-chat-onefile ($(mib dist/sse-chat-onefile))"
     QT_QPA_PLATFORM=offscreen timeout 120 dist/sse-chat-onefile --self-test
 fi
 echo "build and self-test took $(( $(date +%s) - start )) s"

@@ -13,7 +13,8 @@ from web_helpers import WAIT_MS, WebPage
 
 from backend.embedded import EmbeddedServer
 
-HOSTILE = """Look: <img src=x onerror="window.__pwned='img'"> and <script>window.__pwned='script'</script>
+HOSTILE = """Look: <img src=x onerror="window.__pwned='img'"> and
+<script>window.__pwned='script'</script>
 <svg onload="window.__pwned='svg'"></svg><iframe src="javascript:window.__pwned='frame'"></iframe>
 [click me](javascript:window.__pwned='link') and <a href="javascript:window.__pwned='a'">this</a>
 ![remote](http://203.0.113.9/track.png) ![data](data:image/png;base64,iVBORw0KGgo=)
@@ -26,7 +27,7 @@ $\\href{javascript:alert(1)}{x}$ and $\\url{javascript:alert(1)}$
 
 def test_a_hostile_reply_runs_nothing_and_fetches_nothing(web: WebPage, api: Any) -> None:
     page = web.page
-    hostile_title = '<img src=x onerror="window.__pwned=\'title\'">'
+    hostile_title = "<img src=x onerror=\"window.__pwned='title'\">"
     conv = api.post("/api/conversations", json={"title": hostile_title}).json()
     page.goto(f"{web.base_url}/#{conv['id']}")
     web.wait_ready()

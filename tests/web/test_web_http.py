@@ -175,7 +175,7 @@ def test_the_page_loads_nothing_from_another_host() -> None:
         if path.suffix not in {".html", ".js", ".css"}:
             continue
         text = path.read_text(encoding="utf-8")
-        for marker in ("https://", "http://", "src=\"//", "url(//"):
+        for marker in ("https://", "http://", 'src="//', "url(//"):
             for line in text.splitlines():
                 if marker in line and "www.w3.org/2000/svg" not in line:
                     raise AssertionError(f"{path.name}: {line.strip()}")

@@ -20,13 +20,15 @@ def test_what_another_client_does_shows_up_live(
     page.open(slow_server.token, path=f"/#{conv['id']}")
     page.wait_ready()
     page.page.wait_for_function("(cid) => window.sseChat?.current?.id === cid", arg=conv["id"])
-    page.page.wait_for_function("() => document.querySelector('#connection').dataset.state === 'online'")
+    page.page.wait_for_function(
+        "() => document.querySelector('#connection').dataset.state === 'online'"
+    )
 
     text = "sent from another window " * 4
     turn = api.send(conv["id"], text)
-    page.page.locator(f".msg-assistant[data-id='{turn['reply']['id']}'][data-status=streaming]").wait_for(
-        timeout=WAIT_MS
-    )
+    page.page.locator(
+        f".msg-assistant[data-id='{turn['reply']['id']}'][data-status=streaming]"
+    ).wait_for(timeout=WAIT_MS)
     assert page.page.inner_text(".msg-user .bubble").strip() == text.strip()
     page.wait_replies(1)
     body = page.assistant().locator(".md.body").text_content() or ""
@@ -56,7 +58,9 @@ def test_search_finds_conversations_and_opens_the_hit(web: WebPage, api: Any) ->
     page.keyboard.type("zebra")
     results = page.locator("#search-results")
     results.locator(".hit").first.wait_for(timeout=WAIT_MS)
-    found = results.locator(".hit").evaluate_all("(hits) => hits.map((h) => h.dataset.conversation)")
+    found = results.locator(".hit").evaluate_all(
+        "(hits) => hits.map((h) => h.dataset.conversation)"
+    )
     assert zebra["id"] in found and other["id"] not in found
     assert results.locator("mark").first.inner_text().lower() == "zebra"
     full_text = page.evaluate("() => window.sseChat.features.search")

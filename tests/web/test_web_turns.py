@@ -93,7 +93,8 @@ def test_stop_keeps_the_partial_reply_and_regenerate_replaces_it(
     reply.locator("button[aria-label=Regenerate]").click()
     page.page.wait_for_function(
         "(old) => { const r = document.querySelectorAll('.msg-assistant');"
-        " return r.length === 1 && r[0].dataset.id !== old && r[0].dataset.status === 'streaming'; }",
+        " return r.length === 1 && r[0].dataset.id !== old"
+        " && r[0].dataset.status === 'streaming'; }",
         arg=old_id,
     )
     # Enter while a reply streams sends nothing and keeps the draft; the button is Stop
