@@ -112,6 +112,6 @@ def install_web(app: FastAPI) -> None:
     Call after the other middleware is added: the headers middleware then runs first, so
     the guards' own `403` answers carry the headers too.
     """
-    app.add_api_route("/", index, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/", index, methods=["GET", "HEAD"], include_in_schema=False)
     app.mount("/app", PageFiles(directory=STATIC_DIR), name="app")
     app.add_middleware(SecurityHeadersMiddleware)

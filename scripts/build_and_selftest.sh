@@ -15,6 +15,27 @@ export PYI_LOG_LEVEL=WARN
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN build.spec
 echo "bundle: dist/sse-chat ($(mib dist/sse-chat))"
 QT_QPA_PLATFORM=offscreen timeout 120 dist/sse-chat/sse-chat --self-test
+# The web page is in the bundle: the frozen `serve` answers it and its files.
+timeout 60 "$PY" - dist/sse-chat/sse-chat <<'PY'
+import re, subprocess, sys, tempfile
+import requests
+with tempfile.TemporaryDirectory() as data:
+    serve = subprocess.Popen([sys.argv[1], "serve", "--port", "0", "--data-dir", data],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = ""
+        while not line.startswith("Open: "):
+            line = serve.stdout.readline()
+            assert line, "serve printed no address"
+        base = re.match(r"Open: (http://[^/]+/)", line).group(1)
+        for path in ("", "app/main.js", "app/vendor/katex/katex.min.css"):
+            answer = requests.get(base + path, timeout=10)
+            assert answer.status_code == 200, (path, answer.status_code)
+        print(f"web page: served by the bundle ({base})")
+    finally:
+        serve.terminate()
+        serve.wait(10)
+PY
 
 if [ "${1:-}" = "--onefile" ]; then
     "$PY" -m PyInstaller --noconfirm --log-level WARN build.spec -- --onefile

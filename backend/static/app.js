@@ -47,7 +47,12 @@ export class ChatApp {
       onReady: () => this.readyResolve?.(),
       onReset: () => this.reloadAll(),
       onChange: (kind, data) => this.onChange(kind, data),
-      onState: (state) => this.ui.connectionChanged(state),
+      onState: (state) => {
+        this.ui.connectionChanged(state);
+        // The browser does not say why a stream was refused: a restarted server has a new
+        // token, and any call finds out (401 shows the token form).
+        if (state === "offline") this.api.get("/api/settings").catch(() => {});
+      },
     });
   }
 

@@ -59,6 +59,9 @@ def test_page_needs_no_token_and_carries_the_security_headers(
     assert "unsafe" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    head = requests.head(server.base_url + path, timeout=10)
+    assert head.status_code == 200 and head.text == ""
+    assert head.headers["Content-Security-Policy"] == response.headers["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize(
