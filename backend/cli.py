@@ -163,16 +163,19 @@ def settings_from(args: argparse.Namespace, provider: ProviderSettings | None = 
     )
 
 
-def banner(settings: Settings, port: int) -> str:
+def banner(settings: Settings, port: int, *, shell_line: bool = False) -> str:
+    """What `serve` prints first. `shell_line` (a terminal): also `export SSE_CHAT_TOKEN=...`,
+    to paste into the shell curl runs in. Output that is not a terminal (a log, a supervisor,
+    a test) gets the token once only, in the address."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{host}:{port}/"
     lines = [f"SSE Chat {__version__} serving {settings.data_dir}"]
     if settings.auth:
-        lines.append(f"export {TOKEN_ENV}={shlex.quote(settings.token)}")
+        if shell_line:
+            lines.append(f"export {TOKEN_ENV}={shlex.quote(settings.token)}")
         lines.append(f"Open: {url}?token={settings.token}")
-        lines.append(
-            f"API clients: send 'Authorization: Bearer ${TOKEN_ENV}' (the export line sets it)"
-        )
+        hint = "the export line sets it" if shell_line else "set to the token in the address"
+        lines.append(f"API clients: send 'Authorization: Bearer ${TOKEN_ENV}' ({hint})")
     else:
         lines.append(f"Open: {url} (no token needed)")
     lines.append(f"Replies: {describe(settings.provider_settings)}")
@@ -202,7 +205,7 @@ def serve_main(argv: list[str] | None = None) -> int:
     server = ChatServer(
         make_config(app, access_log=True, log_level=args.log_level), app, handle_signals=True
     )
-    sys.stdout.write(banner(settings, port))
+    sys.stdout.write(banner(settings, port, shell_line=sys.stdout.isatty()))
     sys.stdout.flush()
     try:
         server.run(sockets=[sock])

@@ -35,6 +35,13 @@ export function metaLine(message) {
   return bits.join(" · ");
 }
 
+/** True when `a` and `b` would look the same (so a view need not render again). */
+function sameShown(a, b) {
+  return a.content === b.content && a.status === b.status && a.error === b.error &&
+    a.model === b.model && String(a.siblings) === String(b.siblings) &&
+    JSON.stringify(a.parts) === JSON.stringify(b.parts) && JSON.stringify(a.stats) === JSON.stringify(b.stats);
+}
+
 export class MessageView {
   /** `actions`: {edit(m, text), regenerate(m), switchTo(id), canRegenerate(m), busy(), rendered()} */
   constructor(message, actions) {
@@ -59,7 +66,9 @@ export class MessageView {
 
   /** The stored state of the message (from the server). */
   update(message) {
+    const before = this.message;
     this.message = message;
+    if (before !== message && sameShown(before, message) && this.el.dataset.status === message.status) return;
     this.schedule(); // data-status follows with the render, so it never runs ahead of the text
   }
 

@@ -58,16 +58,20 @@ def test_serve_prints_a_url_with_the_token_once_and_stops_cleanly_on_ctrl_c(
     assert (tmp_path / "chat.sqlite3").exists()
 
 
-def test_the_banner_sets_the_token_for_a_shell_before_the_address() -> None:
+def test_in_a_terminal_the_banner_sets_the_token_for_a_shell() -> None:
     settings = Settings(token="tok-en_123", data_dir=Path("/tmp/x"))
-    lines = banner(settings, 8000).splitlines()
+    lines = banner(settings, 8000, shell_line=True).splitlines()
     assert "export SSE_CHAT_TOKEN=tok-en_123" in lines
     assert lines.index("export SSE_CHAT_TOKEN=tok-en_123") < lines.index(
         "Open: http://127.0.0.1:8000/?token=tok-en_123"
     )
-    odd = banner(Settings(token="a b'c", data_dir=Path("/tmp/x")), 8000)
+    odd = banner(Settings(token="a b'c", data_dir=Path("/tmp/x")), 8000, shell_line=True)
     assert "export SSE_CHAT_TOKEN='a b'\"'\"'c'" in odd  # quoted for the shell
-    assert "SSE_CHAT_TOKEN" not in banner(Settings(auth=False, data_dir=Path("/tmp/x")), 8000)
+    # not a terminal (a log file, a supervisor): the token once, in the address
+    piped = banner(settings, 8000)
+    assert piped.count("tok-en_123") == 1 and "export" not in piped
+    unauthenticated = banner(Settings(auth=False, data_dir=Path("/tmp/x")), 8000, shell_line=True)
+    assert "export" not in unauthenticated
 
 
 def parse(argv: list[str]) -> tuple[str, str]:
