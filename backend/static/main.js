@@ -40,7 +40,7 @@ async function unlock(token) {
   }
   if (token) saveToken(token);
   $("gate").hidden = true;
-  root.dataset.state = "ready";
+  root.dataset.state = "starting";
   api.onUnauthorized = () => {
     app?.stop();
     app = null;
@@ -55,6 +55,7 @@ async function unlock(token) {
   } catch (error) {
     toast(error.detail || String(error));
   }
+  if (app && root.dataset.state === "starting") root.dataset.state = "ready"; // list and chat shown
   input.focus();
 }
 
