@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -86,7 +85,17 @@ class SecurityHeadersMiddleware:
 
 
 class PageFiles(StaticFiles):
-    """`/app/*`: the page's files, revalidated on every load (`no-cache` + ETag)."""
+    """`/app/*`: the page's files, revalidated on every load (`no-cache` + ETag).
+
+    Whole files only: a `Range` header is ignored (they are small), so a malformed one cannot
+    get a plain-text 400 instead of an error in the API's shape.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"range"]
+            scope = {**scope, "headers": headers}
+        await super().__call__(scope, receive, send)
 
     def file_response(
         self,
@@ -100,9 +109,12 @@ class PageFiles(StaticFiles):
         return response
 
 
-async def index() -> FileResponse:
-    return FileResponse(
-        INDEX, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
+async def index() -> Response:
+    """The page (read per request: it is small, and a rebuilt one is served at once)."""
+    return Response(
+        INDEX.read_bytes(),
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
     )
 
 

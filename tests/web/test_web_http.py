@@ -85,6 +85,16 @@ def test_page_files_need_no_token_and_have_their_types(
     assert "Content-Security-Policy" in response.headers
 
 
+@pytest.mark.parametrize("path", ["/", "/app/main.js"])
+@pytest.mark.parametrize("value", ["", "bytes=", "bytes=9-1", "lines=1-2", "bytes=0-10"])
+def test_a_range_header_gets_the_whole_file(server: EmbeddedServer, path: str, value: str) -> None:
+    """The page's files are sent whole; a Range header (even a malformed one) is ignored."""
+    whole = requests.get(server.base_url + path, timeout=10)
+    ranged = requests.get(server.base_url + path, headers={"Range": value}, timeout=10)
+    assert ranged.status_code == 200, ranged.text
+    assert ranged.content == whole.content
+
+
 @pytest.mark.parametrize(
     "path", ["/app/", "/app/nothing.js", "/app/../backend/app.py", "/app/%2e%2e/web.py"]
 )
