@@ -82,7 +82,8 @@ def test_reasoning_is_folded_under_thought_for(make_page: Any, slow_server: Embe
     page: WebPage = make_page(slow_server.base_url)
     page.open(slow_server.token)
     page.wait_ready()
-    page.send("<think>First I plan the answer carefully.</think>The **answer** is 42.")
+    plan = "First I plan the answer carefully, step by step, checking each step twice. " * 2
+    page.send(f"<think>{plan.strip()}</think>The **answer** is 42.")  # 1.5 s of reasoning
     summary = page.page.locator(".msg-assistant details.reasoning > summary")
     summary.wait_for(timeout=WAIT_MS)
     page.page.wait_for_function(
@@ -97,5 +98,5 @@ def test_reasoning_is_folded_under_thought_for(make_page: Any, slow_server: Embe
     details = page.page.locator(".msg-assistant details.reasoning")
     assert details.get_attribute("open") is None  # folded
     summary.click()
-    assert details.locator(".reasoning-body").inner_text() == "First I plan the answer carefully."
+    assert details.locator(".reasoning-body").inner_text() == plan.strip()
     assert "<think>" not in (page.assistant().text_content() or "")
