@@ -50,7 +50,8 @@ def _temperature(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sse-chat serve",
-        description="Run the SSE Chat server (HTTP API + Server-Sent Events).",
+        description="Run the SSE Chat server: the HTTP API with Server-Sent Events, and a chat "
+        "page for your browser at the address it prints.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from web_helpers import WAIT_MS, WebPage
 
+from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from tests.support.http_client import TokenApi
 
@@ -52,6 +54,18 @@ def test_without_a_token_the_page_asks_and_a_wrong_one_is_said_plainly(
     assert "That token was not accepted" in wrong.page.inner_text("#gate-reason")
     assert wrong.page.url == server.base_url + "/"  # removed from the address all the same
     assert wrong.page.evaluate("() => sessionStorage.getItem('sse-chat.token')") is None
+
+
+def test_a_server_without_auth_opens_without_asking(make_page: Any, tmp_path: Path) -> None:
+    with EmbeddedServer(Settings(data_dir=tmp_path, auth=False, echo_delay=0)) as server:
+        page: WebPage = make_page(server.base_url)
+        page.open(None)
+        page.wait_ready()
+        assert page.page.locator("#gate").is_hidden()
+        page.send("no token needed")
+        page.wait_replies(1)
+        assert (page.assistant().text_content() or "").strip().startswith("no token needed")
+        assert not any("token=" in url for url in page.requests)
 
 
 MARKDOWN = """# Plan
