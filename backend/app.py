@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from backend import __version__
 from backend.broker import ReplyBroker
+from backend.changes import CONVERSATION_UPDATED, ChangeFeed
 from backend.config import Settings
 from backend.datalock import AlreadyInUse
 from backend.deps import Services
@@ -18,6 +19,7 @@ from backend.providers import ProviderState
 from backend.responders import Responder
 from backend.routers import (
     conversations,
+    events,
     health,
     messages,
     openai_api,
@@ -32,6 +34,7 @@ from backend.store_thread import AsyncStore
 from backend.titles import ConversationNamer
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
+from backend.web import install_web
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +69,23 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             logger.error("Start-up failed: %s", app.state.startup_error)
             raise
         broker = ReplyBroker()
-        namer = ConversationNamer(store, lambda: providers.settings.auto_title)
-        turns = TurnService(store, broker, providers.current, settings.persist_interval, namer)
-        app.state.services = Services(settings, store, broker, turns, TutorialInbox(), providers)
+        changes = ChangeFeed()
+        namer = ConversationNamer(
+            store,
+            lambda: providers.settings.auto_title,
+            renamed=lambda conv: changes.conversation(CONVERSATION_UPDATED, conv),
+        )
+        turns = TurnService(
+            store, broker, providers.current, settings.persist_interval, namer, changes
+        )
+        app.state.services = Services(
+            settings, store, broker, turns, TutorialInbox(), providers, changes=changes
+        )
         try:
             yield
         finally:
             broker.close_subscribers()
+            changes.close()
             await turns.shutdown()
             await store.close()
             logger.info("Chat history closed")
@@ -89,8 +102,9 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
     app.state.startup_error = None
     install_error_handlers(app)
     install_security(app, settings)
+    install_web(app)  # GET /, /app/*, and the headers of section 12 on every answer
     routers = (health, conversations, messages, provider_settings, tutorial, search, transfer)
-    for module in routers:
+    for module in (*routers, events):
         app.include_router(module.router)
     # Last: the /v1 router ends with a catch-all for OpenAI-shaped 404s.
     app.include_router(openai_api.router)
@@ -102,3 +116,4 @@ def begin_shutdown(app: FastAPI) -> None:
     services: Services | None = getattr(app.state, "services", None)
     if services is not None:
         services.broker.close_subscribers()
+        services.changes.close()

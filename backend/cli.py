@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -20,13 +21,13 @@ from backend.config import (
     is_http_url,
     new_token,
 )
-from backend.logs import configure_logging
+from backend.logs import LOG_LEVELS, configure_logging
 from backend.providers import describe
 from backend.server import ChatServer, bind_socket, make_config
 
 logger = logging.getLogger(__name__)
 
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+TOKEN_ENV = "SSE_CHAT_TOKEN"  # what the printed `export` line sets (for curl and scripts)
 
 
 def _non_negative(text: str) -> float:
@@ -49,7 +50,8 @@ def _temperature(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sse-chat serve",
-        description="Run the SSE Chat server (HTTP API + Server-Sent Events).",
+        description="Run the SSE Chat server: the HTTP API with Server-Sent Events, and a chat "
+        "page for your browser at the address it prints.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
@@ -65,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a browser origin allowed to call the API, with CORS (repeatable)",
     )
     parser.add_argument(
-        "--data-dir", type=Path, help=f"where the chat history lives (default {default_data_dir()})"
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where the chat history lives (default {default_data_dir()})",
     )
     parser.add_argument(
         "--echo-delay",
@@ -78,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         "provider", f"where replies come from; an API key is read from ${API_KEY_ENV}"
     )
     provider.add_argument(
-        "--provider", choices=PROVIDERS, default="echo", help="(default %(default)s)"
+        "--provider",
+        choices=PROVIDERS,
+        help="(default: openai when --model or --base-url is given, else echo)",
     )
     provider.add_argument(
         "--base-url",
@@ -90,14 +97,35 @@ def build_parser() -> argparse.ArgumentParser:
     provider.add_argument(
         "--temperature", type=_temperature, metavar="T", help="0..2 (default: the server's)"
     )
-    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    parser.add_argument(
+        "--log-level", type=str.lower, choices=LOG_LEVELS, default="info", help="(default info)"
+    )
     return parser
 
 
 def provider_from(
     args: argparse.Namespace, parser: argparse.ArgumentParser, api_key: str
 ) -> ProviderSettings:
-    """The provider settings the flags ask for; exits 2 (via `parser.error`) when incomplete."""
+    """The provider settings the flags ask for; exits 2 (via `parser.error`) when incomplete.
+
+    Without `--provider`, `--model` or `--base-url` imply `--provider openai` (said on stderr);
+    with `--provider echo` they are ignored, with a warning.
+    """
+    given = [
+        flag for flag, value in (("--model", args.model), ("--base-url", args.base_url)) if value
+    ]
+    flags, one = " and ".join(given), len(given) == 1
+    if args.provider is None:
+        args.provider = "openai" if given else "echo"
+        if given:
+            sys.stderr.write(
+                f"sse-chat serve: {flags} {'implies' if one else 'imply'} --provider openai\n"
+            )
+    elif args.provider == "echo" and given:
+        sys.stderr.write(
+            f"sse-chat serve: warning: {flags} {'is' if one else 'are'} ignored"
+            " with --provider echo\n"
+        )
     if args.provider == "openai":
         missing = [
             flag
@@ -105,7 +133,11 @@ def provider_from(
             if not (value or "").strip()
         ]
         if missing:
-            parser.error(f"--provider openai needs {' and '.join(missing)}")
+            example = " (e.g. --base-url http://localhost:11434/v1 for Ollama)"
+            parser.error(
+                f"--provider openai needs {' and '.join(missing)}"
+                + (example if "--base-url" in missing else "")
+            )
         if not is_http_url(args.base_url):
             parser.error(f"--base-url must be an http:// or https:// URL, not {args.base_url!r}")
     return ProviderSettings(
@@ -132,13 +164,19 @@ def settings_from(args: argparse.Namespace, provider: ProviderSettings | None = 
     )
 
 
-def banner(settings: Settings, port: int) -> str:
+def banner(settings: Settings, port: int, *, shell_line: bool = False) -> str:
+    """What `serve` prints first. `shell_line` (a terminal): also `export SSE_CHAT_TOKEN=...`,
+    to paste into the shell curl runs in. Output that is not a terminal (a log, a supervisor,
+    a test) gets the token once only, in the address."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{host}:{port}/"
     lines = [f"SSE Chat {__version__} serving {settings.data_dir}"]
     if settings.auth:
+        if shell_line:
+            lines.append(f"export {TOKEN_ENV}={shlex.quote(settings.token)}")
         lines.append(f"Open: {url}?token={settings.token}")
-        lines.append("API clients: send 'Authorization: Bearer <token>' (token as above)")
+        hint = "the export line sets it" if shell_line else "set to the token in the address"
+        lines.append(f"API clients: send 'Authorization: Bearer ${TOKEN_ENV}' ({hint})")
     else:
         lines.append(f"Open: {url} (no token needed)")
     lines.append(f"Replies: {describe(settings.provider_settings)}")
@@ -168,7 +206,7 @@ def serve_main(argv: list[str] | None = None) -> int:
     server = ChatServer(
         make_config(app, access_log=True, log_level=args.log_level), app, handle_signals=True
     )
-    sys.stdout.write(banner(settings, port))
+    sys.stdout.write(banner(settings, port, shell_line=sys.stdout.isatty()))
     sys.stdout.flush()
     try:
         server.run(sockets=[sock])

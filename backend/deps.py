@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backend.broker import ReplyBroker
+from backend.changes import ChangeFeed
 from backend.config import Settings
 from backend.errors import ApiError
 from backend.providers import ProviderState
@@ -26,6 +27,7 @@ class Services:
     tutorial: TutorialInbox
     providers: ProviderState
     import_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one import at a time
+    changes: ChangeFeed = field(default_factory=ChangeFeed)  # GET /api/events
 
 
 class NotReady(ApiError):

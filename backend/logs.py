@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
+#: `--log-level` choices of both `sse-chat` and `sse-chat serve` (any case accepted).
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
 _TOKEN_PARAM = re.compile(r"([?&]token=)[^&#\s\"']*", re.IGNORECASE)
 REDACTED = "[redacted]"
 

@@ -96,10 +96,24 @@ class GuardMiddleware:
                 await _send_error(send, 403, "Forbidden host")
                 return
         origin = headers.get("origin")
-        if origin is not None and origin.rstrip("/") not in self.origins:
+        if origin is not None and not self._origin_allowed(origin, scope, headers):
             await _send_error(send, 403, "Forbidden origin")
             return
         await self.app(scope, receive, send)
+
+    def _origin_allowed(self, origin: str, scope: Scope, headers: Headers) -> bool:
+        """`--allow-origin`, or the server's own origin: `http://` + an accepted `Host`."""
+        origin = origin.rstrip("/")
+        if origin in self.origins:
+            return True
+        origin = origin.lower()
+        if not origin.startswith("http://"):
+            return False
+        host = origin.removeprefix("http://")
+        if self.check_host:  # the request's Host was accepted: any loopback name will do
+            server = scope.get("server")
+            return server is not None and host in allowed_hosts(int(server[1]))
+        return host == headers.get("host", "").lower()
 
 
 class BodyLimitMiddleware:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from backend.reasoning import split_text
+from backend.records import Conversation
 from backend.responders import ChatMessage, ResponderError
 from backend.store import Store
 from backend.store_thread import AsyncStore
@@ -121,11 +122,17 @@ class ConversationNamer:
     """
 
     def __init__(
-        self, store: AsyncStore, enabled: Callable[[], bool], timeout: float = TIMEOUT
+        self,
+        store: AsyncStore,
+        enabled: Callable[[], bool],
+        timeout: float = TIMEOUT,
+        renamed: Callable[[Conversation], None] | None = None,
     ) -> None:
+        """`renamed`, if given, is told of each conversation the model named (the change feed)."""
         self._store = store
         self._enabled = enabled
         self._timeout = timeout
+        self._renamed = renamed
         self._named: set[str] = set()
         self._tasks: set[asyncio.Task[str | None]] = set()
         self._closed = False
@@ -145,13 +152,23 @@ class ConversationNamer:
         question = next((m.content for m in reversed(history) if m.role == "user"), "")
         self._named.add(conversation_id)
         task = asyncio.create_task(
-            name_conversation(
-                self._store, conversation_id, responder, question, answer, self._timeout
-            ),
+            self._name(conversation_id, responder, question, answer),
             name=f"title-{conversation_id}",
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _name(
+        self, conversation_id: str, responder: TitleResponder, question: str, answer: str
+    ) -> str | None:
+        title = await name_conversation(
+            self._store, conversation_id, responder, question, answer, self._timeout
+        )
+        if title is not None and self._renamed is not None:
+            conversation = await self._store.run(Store.get_conversation, conversation_id)
+            if conversation is not None:
+                self._renamed(conversation)
+        return title
 
     async def close(self) -> None:
         """Stop every naming still under way (shutdown)."""

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
+from backend.changes import CONVERSATION_UPDATED, MESSAGE_CREATED, MESSAGE_UPDATED, ChangeFeed
 from backend.errors import BadRequest, Conflict, NotFound
 from backend.reasoning import ReplySplitter
 from backend.records import Message, Part, Stats, Status, merged, new_id, text_of
@@ -93,10 +94,12 @@ class TurnService:
         responder: ResponderSource,
         persist_interval: float = 1.0,
         namer: ConversationNamer | None = None,
+        changes: ChangeFeed | None = None,
     ) -> None:
         """`responder`: a fixed one, or a callable giving the current one when a turn starts.
 
-        `namer`, if given, is told of each completed reply (titles by the model).
+        `namer`, if given, is told of each completed reply (titles by the model); `changes`, if
+        given, of every turn started and finished (`GET /api/events`).
         """
         self._store = store
         self._broker = broker
@@ -108,6 +111,7 @@ class TurnService:
         self._deleting: set[str] = set()
         self._branching: Counter[str] = Counter()  # deletes of messages under way
         self._closed = False
+        self._changes = changes
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -153,6 +157,7 @@ class TurnService:
             message.conversation_id,
             responder,
             lambda rid: self._store.run(Store.add_regeneration, message_id, rid, name, model),
+            user_change=lambda user: None,  # the message it answers is not new
         )
 
     async def set_head(self, conversation_id: str, message_id: str) -> list[Message]:
@@ -164,9 +169,19 @@ class TurnService:
         if self.is_streaming(conversation_id):
             raise Conflict("A reply is still streaming in this conversation")
         try:
-            return await self._store.run(Store.set_head, conversation_id, message_id)
+            path = await self._store.run(Store.set_head, conversation_id, message_id)
         except NotFoundError as exc:
             raise NotFound(str(exc)) from None
+        await self._conversation_changed(conversation_id)
+        return path
+
+    async def _conversation_changed(self, conversation_id: str) -> None:
+        """Tell `changes` of a conversation whose head (or messages) changed."""
+        if self._changes is None:
+            return
+        conversation = await self._store.run(Store.get_conversation, conversation_id)
+        if conversation is not None:
+            self._changes.conversation(CONVERSATION_UPDATED, conversation)
 
     async def delete_message(self, message_id: str) -> None:
         """Delete a message and everything below it; a reply streaming there is cancelled first."""
@@ -188,6 +203,7 @@ class TurnService:
             self._branching[cid] -= 1
             if not self._branching[cid]:
                 del self._branching[cid]
+        await self._conversation_changed(cid)
 
     async def _responder_for(self, conversation_id: str) -> Responder:
         """The responder a turn starting now uses (and keeps until it ends): the current one,
@@ -213,7 +229,9 @@ class TurnService:
         conversation_id: str,
         responder: Responder,
         create: Callable[[str], Awaitable[tuple[Message, Message]]],
+        user_change: Callable[[Message], str | None] = lambda user: MESSAGE_CREATED,
     ) -> tuple[Message, Message]:
+        """`user_change`: what `changes` hears of the turn's user message (None: nothing)."""
         if self._closed:
             raise Conflict("The server is shutting down")
         if conversation_id in self._deleting:
@@ -228,6 +246,7 @@ class TurnService:
         try:
             user, reply = await create(turn.reply_id)
             history = await self._store.run(Store.list_messages, conversation_id)
+            conversation = await self._store.run(Store.get_conversation, conversation_id)
         except BaseException as exc:
             self._release(turn)
             if isinstance(exc, NotFoundError):
@@ -238,6 +257,13 @@ class TurnService:
         turn.reply = reply
         # The current path up to the new reply's parent: never another branch's messages.
         chat = [ChatMessage(m.role, m.content) for m in history if m.id != reply.id]
+        if self._changes is not None:  # before the task can finish the reply
+            if conversation is not None:
+                self._changes.conversation(CONVERSATION_UPDATED, conversation)
+            user_kind = user_change(user)
+            if user_kind is not None:
+                self._changes.message(user_kind, user)
+            self._changes.message(MESSAGE_CREATED, reply)
         turn.task = asyncio.create_task(self._run(turn, chat), name=f"reply-{reply.id}")
         return user, reply
 
@@ -338,6 +364,8 @@ class TurnService:
             )
         turn.live.finish(Outcome(stored, error if status == "failed" else None))
         self._release(turn)
+        if self._changes is not None:
+            self._changes.message(MESSAGE_UPDATED, stored)
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -370,6 +398,8 @@ class TurnService:
             self._deleting.discard(conversation_id)
         if not deleted:
             raise NotFound("Conversation not found")
+        if self._changes is not None:
+            self._changes.conversation_deleted(conversation_id)
 
     async def shutdown(self) -> None:
         """Stop every live reply as `interrupted` (persisted text kept) and wait for them."""

@@ -30,15 +30,15 @@ TARGETS = {
     ("python -m desktop", "backend"): 1.0,
     ("frozen one-folder", "window"): 1.0,
 }
-RSS_TARGET_MB = 150
-BUNDLE_TARGET_MB = 150
+RSS_TARGET_MIB = 150
+BUNDLE_TARGET_MIB = 150
 
 
 @dataclass
 class Run:
     window: float
     backend: float
-    rss_mb: float
+    rss_mib: float
 
 
 def probe(command: list[str], timeout: float = 60.0) -> Run:
@@ -68,7 +68,7 @@ def probe(command: list[str], timeout: float = 60.0) -> Run:
     return Run(
         window=float(values["window_shown"]) - start,
         backend=float(values["backend_ready"]) - start,
-        rss_mb=int(values.get("idle_rss_kb", "0")) / 1024,
+        rss_mib=int(values.get("idle_rss_kb", "0")) / 1024,
     )
 
 
@@ -81,21 +81,22 @@ def measure(label: str, command: list[str], runs: int) -> None:
     results = [probe(command) for _ in range(runs)]
     window = statistics.median(r.window for r in results)
     backend = statistics.median(r.backend for r in results)
-    rss = statistics.median(r.rss_mb for r in results)
+    rss = statistics.median(r.rss_mib for r in results)
     print(f"{label} (median of {runs}):")
     for what, value in (("window shown", window), ("backend ready", backend)):
         target = TARGETS.get((label, what.split()[0]))
         note = f"  [target <= {target:.1f} s: {mark(value <= target)}]" if target else ""
         print(f"  {what:<14} {value:6.3f} s{note}")
     print(
-        f"  {'idle RSS':<14} {rss:6.1f} MB  [target <= {RSS_TARGET_MB} MB: "
-        f"{mark(rss <= RSS_TARGET_MB)}]"
+        f"  {'idle RSS':<14} {rss:6.1f} MiB  [target <= {RSS_TARGET_MIB} MiB: "
+        f"{mark(rss <= RSS_TARGET_MIB)}]"
     )
 
 
-def bundle_size_mb(folder: Path) -> float:
+def bundle_size_mib(folder: Path) -> float:
+    """The folder's size in MiB (2**20 bytes), as `scripts/build_and_selftest.sh` prints it."""
     total = sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() or p.is_symlink())
-    return total / 1e6
+    return total / 2**20
 
 
 def main() -> int:
@@ -113,10 +114,10 @@ def main() -> int:
         )
         return 0
     measure("frozen one-folder", [str(args.frozen)], args.runs)
-    size = bundle_size_mb(args.frozen.parent)
+    size = bundle_size_mib(args.frozen.parent)
     print(
-        f"bundle size: {size:.1f} MB ({args.frozen.parent})  "
-        f"[target <= {BUNDLE_TARGET_MB} MB: {mark(size <= BUNDLE_TARGET_MB)}]"
+        f"bundle size: {size:.1f} MiB ({args.frozen.parent})  "
+        f"[target <= {BUNDLE_TARGET_MIB} MiB: {mark(size <= BUNDLE_TARGET_MIB)}]"
     )
     return 0
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop import __version__, startup_probe
+from desktop import __version__, qt_messages, startup_probe
 from desktop.client import ChatClient
 from desktop.controller import ChatController
 from desktop.prefs.provider import ProviderStore
@@ -50,6 +50,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    qt_messages.install()
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)

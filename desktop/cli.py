@@ -6,18 +6,25 @@ Top-level imports stay free of Qt so `sse-chat serve` and `--help` never load it
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from backend.logs import LOG_LEVELS
 from desktop import __version__
+
+COMMANDS = ("serve",)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sse-chat",
-        description="SSE Chat: a desktop chat window that streams replies. "
-        "Run `sse-chat serve --help` for the backend alone.",
+        usage="%(prog)s [options]\n       %(prog)s serve [serve options]",
+        description="SSE Chat: a desktop chat window that streams replies.",
+        epilog="commands:\n  serve       run the backend alone: the HTTP API, and a chat page for\n"
+        "              your browser at the address it prints (`sse-chat serve --help`)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sse-chat {__version__}")
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where the chat history lives")
@@ -34,7 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--token", metavar="T", help="the access token for --connect")
     parser.add_argument(
-        "--log-level", default="WARNING", help="logging level (DEBUG, INFO, WARNING, ...)"
+        "--log-level",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        default="warning",
+        help="(default warning)",
+    )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add SSE Chat to your desktop's application menu (a user-level .desktop file "
+        "and icons that start this very executable), then exit",
     )
     parser.add_argument(
         "--self-test",
@@ -53,7 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(serve_main(args_list[1:]) or 0)
 
     parser = build_parser()
+    if args_list and not args_list[0].startswith("-"):
+        close = difflib.get_close_matches(args_list[0], COMMANDS, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "the only command is 'serve'"
+        parser.error(f"unknown command {args_list[0]!r} ({hint})")
     args = parser.parse_args(args_list)
+    if args.install_desktop_entry:
+        from desktop.desktop_entry import install_desktop_entry
+
+        return install_desktop_entry()
     if args.echo_delay is not None and args.echo_delay < 0:
         parser.error("--echo-delay must be zero or more")
     if args.token and not args.connect:

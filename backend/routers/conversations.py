@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response, status
 
+from backend.changes import CONVERSATION_CREATED, CONVERSATION_UPDATED
 from backend.deps import ServicesDep
 from backend.errors import NotFound
 from backend.records import Conversation, Message
@@ -42,8 +43,9 @@ async def create_conversation(
     title = checked_title(body.title)
     model = checked_model(body.model)
     prompt = checked_system_prompt(body.system_prompt, services.settings.max_content_chars)
-    conv = await services.store.run(Store.create_conversation, title, model, prompt)
-    return ConversationOut.of(conv)
+    conversation = await services.store.run(Store.create_conversation, title, model, prompt)
+    services.changes.conversation(CONVERSATION_CREATED, conversation)
+    return ConversationOut.of(conversation)
 
 
 @router.get("/{cid}")
@@ -90,9 +92,11 @@ async def update_conversation(
     """Rename, and set the conversation's model and system prompt (section 11)."""
     changes = body.changes(services.settings.max_content_chars)
     try:
-        return ConversationOut.of(await services.store.run(Store.update_conversation, cid, changes))
+        conversation = await services.store.run(Store.update_conversation, cid, changes)
     except NotFoundError:
         raise NotFound("Conversation not found") from None
+    services.changes.conversation(CONVERSATION_UPDATED, conversation)
+    return ConversationOut.of(conversation)
 
 
 @router.delete("/{cid}", status_code=status.HTTP_204_NO_CONTENT)

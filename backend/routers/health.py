@@ -1,14 +1,11 @@
-"""`GET /api/health` (no token) and `GET /` (a landing answer for the printed URL)."""
+"""`GET /api/health` (no token). `GET /`, the web page, is in `backend/web.py`."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from backend import __version__
 from backend.schemas import Health
-from backend.security import require_token
 
 router = APIRouter()
 
@@ -16,8 +13,3 @@ router = APIRouter()
 @router.get("/api/health")
 async def health() -> Health:
     return Health(version=__version__)
-
-
-@router.get("/", dependencies=[Depends(require_token)])
-async def root() -> dict[str, Any]:
-    return {"name": "SSE Chat", "version": __version__, "api": "/api/conversations"}

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from backend.changes import RESET
 from backend.deps import ServicesDep
 from backend.errors import NotFound, Unprocessable
 from backend.export import content_disposition, export_document, markdown, safe_filename
@@ -73,6 +74,8 @@ async def import_history(request: Request, services: ServicesDep) -> ImportResul
         except Unprocessable:
             await _drain(body, limit)
             raise
+    if summary.conversations:  # clients reload their list (docs/API-EXTENSIONS.md)
+        services.changes.publish(RESET, {})
     return ImportResult(
         conversations=summary.conversations,
         messages=summary.messages,

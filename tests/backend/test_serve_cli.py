@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
-from backend.cli import serve_main
+from backend.cli import banner, build_parser, provider_from, serve_main
+from backend.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +44,9 @@ def test_serve_prints_a_url_with_the_token_once_and_stops_cleanly_on_ctrl_c(
         assert match is not None
         base, token = match.group(1), match.group(2)
         assert requests.get(base, params={"token": token}, timeout=5).status_code == 200
-        assert requests.get(base, timeout=5).status_code == 401
+        api = base + "api/conversations"
+        assert requests.get(api, params={"token": token}, timeout=5).status_code == 200
+        assert requests.get(api, timeout=5).status_code == 401
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
     finally:
@@ -52,3 +56,50 @@ def test_serve_prints_a_url_with_the_token_once_and_stops_cleanly_on_ctrl_c(
     assert token not in err and token not in out
     assert "token=[redacted]" in err
     assert (tmp_path / "chat.sqlite3").exists()
+
+
+def test_in_a_terminal_the_banner_sets_the_token_for_a_shell() -> None:
+    settings = Settings(token="tok-en_123", data_dir=Path("/tmp/x"))
+    lines = banner(settings, 8000, shell_line=True).splitlines()
+    assert "export SSE_CHAT_TOKEN=tok-en_123" in lines
+    assert lines.index("export SSE_CHAT_TOKEN=tok-en_123") < lines.index(
+        "Open: http://127.0.0.1:8000/?token=tok-en_123"
+    )
+    odd = banner(Settings(token="a b'c", data_dir=Path("/tmp/x")), 8000, shell_line=True)
+    assert "export SSE_CHAT_TOKEN='a b'\"'\"'c'" in odd  # quoted for the shell
+    # not a terminal (a log file, a supervisor): the token once, in the address
+    piped = banner(settings, 8000)
+    assert piped.count("tok-en_123") == 1 and "export" not in piped
+    unauthenticated = banner(Settings(auth=False, data_dir=Path("/tmp/x")), 8000, shell_line=True)
+    assert "export" not in unauthenticated
+
+
+def parse(argv: list[str]) -> tuple[str, str]:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    provider = provider_from(args, parser, "")
+    return provider.provider, provider.model
+
+
+def test_model_or_base_url_imply_the_openai_provider(capsys: pytest.CaptureFixture[str]) -> None:
+    url = ["--base-url", "http://localhost:11434/v1"]
+    assert parse(["--model", "llama3", *url]) == ("openai", "llama3")
+    assert "--model and --base-url imply --provider openai" in capsys.readouterr().err
+    assert parse([]) == ("echo", "")
+    assert capsys.readouterr().err == ""
+    with pytest.raises(SystemExit) as exit_info:
+        parse(["--model", "llama3"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--model implies --provider openai" in err
+    assert "--provider openai needs --base-url (e.g. --base-url http://localhost:11434/v1" in err
+    assert parse(["--provider", "echo", "--model", "llama3"]) == ("echo", "llama3")
+    assert "warning: --model is ignored with --provider echo" in capsys.readouterr().err
+
+
+def test_log_level_takes_any_case_and_data_dir_says_dir(capsys: pytest.CaptureFixture[str]) -> None:
+    assert build_parser().parse_args(["--log-level", "WARNING"]).log_level == "warning"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--log-level", "loud"])
+    assert "invalid choice" in capsys.readouterr().err
+    assert "--data-dir DIR" in build_parser().format_help()

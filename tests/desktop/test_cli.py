@@ -28,6 +28,30 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         assert option in out
 
 
+def test_help_names_the_serve_command_and_a_typo_gets_a_hint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "sse-chat serve [serve options]" in out and "serve       run the backend" in out
+    for argv, hint in ((["serv"], "did you mean 'serve'?"), (["chat"], "the only command")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert f"unknown command {argv[0]!r}" in err and hint in err
+
+
+def test_log_level_is_a_choice_in_any_case(capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop.cli import build_parser
+
+    assert build_parser().parse_args(["--log-level", "DEBUG"]).log_level == "debug"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--log-level", "verbose"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
 def test_serve_is_handed_to_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
     fake = types.ModuleType("backend.cli")
