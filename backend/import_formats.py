@@ -75,7 +75,10 @@ def epoch_of(value: Any) -> float:
     if isinstance(value, bool):
         return _NO_TIME
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            return _NO_TIME
     elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

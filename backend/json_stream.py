@@ -154,6 +154,8 @@ class JsonItems:
             if self._eof or not cut:
                 raise NotJson(f"The file is not valid JSON ({exc.msg})") from None
             return self._wait_for_more(unread)
+        except ValueError:  # an integer of more than 4,300 digits
+            raise NotJson("The file holds a number too long to be read") from None
         except RecursionError:
             end_of_item = _end_of_value(text, start) if self._state is _State.LIST_ITEM else None
             if end_of_item is None:

@@ -208,6 +208,7 @@ def test_not_json_or_wrong_shape_is_422_and_nothing_is_imported(
         json.dumps({"conversations": [{"id": "x", "messages": []}]}).encode(),  # no format
         json.dumps([1, 2, 3]).encode(),
         b"[" * 100_000,
+        b'[{"mapping": {}, "create_time": ' + b"9" * 5000 + b"}]",  # a number no one can read
     ]
     with make_server() as srv:
         api = Api(srv.base_url, srv.token)
