@@ -26,17 +26,18 @@ for extra in (ROOT, HERE):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from llama_support import MODEL, LlamaServer, built_paths  # noqa: E402
+from llama_support import (  # noqa: E402
+    LONG_CTX,
+    MODEL,
+    N_PREDICT,
+    REASONING_BUDGET,
+    LlamaServer,
+    built_paths,
+)
 
 from backend.config import ProviderSettings, Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
 from tests.support.http_client import TokenApi  # noqa: E402
-
-#: Tokens per reply on the short server, and how many of them may be reasoning.
-N_PREDICT = 64
-REASONING_BUDGET = 24
-#: The long server's context: the most a reply could run to if nothing stopped it.
-LONG_CTX = 8192
 
 
 def _serve(

@@ -34,6 +34,14 @@ START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
 #: The model name the app is set up with (llama-server serves its one model under any name).
 MODEL = "tiny-random"
+#: Tokens per reply on the short server, and how many of them may be reasoning.
+N_PREDICT = 64
+REASONING_BUDGET = 24
+#: The long server's context: the most a reply could run to if nothing stopped it.
+LONG_CTX = 8192
+#: What the tests ask.
+QUESTION = "Why is the sky blue?"
+FOLLOW_UP = "And why is it red at sunset?"
 
 
 def free_port() -> int:
@@ -255,3 +263,16 @@ def follow(api: Any, reply_id: str, *, until_text: bool = False) -> Followed:
                     return out
                 event, data = "message", ""
     return out
+
+
+def conversation(api: Any) -> str:
+    """A new conversation's id."""
+    response = api.post("/api/conversations", json={})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def stored_messages(api: Any, cid: str) -> list[dict[str, Any]]:
+    response = api.get(f"/api/conversations/{cid}")
+    assert response.status_code == 200, response.text
+    return list(response.json()["messages"])

@@ -7,9 +7,7 @@ llama.cpp stops a task whose client went away.
 
 from __future__ import annotations
 
-from conftest import LONG_CTX
-from llama_support import LlamaServer, follow
-from test_llama_replies import QUESTION, conversation, stored_messages
+from llama_support import LONG_CTX, QUESTION, LlamaServer, conversation, follow, stored_messages
 
 from tests.support.http_client import TokenApi
 from tests.support.waiting import wait_until

@@ -10,33 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import N_PREDICT, REASONING_BUDGET
 from llama_support import (
+    FOLLOW_UP,
     MODEL,
+    N_PREDICT,
+    QUESTION,
+    REASONING_BUDGET,
     REQUEST_TIMEOUT,
     LlamaServer,
     Streamed,
     chat_direct,
+    conversation,
     follow,
     read_completion,
+    stored_messages,
 )
 
 from tests.support.http_client import TokenApi
-
-QUESTION = "Why is the sky blue?"
-FOLLOW_UP = "And why is it red at sunset?"
-
-
-def conversation(api: TokenApi) -> str:
-    response = api.post("/api/conversations", json={})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def stored_messages(api: TokenApi, cid: str) -> list[dict[str, Any]]:
-    response = api.get(f"/api/conversations/{cid}")
-    assert response.status_code == 200, response.text
-    return list(response.json()["messages"])
 
 
 def reply_to(api: TokenApi, cid: str, content: str) -> dict[str, Any]:
