@@ -40,10 +40,12 @@ from pathlib import Path
 VERSION = "11434.0.0"
 TEMPLATE = "models/templates/deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja"
 VOCAB = "models/ggml-vocab-llama-spm.gguf"
-#: The random model's shape: the SPM vocabulary (32,000 tokens) x 64 dims in f32 for the
-#: embedding and the output matrix make most of its ~17 MB.
+#: The random model's shape: the SPM vocabulary (32,000 tokens + THINK_TAGS) x 64 dims in f32
+#: for the embedding and the output matrix make most of its ~17 MB.
 MODEL_SHAPE = {"n_embd": 64, "n_layer": 2, "n_head": 4, "n_ff": 128, "n_ctx": 2048}
 MODEL_SEED = 42
+#: Tokens added to the SPM vocabulary (user-defined, so they are written out as text).
+THINK_TAGS = ("<think>", "</think>")
 
 log = logging.getLogger("llama_server")
 
@@ -192,18 +194,25 @@ def make_model(vocab: Path, out: Path) -> None:
 
     reader = gguf.GGUFReader(str(vocab))
     writer = gguf.GGUFWriter(str(out), "llama")
-    n_vocab = 0
-    for name, field in reader.fields.items():
-        if not name.startswith("tokenizer."):
-            continue
+    fields = {name: field for name, field in reader.fields.items() if name.startswith("tokenizer.")}
+    if "tokenizer.ggml.tokens" not in fields:
+        raise SystemExit(f"llama_server: no tokenizer.ggml.tokens in {vocab}")
+    # The thinking tags become tokens of their own, as in DeepSeek-R1's vocabulary: spelt in
+    # SPM pieces, `<think>` after the template's `...|>` is tokenized as `><` `th` `ink` `>`,
+    # which llama.cpp's reasoning budget (matching the tag's own tokens) would never see.
+    extra = {
+        "tokenizer.ggml.tokens": list(THINK_TAGS),
+        "tokenizer.ggml.scores": [0.0] * len(THINK_TAGS),
+        "tokenizer.ggml.token_type": [int(gguf.TokenType.USER_DEFINED)] * len(THINK_TAGS),
+    }
+    for name, field in fields.items():
         kind = field.types[0]
         sub = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
         value = field.contents()
-        if name == "tokenizer.ggml.tokens":
-            n_vocab = len(value)
+        if name in extra:
+            value = list(value) + extra[name]
         writer.add_key_value(name, value, kind, sub)
-    if not n_vocab:
-        raise SystemExit(f"llama_server: no tokenizer.ggml.tokens in {vocab}")
+    n_vocab = len(fields["tokenizer.ggml.tokens"].contents()) + len(THINK_TAGS)
     s = MODEL_SHAPE
     head_dim = s["n_embd"] // s["n_head"]
     writer.add_name("sse-chat tiny random llama")

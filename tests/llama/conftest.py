@@ -5,8 +5,8 @@ Two llama-servers, each started once per session on a free loopback port:
 - `llama`: short replies (`N_PREDICT` tokens, at most `REASONING_BUDGET` of them reasoning,
   so every reply has both parts); the tests compare what the app stores with what the same
   request straight to llama.cpp answers.
-- `llama_long`: replies that go on until the context is full (thousands of tokens), so a
-  cancel lands mid-generation; started only when a test asks for it.
+- `llama_long`: replies that go on until the context is full (about 2,000 tokens, seconds),
+  so a cancel lands mid-generation; started only when a test asks for it.
 
 A missing build fails these tests with the command that builds it; they are never skipped.
 """
@@ -27,7 +27,6 @@ for extra in (ROOT, HERE):
         sys.path.insert(0, str(extra))
 
 from llama_support import (  # noqa: E402
-    LONG_CTX,
     MODEL,
     N_PREDICT,
     REASONING_BUDGET,
@@ -62,7 +61,7 @@ def llama(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
 
 @pytest.fixture(scope="session")
 def llama_long(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    yield from _serve(tmp_path_factory, "llama-long", n_predict=-1, ctx_size=LONG_CTX)
+    yield from _serve(tmp_path_factory, "llama-long", n_predict=-1)
 
 
 def app_for(llama_server: LlamaServer, data_dir: Path) -> EmbeddedServer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -37,8 +38,6 @@ MODEL = "tiny-random"
 #: Tokens per reply on the short server, and how many of them may be reasoning.
 N_PREDICT = 64
 REASONING_BUDGET = 24
-#: The long server's context: the most a reply could run to if nothing stopped it.
-LONG_CTX = 8192
 #: What the tests ask.
 QUESTION = "Why is the sky blue?"
 FOLLOW_UP = "And why is it red at sunset?"
@@ -115,7 +114,12 @@ class LlamaServer:
     def start(self) -> None:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                # /slots then shows each slot's prompt and generated text too
+                env={**os.environ, "LLAMA_SERVER_SLOTS_DEBUG": "1"},
             )
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -162,6 +166,13 @@ class LlamaServer:
     def idle(self) -> bool:
         return not any(slot["is_processing"] for slot in self.slots())
 
+    def generating(self) -> dict[str, Any] | None:
+        """The slot generating a reply (processing, tokens decoded), if there is one."""
+        for slot in self.slots():
+            if slot["is_processing"] and slot["next_token"][0]["n_decoded"] > 0:
+                return slot
+        return None
+
 
 @dataclass
 class Streamed:
@@ -174,9 +185,10 @@ class Streamed:
     chunks: int = 0
 
 
-def sse_data(lines: Iterator[str]) -> Iterator[str]:
+def sse_data(lines: Iterator[bytes]) -> Iterator[str]:
     """The `data:` payloads of an OpenAI-style event stream, up to `[DONE]`."""
-    for line in lines:
+    for raw in lines:
+        line = raw.decode("utf-8")  # not requests' guess: ISO-8859-1 for text/* without a charset
         if line.startswith("data:"):
             data = line[5:].strip()
             if data == "[DONE]":
@@ -188,7 +200,7 @@ def read_completion(response: requests.Response) -> Streamed:
     """Put together a streamed `chat.completion.chunk` answer (llama.cpp's or the app's /v1)."""
     assert response.status_code == 200, response.text
     out = Streamed()
-    for data in sse_data(response.iter_lines(decode_unicode=True)):
+    for data in sse_data(response.iter_lines()):
         chunk = json.loads(data)
         out.chunks += 1
         if chunk.get("usage"):
@@ -241,9 +253,9 @@ def follow(api: Any, reply_id: str, *, until_text: bool = False) -> Followed:
         f"/api/messages/{reply_id}/events", stream=True, timeout=REQUEST_TIMEOUT
     ) as response:
         assert response.status_code == 200, response.text
-        for raw in response.iter_lines(decode_unicode=True):
+        for raw in response.iter_lines():
             assert time.monotonic() < deadline, "the reply did not finish in time"
-            line = raw or ""
+            line = raw.decode("utf-8")
             if line.startswith("event:"):
                 event = line[6:].strip()
             elif line.startswith("data:"):
