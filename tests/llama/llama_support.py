@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -118,8 +117,6 @@ class LlamaServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                # /slots then shows each slot's prompt and generated text too
-                env={**os.environ, "LLAMA_SERVER_SLOTS_DEBUG": "1"},
             )
         deadline = time.monotonic() + START_TIMEOUT
         while True:
