@@ -16,11 +16,18 @@ from backend.deps import Services
 from backend.errors import install_error_handlers
 from backend.providers import ProviderState
 from backend.responders import Responder
-from backend.routers import conversations, health, messages, provider_settings, tutorial
-from backend.routers.openai_api import install_openai_api
+from backend.routers import (
+    conversations,
+    health,
+    messages,
+    openai_api,
+    provider_settings,
+    tutorial,
+)
 from backend.security import install_security
 from backend.store import Store
 from backend.store_thread import AsyncStore
+from backend.titles import ConversationNamer
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
 
@@ -56,7 +63,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             logger.error("Start-up failed: %s", app.state.startup_error)
             raise
         broker = ReplyBroker()
-        turns = TurnService(store, broker, providers.current, settings.persist_interval)
+        namer = ConversationNamer(store, lambda: providers.settings.auto_title)
+        turns = TurnService(store, broker, providers.current, settings.persist_interval, namer)
         app.state.services = Services(settings, store, broker, turns, TutorialInbox(), providers)
         try:
             yield
@@ -75,19 +83,13 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
         openapi_url=None,
     )
     app.state.settings = settings
-    app.state.providers = providers
     app.state.startup_error = None
     install_error_handlers(app)
     install_security(app, settings)
     for module in (health, conversations, messages, provider_settings, tutorial):
         app.include_router(module.router)
     # Last: the /v1 router ends with a catch-all for OpenAI-shaped 404s.
-    install_openai_api(
-        app,
-        responder=providers.current,
-        token=settings.token if settings.auth else None,
-        max_content_chars=settings.max_content_chars,
-    )
+    app.include_router(openai_api.router)
     return app
 
 

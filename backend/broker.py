@@ -1,18 +1,19 @@
-"""In-memory live replies: the text so far, fan-out to any number of subscribers, resume.
+"""In-memory live replies: the parts so far, fan-out to any number of subscribers, resume.
 
-A reply's text is kept as the list of chunks appended so far plus their cumulative lengths in
-code points, so `text_from(offset)` costs O(log n + size of the result). Subscribers hold no
-queue: each reads the shared text from its own offset, so a slow one merges many chunks into
-one delta instead of buffering them.
+A reply is its ordered parts (reasoning, text: PROTOCOL.md section 8), offsets counted in code
+points over all of them in order. Each part keeps the chunks appended to it and their
+cumulative end offsets, so `parts_from(offset)` costs O(log n + size of the result).
+Subscribers hold no queue: each reads the shared parts from its own offset, so a slow one
+merges many chunks into one event per part instead of buffering them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from backend.records import Message
+from backend.records import Message, Part, PartType
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +24,34 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(slots=True)
+class _LivePart:
+    """One part of a live reply: its chunks and their end offsets (over the whole reply)."""
+
+    type: PartType
+    start: int
+    chunks: list[str] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def text_from(self, offset: int) -> str:
+        if offset <= self.start:
+            return "".join(self.chunks)
+        index = bisect.bisect_right(self.ends, offset)
+        if index == len(self.chunks):
+            return ""
+        begin = self.ends[index - 1] if index else self.start
+        head = self.chunks[index][offset - begin :]
+        return head + "".join(self.chunks[index + 1 :])
+
+
 class LiveReply:
     """One reply being generated. Only touched from the event loop's thread."""
 
     def __init__(self, reply_id: str, conversation_id: str) -> None:
         self.reply_id = reply_id
         self.conversation_id = conversation_id
-        self._chunks: list[str] = []
-        self._ends: list[int] = []
+        self._parts: list[_LivePart] = []
+        self._starts: list[int] = []  # each part's start offset
         self._length = 0
         self._outcome: Outcome | None = None
         self._closed = False
@@ -51,31 +72,46 @@ class LiveReply:
         """True when the server is shutting down: subscribers should leave."""
         return self._closed
 
-    def text_from(self, offset: int) -> str:
-        """The text from code point `offset` to the current end."""
+    def parts_from(self, offset: int) -> list[Part]:
+        """What follows code point `offset`: one part from the one `offset` falls in, in order.
+
+        At a boundary between two parts, the first part returned is the later one.
+        """
         if offset < 0 or offset > self._length:
             raise ValueError(f"offset {offset} outside 0..{self._length}")
-        if offset == self._length:
-            return ""
-        index = bisect.bisect_right(self._ends, offset)
-        start = self._ends[index - 1] if index else 0
-        head = self._chunks[index][offset - start :]
-        if index + 1 == len(self._chunks):
-            return head
-        return head + "".join(self._chunks[index + 1 :])
+        first = max(bisect.bisect_right(self._starts, offset) - 1, 0)
+        out: list[Part] = []
+        for part in self._parts[first:]:
+            text = part.text_from(offset)
+            if text:
+                out.append(Part(part.type, text))
+        return out
+
+    def text_from(self, offset: int) -> str:
+        """Everything from code point `offset` to the current end, all parts joined."""
+        return "".join(p.text for p in self.parts_from(offset))
+
+    def parts(self) -> tuple[Part, ...]:
+        """The reply so far, as its parts."""
+        return tuple(self.parts_from(0))
 
     @property
     def text(self) -> str:
-        return self.text_from(0)
+        """The answer's text so far (its `text` parts; what becomes `content`)."""
+        return "".join(p.text for p in self.parts_from(0) if p.type == "text")
 
-    def append(self, chunk: str) -> None:
+    def append(self, chunk: str, kind: PartType = "text") -> None:
         if self._outcome is not None:
             raise RuntimeError("append to a finished reply")
         if not chunk:
             return
-        self._chunks.append(chunk)
+        if not self._parts or self._parts[-1].type != kind:
+            self._parts.append(_LivePart(kind, self._length))
+            self._starts.append(self._length)
+        part = self._parts[-1]
+        part.chunks.append(chunk)
         self._length += len(chunk)
-        self._ends.append(self._length)
+        part.ends.append(self._length)
         self._wake()
 
     def finish(self, outcome: Outcome) -> None:

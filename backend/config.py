@@ -60,6 +60,8 @@ class ProviderSettings:
     system_prompt: str = ""
     temperature: float | None = None
     echo_delay: float = DEFAULT_ECHO_DELAY
+    #: "Name conversations with the model": after the first reply, ask it for a title.
+    auto_title: bool = True
 
     def problems(self) -> list[str]:
         """Why these settings cannot be used, in plain words; empty when they can."""
@@ -96,6 +98,9 @@ class Settings:
     max_body_bytes: int = 1 << 20
     ping_interval: float = 15.0
     persist_interval: float = 1.0
+    #: /v1: a `model` other than the configured one is a 404 `model_not_found` (as OpenAI,
+    #: Ollama and vLLM answer) instead of being served anyway (as llama.cpp does).
+    strict_model: bool = False
     #: The provider at start-up; None means the echo responder paced by `echo_delay`.
     #: (Optional rather than filled in, so `dataclasses.replace(s, echo_delay=...)` works.)
     provider: ProviderSettings | None = None

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from backend.broker import ReplyBroker
 from backend.config import Settings
+from backend.errors import ApiError
 from backend.providers import ProviderState
 from backend.store_thread import AsyncStore
 from backend.turns import TurnService
@@ -25,8 +26,16 @@ class Services:
     providers: ProviderState
 
 
+class NotReady(ApiError):
+    """The app's services are not there (its lifespan has not run): 503."""
+
+    status_code = 503
+
+
 def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is None:
+        raise NotReady("The server is not ready")
     return services
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class PythonMigration:
     """A migration step written in Python (see the module docstring)."""
@@ -27,6 +28,23 @@ class PythonMigration:
 
 
 Migration = str | PythonMigration
+
+#: A reply's parts (reasoning and text, PROTOCOL.md section 8) and its stats. `parts` is JSON
+#: (`[{"type", "text"}]`) for a reply with reasoning, NULL when `content` is its only part, so
+#: every older message reads as before; `content` stays the answer's text alone.
+REPLY_PARTS = """
+    ALTER TABLE messages ADD COLUMN parts TEXT;
+    ALTER TABLE messages ADD COLUMN first_token_ms INTEGER;
+    ALTER TABLE messages ADD COLUMN duration_ms INTEGER;
+    ALTER TABLE messages ADD COLUMN prompt_tokens INTEGER;
+    ALTER TABLE messages ADD COLUMN completion_tokens INTEGER;
+"""
+
+#: A conversation's own model and system prompt (PROTOCOL.md section 11); NULL = the default.
+CONVERSATION_SETTINGS = """
+    ALTER TABLE conversations ADD COLUMN model TEXT;
+    ALTER TABLE conversations ADD COLUMN system_prompt TEXT;
+"""
 
 MIGRATIONS: tuple[Migration, ...] = (
     # 0 -> 1: conversations and their messages.
@@ -54,6 +72,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     CREATE INDEX messages_by_status ON messages (status);
     """,
+    REPLY_PARTS,
+    CONVERSATION_SETTINGS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ import logging
 from urllib.parse import urlsplit, urlunsplit
 
 from backend.config import ProviderSettings
-from backend.openai_upstream import OpenAICompatResponder
+from backend.openai.upstream import OpenAICompatResponder
 from backend.responders import EchoResponder, Responder
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -11,6 +13,7 @@ Role = Literal["user", "assistant"]
 Status = Literal["complete", "streaming", "cancelled", "failed", "interrupted"]
 
 STATUSES: tuple[Status, ...] = ("complete", "streaming", "cancelled", "failed", "interrupted")
+PartType = Literal["reasoning", "text"]  # PROTOCOL.md section 8
 
 
 def new_id() -> str:
@@ -29,6 +32,60 @@ class Conversation:
     title: str
     created_at: str
     updated_at: str
+    # Section 11 (reason branch): this conversation's own model and system prompt; None =
+    # the app's configured one.
+    model: str | None = None
+    system_prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a reply of one kind: its reasoning or its answer's text (section 8)."""
+
+    type: PartType
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """A reply's timing and the upstream's token counts (section 8); None = not known."""
+
+    first_token_ms: int | None = None
+    duration_ms: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+def merged(parts: Iterable[Part]) -> tuple[Part, ...]:
+    """`parts` without empty ones, consecutive parts of one type joined."""
+    out: list[Part] = []
+    for part in parts:
+        if not part.text:
+            continue
+        if out and out[-1].type == part.type:
+            out[-1] = Part(part.type, out[-1].text + part.text)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def parts_json(parts: Iterable[Part]) -> str | None:
+    """Parts as stored: JSON when there is reasoning, else None (the content says it all)."""
+    parts = tuple(parts)
+    if all(p.type == "text" for p in parts):
+        return None
+    return json.dumps([{"type": p.type, "text": p.text} for p in parts], ensure_ascii=False)
+
+
+def parts_from_json(raw: str | None) -> tuple[Part, ...] | None:
+    if raw is None:
+        return None
+    return tuple(Part(item["type"], item["text"]) for item in json.loads(raw))
+
+
+def text_of(parts: Iterable[Part], kind: PartType = "text") -> str:
+    """The concatenation of the parts of one type (`content` or `reasoning`)."""
+    return "".join(p.text for p in parts if p.type == kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +99,22 @@ class Message:
     error: str | None = None
     provider: str | None = None
     model: str | None = None
+    # Section 8 (reason branch): `parts` None = the content is the only part (no reasoning).
+    parts: tuple[Part, ...] | None = None
+    stats: Stats | None = None
+
+    @property
+    def all_parts(self) -> tuple[Part, ...]:
+        """The message as its ordered parts (a user message: its text)."""
+        if self.parts is not None:
+            return self.parts
+        return (Part("text", self.content),) if self.content or self.role == "user" else ()
+
+    @property
+    def reasoning(self) -> str:
+        return text_of(self.all_parts, "reasoning")
+
+    @property
+    def length(self) -> int:
+        """Code points over all parts: the `id` of the reply's last event (section 4)."""
+        return sum(len(p.text) for p in self.all_parts)

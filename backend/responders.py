@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast, runtime_checkable
 
-from backend.records import Role
+from backend.records import Part, Role
 
 #: With no delay, the echo responder hands the event loop back once it has run this long
 #: (seconds) without a pause, checking the clock every `CLOCK_EVERY` code points.
@@ -22,23 +23,55 @@ YIELD_INTERVAL = 0.005
 CLOCK_EVERY = 64
 
 
+class ResponderError(Exception):
+    """A responder failed and can say why in plain words: `detail` is shown to the user.
+
+    The reply ends `failed` with `detail` as its error, and no stack trace is logged. `code` is
+    a short machine name (the OpenAI responder's `UpstreamError` says `timeout`,
+    `unauthorized`, ...).
+    """
+
+    def __init__(self, detail: str, *, code: str = "responder_error") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Role
     content: str
 
 
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """The upstream's token counts for one reply, when it reports them."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+#: What a responder's stream yields: answer text (`str`, or a `Part` of type `text`),
+#: reasoning it got apart from the text (`Part("reasoning", ...)`), or its `Usage`.
+#: Text starting with `<think>` is split by `backend.reasoning`, whatever the responder.
+Chunk = str | Part | Usage
+
+
 class Responder(Protocol):
-    """Produces a reply to a conversation as an async iterator of text chunks.
+    """Produces a reply to a conversation as an async iterator of chunks (`Chunk`).
 
     `name` and `model` are recorded with each reply (the `provider`/`model` columns).
-    Raising from the iterator fails the reply; being cancelled stops it.
+    Raising from the iterator fails the reply (a `ResponderError` with its `detail`, anything
+    else as an unexpected failure); being cancelled stops it.
     """
 
     name: str
     model: str
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]: ...
+    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[Chunk]: ...
 
 
 @runtime_checkable
@@ -56,6 +89,17 @@ class TunableResponder(Responder, Protocol):
     def with_options(
         self, *, temperature: float | None = None, max_tokens: int | None = None
     ) -> TunableResponder: ...
+
+
+@runtime_checkable
+class ConfigurableResponder(Responder, Protocol):
+    """A responder a conversation can set its own model and system prompt on (section 11).
+
+    `configured` returns a copy for one turn: a `model` or `system_prompt` given replaces
+    the configured one (`""` as system prompt: none), None keeps it.
+    """
+
+    def configured(self, model: str | None, system_prompt: str | None) -> Responder: ...
 
 
 #: A fixed responder, or a zero-argument callable returning the current one.
@@ -79,6 +123,13 @@ class EchoResponder:
         if delay < 0:
             raise ValueError("delay must be >= 0")
         self.delay = delay
+
+    def configured(self, model: str | None, system_prompt: str | None) -> EchoResponder:
+        """A copy answering as `model` (echo has no system prompt: it repeats the message)."""
+        clone = copy.copy(self)
+        if model is not None:
+            clone.model = model
+        return clone
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
         text = next((m.content for m in reversed(messages) if m.role == "user"), "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from backend import records
 from backend.config import (
@@ -15,7 +15,7 @@ from backend.config import (
     ProviderSettings,
 )
 from backend.errors import ContentTooLarge, Unprocessable
-from backend.records import Role, Status
+from backend.records import PartType, Role, Status
 
 DEFAULT_TITLE = "New conversation"
 MAX_TITLE_CHARS = 200
@@ -30,10 +30,25 @@ class ConversationOut(_Out):
     title: str
     created_at: str
     updated_at: str
+    # Section 11: this conversation's own model and system prompt (null = the default).
+    model: str | None = None
+    system_prompt: str | None = None
 
     @classmethod
     def of(cls, conv: records.Conversation) -> ConversationOut:
         return cls.model_validate(conv)
+
+
+class PartOut(_Out):
+    type: PartType
+    text: str
+
+
+class StatsOut(_Out):
+    first_token_ms: int | None
+    duration_ms: int | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
 
 
 class MessageOut(_Out):
@@ -47,6 +62,10 @@ class MessageOut(_Out):
     provider: str | None = None
     model: str | None = None
     error: str | None = None  # why a `failed` reply failed; null otherwise
+    # Section 8: the reply's parts, its reasoning, its stats (null for a user message).
+    reasoning: str = ""
+    parts: list[PartOut] = Field(default_factory=list, validation_alias="all_parts")
+    stats: StatsOut | None = None
 
     @classmethod
     def of(cls, message: records.Message) -> MessageOut:
@@ -78,10 +97,31 @@ class Health(BaseModel):
 
 class ConversationCreate(BaseModel):
     title: str | None = None
+    model: StrictStr | None = None  # section 11, also settable at creation
+    system_prompt: StrictStr | None = None
 
 
-class ConversationRename(BaseModel):
-    title: str
+class ConversationPatch(BaseModel):
+    """`PATCH /api/conversations/{cid}`: a field left out is unchanged, null = the default."""
+
+    title: StrictStr | None = None
+    model: StrictStr | None = None
+    system_prompt: StrictStr | None = None
+
+    def changes(self, max_chars: int) -> dict[str, str | None]:
+        """The checked changes (422 for none, a null or blank title, a blank model)."""
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        if not given:
+            raise Unprocessable("Give at least one of title, model, system_prompt")
+        if "title" in given:
+            if given["title"] is None:
+                raise Unprocessable("The title must be a string")
+            given["title"] = checked_title(given["title"])
+        if "model" in given:
+            given["model"] = checked_model(given["model"])
+        if "system_prompt" in given:
+            given["system_prompt"] = checked_system_prompt(given["system_prompt"], max_chars)
+        return given
 
 
 class MessageCreate(BaseModel):
@@ -121,6 +161,7 @@ class ProviderSettingsOut(_Out):
     system_prompt: str
     temperature: float | None
     echo_delay: float
+    auto_title: bool
     api_key_set: bool
 
     @classmethod
@@ -132,6 +173,7 @@ class ProviderSettingsOut(_Out):
             system_prompt=settings.system_prompt,
             temperature=settings.temperature,
             echo_delay=settings.echo_delay,
+            auto_title=settings.auto_title,
             api_key_set=bool(settings.api_key),
         )
 
@@ -148,6 +190,7 @@ class ProviderSettingsIn(_UnicodeChecked):
     system_prompt: StrictStr = ""
     temperature: Temperature | None = None
     echo_delay: EchoDelay = DEFAULT_ECHO_DELAY
+    auto_title: StrictBool = True
     api_key_set: bool | None = Field(
         default=None, description="ignored, so that GET's answer can be sent back as it is"
     )
@@ -162,6 +205,7 @@ class ProviderSettingsIn(_UnicodeChecked):
             system_prompt=self.system_prompt,
             temperature=self.temperature,
             echo_delay=self.echo_delay,
+            auto_title=self.auto_title,
         )
 
 
@@ -204,6 +248,34 @@ def checked_content(content: str, max_chars: int) -> str:
         raise Unprocessable("Message content must not be empty")
     check_unicode(content, "Message content")
     return content
+
+
+MAX_MODEL_CHARS = 200
+
+
+def checked_model(model: str | None) -> str | None:
+    """A conversation's model: None (the default), or a trimmed non-empty name; else 422."""
+    if model is None:
+        return None
+    model = model.strip()
+    if not model:
+        raise Unprocessable("The model must not be empty (null means the default)")
+    if len(model) > MAX_MODEL_CHARS:
+        raise Unprocessable(f"The model is longer than {MAX_MODEL_CHARS} characters")
+    check_unicode(model, "The model")
+    return model
+
+
+def checked_system_prompt(prompt: str | None, max_chars: int) -> str | None:
+    """A conversation's system prompt: None (the default) or any text ("" = none); 413/422."""
+    if prompt is None:
+        return None
+    if len(prompt) > max_chars:
+        raise ContentTooLarge(
+            f"The system prompt is {len(prompt)} characters; the limit is {max_chars}"
+        )
+    check_unicode(prompt, "The system prompt")
+    return prompt
 
 
 def checked_title(title: str | None) -> str:

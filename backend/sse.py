@@ -14,7 +14,7 @@ from typing import Any
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from backend.broker import LiveReply, Outcome
-from backend.records import Message
+from backend.records import Message, Part
 from backend.schemas import MessageOut
 
 RETRY_MS = 1000
@@ -53,13 +53,34 @@ def format_delta(text: str, length: int) -> bytes:
     return format_event("delta", {"text": text}, length)
 
 
+#: The event that carries each kind of part (section 4).
+PART_EVENTS = {"text": "delta", "reasoning": "reasoning"}
+
+
+def format_part(part: Part, length: int) -> bytes:
+    """A `delta` (answer text) or `reasoning` event; `length` is the reply's after it."""
+    return format_event(PART_EVENTS[part.type], {"text": part.text}, length)
+
+
+def parts_after(parts: tuple[Part, ...], offset: int) -> list[Part]:
+    """What follows code point `offset` of `parts`: from the part it falls in, in order."""
+    out: list[Part] = []
+    start = 0
+    for part in parts:
+        end = start + len(part.text)
+        if end > offset:
+            out.append(part if offset <= start else Part(part.type, part.text[offset - start :]))
+        start = end
+    return out
+
+
 def message_json(message: Message) -> dict[str, Any]:
     return MessageOut.of(message).model_dump(mode="json")
 
 
 def format_outcome(outcome: Outcome) -> bytes:
     """`end` with the stored message, or `error` (with its detail) for a failed reply."""
-    length = len(outcome.message.content)
+    length = outcome.message.length
     if outcome.message.status == "failed":
         detail = outcome.error or "The reply failed"
         return format_event(
@@ -81,16 +102,17 @@ def parse_offset(raw: str | None, length: int) -> int:
 
 
 async def live_events(reply: LiveReply, offset: int) -> AsyncIterator[bytes]:
-    """Follow a live reply from `offset`: merged deltas as text arrives, then its outcome.
+    """Follow a live reply from `offset`: merged events (one per part) as it grows, then its
+    outcome.
 
     Ends without an outcome if the server shuts down meanwhile.
     """
     yield format_retry()
     while True:
         if reply.length > offset:
-            text = reply.text_from(offset)
-            offset += len(text)
-            yield format_delta(text, offset)
+            for part in reply.parts_from(offset):
+                offset += len(part.text)
+                yield format_part(part, offset)
             continue
         outcome = reply.outcome
         if outcome is not None:
@@ -104,8 +126,9 @@ async def live_events(reply: LiveReply, offset: int) -> AsyncIterator[bytes]:
 async def stored_events(message: Message, offset: int) -> AsyncIterator[bytes]:
     """A finished reply from the store: what follows `offset`, then `end` or `error`."""
     yield format_retry()
-    if len(message.content) > offset:
-        yield format_delta(message.content[offset:], len(message.content))
+    for part in parts_after(message.all_parts, offset):
+        offset += len(part.text)
+        yield format_part(part, offset)
     yield format_outcome(Outcome(message, message.error))
 
 

@@ -8,18 +8,38 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from backend.datalock import DataLock
 from backend.migrations import migrate
-from backend.records import Conversation, Message, Role, Status, new_id, utc_now
+from backend.records import (
+    Conversation,
+    Message,
+    Part,
+    Role,
+    Stats,
+    Status,
+    merged,
+    new_id,
+    parts_from_json,
+    parts_json,
+    text_of,
+    utc_now,
+)
 
 logger = logging.getLogger(__name__)
 
-_MESSAGE_COLUMNS = "id, conversation_id, role, content, status, created_at, error, provider, model"
+_MESSAGE_COLUMNS = (
+    "id, conversation_id, role, content, status, created_at, error, provider, model"
+    ", parts, first_token_ms, duration_ms, prompt_tokens, completion_tokens"  # section 8
+)
+
+
+#: What `update_conversation` may change.
+CONVERSATION_FIELDS = frozenset({"title", "model", "system_prompt"})
 
 
 class NotFoundError(LookupError):
@@ -31,7 +51,22 @@ class NotLastError(ValueError):
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
-    return Conversation(row["id"], row["title"], row["created_at"], row["updated_at"])
+    return Conversation(
+        row["id"],
+        row["title"],
+        row["created_at"],
+        row["updated_at"],
+        model=row["model"],  # section 11
+        system_prompt=row["system_prompt"],
+    )
+
+
+def _stats(row: sqlite3.Row) -> Stats | None:
+    if row["role"] != "assistant":
+        return None
+    return Stats(
+        row["first_token_ms"], row["duration_ms"], row["prompt_tokens"], row["completion_tokens"]
+    )
 
 
 def _message(row: sqlite3.Row) -> Message:
@@ -45,6 +80,8 @@ def _message(row: sqlite3.Row) -> Message:
         error=row["error"],
         provider=row["provider"],
         model=row["model"],
+        parts=parts_from_json(row["parts"]),
+        stats=_stats(row),
     )
 
 
@@ -128,26 +165,47 @@ class Store:
         row = self._one("SELECT * FROM conversations WHERE id = ?", (cid,))
         return None if row is None else _conversation(row)
 
-    def create_conversation(self, title: str) -> Conversation:
+    def create_conversation(
+        self, title: str, model: str | None = None, system_prompt: str | None = None
+    ) -> Conversation:
         now = utc_now()
-        conv = Conversation(new_id(), title, now, now)
+        conv = Conversation(new_id(), title, now, now, model, system_prompt)
         with self._transaction() as conn:
             conn.execute(
-                "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?,?,?,?)",
-                (conv.id, conv.title, conv.created_at, conv.updated_at),
+                "INSERT INTO conversations (id, title, created_at, updated_at,"
+                " model, system_prompt) VALUES (?,?,?,?,?,?)",
+                (conv.id, conv.title, conv.created_at, conv.updated_at, model, system_prompt),
             )
         return conv
 
-    def rename_conversation(self, cid: str, title: str) -> Conversation:
+    def update_conversation(self, cid: str, changes: Mapping[str, str | None]) -> Conversation:
+        """Set some of `title`, `model`, `system_prompt` (section 11); None = the default."""
+        unknown = set(changes) - CONVERSATION_FIELDS
+        if unknown or not changes:
+            raise ValueError(f"cannot change {sorted(unknown) or 'nothing'}")
+        assignments = ", ".join(f"{name} = ?" for name in changes)
         with self._transaction() as conn:
             if not conn.execute(
-                "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
-                (title, utc_now(), cid),
+                f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",
+                (*changes.values(), utc_now(), cid),
             ).rowcount:
                 raise NotFoundError("Conversation not found")
         conv = self.get_conversation(cid)
         assert conv is not None
         return conv
+
+    def rename_conversation(self, cid: str, title: str) -> Conversation:
+        return self.update_conversation(cid, {"title": title})
+
+    def retitle(self, cid: str, expected: str, title: str) -> bool:
+        """Set the title only if it is still `expected` (a title the model wrote)."""
+        with self._transaction() as conn:
+            return bool(
+                conn.execute(
+                    "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ? AND title = ?",
+                    (title, utc_now(), cid, expected),
+                ).rowcount
+            )
 
     def delete_conversation(self, cid: str) -> bool:
         with self._transaction() as conn:
@@ -186,7 +244,8 @@ class Store:
             " provider, model) VALUES (?,?,?,?,?,?,?,?,?)",
             (mid, cid, seq, role, content, status, now, provider, model),
         )
-        return Message(mid, cid, role, content, status, now, None, provider, model)
+        stats = Stats() if role == "assistant" else None
+        return Message(mid, cid, role, content, status, now, None, provider, model, stats=stats)
 
     def _touch(self, conn: sqlite3.Connection, cid: str, now: str) -> None:
         if not conn.execute(
@@ -272,10 +331,19 @@ class Store:
 
     def save_content(self, mid: str, content: str) -> bool:
         """Persist the text a reply has so far (it keeps its status). False if it is gone."""
+        return self.save_parts(mid, [Part("text", content)])
+
+    def save_parts(
+        self, mid: str, parts: Sequence[Part], first_token_ms: int | None = None
+    ) -> bool:
+        """Persist the parts a reply has so far (it keeps its status). False if it is gone."""
+        parts = merged(parts)
         with self._transaction() as conn:
             return bool(
                 conn.execute(
-                    "UPDATE messages SET content = ? WHERE id = ?", (content, mid)
+                    "UPDATE messages SET content = ?, parts = ?,"
+                    " first_token_ms = COALESCE(?, first_token_ms) WHERE id = ?",
+                    (text_of(parts), parts_json(parts), first_token_ms, mid),
                 ).rowcount
             )
 
@@ -283,7 +351,20 @@ class Store:
         self, mid: str, content: str, status: Status, error: str | None = None
     ) -> Message | None:
         """Store a reply's final text and status; None if the message was deleted meanwhile."""
+        return self.finish_parts(mid, [Part("text", content)], status, error)
+
+    def finish_parts(
+        self,
+        mid: str,
+        parts: Sequence[Part],
+        status: Status,
+        error: str | None = None,
+        stats: Stats | None = None,
+    ) -> Message | None:
+        """Store a reply's final parts, status and stats; None if it was deleted meanwhile."""
         now = utc_now()
+        parts = merged(parts)
+        stats = stats or Stats()
         with self._transaction() as conn:
             row = conn.execute(
                 "SELECT conversation_id FROM messages WHERE id = ?", (mid,)
@@ -291,8 +372,20 @@ class Store:
             if row is None:
                 return None
             conn.execute(
-                "UPDATE messages SET content = ?, status = ?, error = ? WHERE id = ?",
-                (content, status, error, mid),
+                "UPDATE messages SET content = ?, parts = ?, status = ?, error = ?,"
+                " first_token_ms = ?, duration_ms = ?, prompt_tokens = ?, completion_tokens = ?"
+                " WHERE id = ?",
+                (
+                    text_of(parts),
+                    parts_json(parts),
+                    status,
+                    error,
+                    stats.first_token_ms,
+                    stats.duration_ms,
+                    stats.prompt_tokens,
+                    stats.completion_tokens,
+                    mid,
+                ),
             )
             conn.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?",

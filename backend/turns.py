@@ -20,13 +20,27 @@ from dataclasses import dataclass, field
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
 from backend.errors import BadRequest, Conflict, NotFound
-from backend.openai_upstream import UpstreamError
-from backend.records import Message, Status, new_id
-from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
+from backend.reasoning import ReplySplitter
+from backend.records import Message, Part, Stats, Status, merged, new_id, text_of
+from backend.responders import (
+    ChatMessage,
+    Chunk,
+    ConfigurableResponder,
+    Responder,
+    ResponderError,
+    ResponderSource,
+    Usage,
+    resolve_responder,
+)
 from backend.store import NotFoundError, NotLastError, Store
 from backend.store_thread import AsyncStore
+from backend.titles import ConversationNamer
 
 logger = logging.getLogger(__name__)
+
+
+def _ms_since(start: float) -> int:
+    return round((time.monotonic() - start) * 1000)
 
 
 @dataclass(eq=False)
@@ -39,6 +53,25 @@ class _Turn:
     finishing: bool = False
     stop_reason: Status | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    # Section 8: when the reply started and produced its first text or reasoning, its usage.
+    started_at: float = field(default_factory=time.monotonic)
+    first_token_ms: int | None = None
+    usage: Usage | None = None
+
+    def add(self, parts: Sequence[Part]) -> None:
+        for part in parts:
+            if self.first_token_ms is None:
+                self.first_token_ms = _ms_since(self.started_at)
+            self.live.append(part.text, part.type)
+
+    def stats(self) -> Stats:
+        usage = self.usage or Usage()
+        return Stats(
+            self.first_token_ms,
+            _ms_since(self.started_at),
+            usage.prompt_tokens,
+            usage.completion_tokens,
+        )
 
     @property
     def reply_id(self) -> str:
@@ -58,12 +91,17 @@ class TurnService:
         broker: ReplyBroker,
         responder: ResponderSource,
         persist_interval: float = 1.0,
+        namer: ConversationNamer | None = None,
     ) -> None:
-        """`responder`: a fixed one, or a callable giving the current one when a turn starts."""
+        """`responder`: a fixed one, or a callable giving the current one when a turn starts.
+
+        `namer`, if given, is told of each completed reply (titles by the model).
+        """
         self._store = store
         self._broker = broker
         self._responder_source = responder
         self._persist_interval = persist_interval
+        self._namer = namer
         self._turns: dict[str, _Turn] = {}  # by reply id
         self._by_conversation: dict[str, _Turn] = {}
         self._deleting: set[str] = set()
@@ -81,7 +119,7 @@ class TurnService:
 
     async def send(self, conversation_id: str, content: str) -> tuple[Message, Message]:
         """A new user message and its reply (`POST /api/conversations/{cid}/messages`)."""
-        responder = self._current_responder()
+        responder = await self._responder_for(conversation_id)
         name, model = responder.name, responder.model
         return await self._start(
             conversation_id,
@@ -94,7 +132,7 @@ class TurnService:
         message = await self._message(message_id)
         if message.role != "user":
             raise BadRequest("Only user messages can be edited")
-        responder = self._current_responder()
+        responder = await self._responder_for(message.conversation_id)
         name, model = responder.name, responder.model
         return await self._start(
             message.conversation_id,
@@ -112,7 +150,7 @@ class TurnService:
         cid = message.conversation_id
         if self.is_streaming(cid):
             raise Conflict("A reply is still streaming in this conversation")
-        responder = self._current_responder()
+        responder = await self._responder_for(cid)
         name, model = responder.name, responder.model
 
         async def replace(rid: str) -> tuple[Message, Message]:
@@ -125,9 +163,18 @@ class TurnService:
 
         return await self._start(cid, responder, replace)
 
-    def _current_responder(self) -> Responder:
-        """The responder a turn starting now uses (and keeps until it ends)."""
-        return resolve_responder(self._responder_source)
+    async def _responder_for(self, conversation_id: str) -> Responder:
+        """The responder a turn starting now uses (and keeps until it ends): the current one,
+        with the conversation's own model and system prompt where it sets them (section 11)."""
+        if self._closed:  # before the store, which closes after the turns
+            raise Conflict("The server is shutting down")
+        responder = resolve_responder(self._responder_source)
+        conversation = await self._store.run(Store.get_conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("Conversation not found")
+        if isinstance(responder, ConfigurableResponder):
+            return responder.configured(conversation.model, conversation.system_prompt)
+        return responder
 
     async def _message(self, message_id: str) -> Message:
         message = await self._store.run(Store.get_message, message_id)
@@ -182,19 +229,26 @@ class TurnService:
             status, error = await self._produce(turn, history)
         turn.finishing = True
         await self._finish(turn, status, error)
+        if status == "complete" and self._namer is not None:
+            answer = turn.live.text
+            self._namer.reply_completed(turn.conversation_id, turn.responder, history, answer)
 
     async def _produce(
         self, turn: _Turn, history: Sequence[ChatMessage]
     ) -> tuple[Status, str | None]:
         flusher = asyncio.create_task(self._flush_periodically(turn))
-        chunks: AsyncIterator[str] | None = None
+        chunks: AsyncIterator[Chunk] | None = None
+        splitter = ReplySplitter()
         try:
             chunks = turn.responder.stream(history)
             async for chunk in chunks:
-                turn.live.append(chunk)
+                if type(chunk) is str and splitter.passing:  # the answer's text, as it is
+                    turn.live.append(chunk)
+                else:
+                    turn.add(splitter.feed(chunk))
         except asyncio.CancelledError:
             return turn.stop_reason or "interrupted", None
-        except UpstreamError as exc:  # already a sentence for the user; no trace needed
+        except ResponderError as exc:  # already a sentence for the user; no trace needed
             logger.warning("The %s responder failed: %s", turn.responder.name, exc.detail)
             return "failed", exc.detail
         except Exception as exc:
@@ -202,6 +256,8 @@ class TurnService:
             return "failed", f"The responder failed: {exc}" if str(exc) else "The responder failed"
         finally:
             flusher.cancel()
+            turn.add(splitter.end())  # held-back text (a tag never finished) is kept too
+            turn.usage = splitter.usage
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
                 try:
@@ -211,7 +267,7 @@ class TurnService:
         return "complete", None
 
     async def _flush_periodically(self, turn: _Turn) -> None:
-        """Persist the growing text at most (and at least) every `persist_interval` seconds."""
+        """Persist the growing parts at most (and at least) every `persist_interval` seconds."""
         saved = 0
         next_at = time.monotonic() + self._persist_interval
         while True:
@@ -221,15 +277,19 @@ class TurnService:
                 continue
             saved = turn.live.length
             try:
-                await self._store.run(Store.save_content, turn.reply_id, turn.live.text)
+                await self._store.run(
+                    Store.save_parts, turn.reply_id, turn.live.parts(), turn.first_token_ms
+                )
             except Exception:
                 logger.exception("Saving a reply's progress failed")
 
     async def _finish(self, turn: _Turn, status: Status, error: str | None) -> None:
-        text = turn.live.text
+        parts, stats = merged(turn.live.parts()), turn.stats()
         stored: Message | None = None
         try:
-            stored = await self._store.run(Store.finish_reply, turn.reply_id, text, status, error)
+            stored = await self._store.run(
+                Store.finish_parts, turn.reply_id, parts, status, error, stats
+            )
         except Exception:
             logger.exception("Storing a finished reply failed")
         if stored is None:  # deleted meanwhile (or the write failed): report what we know
@@ -238,10 +298,14 @@ class TurnService:
                 turn.reply_id,
                 turn.conversation_id,
                 "assistant",
-                text,
+                text_of(parts),
                 status,
                 turn.reply.created_at,
                 error,
+                turn.reply.provider,
+                turn.reply.model,
+                parts=parts,
+                stats=stats,
             )
         turn.live.finish(Outcome(stored, error if status == "failed" else None))
         self._release(turn)
@@ -281,6 +345,8 @@ class TurnService:
     async def shutdown(self) -> None:
         """Stop every live reply as `interrupted` (persisted text kept) and wait for them."""
         self._closed = True
+        if self._namer is not None:
+            await self._namer.close()
         turns = list(self._turns.values())
         if turns:
             logger.info(

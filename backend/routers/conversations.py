@@ -1,4 +1,5 @@
-"""`/api/conversations`: list, create, read, rename, delete, and send a message."""
+"""`/api/conversations`: list, create, read, update (title, model, system prompt), delete, and
+send a message."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from backend.schemas import (
     ConversationCreate,
     ConversationDetail,
     ConversationOut,
-    ConversationRename,
+    ConversationPatch,
     MessageCreate,
     MessageOut,
     Turn,
     checked_content,
+    checked_model,
+    checked_system_prompt,
     checked_title,
 )
 from backend.security import require_token
@@ -33,8 +36,12 @@ async def list_conversations(services: ServicesDep) -> list[ConversationOut]:
 async def create_conversation(
     services: ServicesDep, body: ConversationCreate | None = None
 ) -> ConversationOut:
-    title = checked_title(body.title if body is not None else None)
-    return ConversationOut.of(await services.store.run(Store.create_conversation, title))
+    body = body or ConversationCreate()
+    title = checked_title(body.title)
+    model = checked_model(body.model)
+    prompt = checked_system_prompt(body.system_prompt, services.settings.max_content_chars)
+    conv = await services.store.run(Store.create_conversation, title, model, prompt)
+    return ConversationOut.of(conv)
 
 
 @router.get("/{cid}")
@@ -50,12 +57,13 @@ async def get_conversation(cid: str, services: ServicesDep) -> ConversationDetai
 
 
 @router.patch("/{cid}")
-async def rename_conversation(
-    cid: str, body: ConversationRename, services: ServicesDep
+async def update_conversation(
+    cid: str, body: ConversationPatch, services: ServicesDep
 ) -> ConversationOut:
-    title = checked_title(body.title)
+    """Rename, and set the conversation's model and system prompt (section 11)."""
+    changes = body.changes(services.settings.max_content_chars)
     try:
-        return ConversationOut.of(await services.store.run(Store.rename_conversation, cid, title))
+        return ConversationOut.of(await services.store.run(Store.update_conversation, cid, changes))
     except NotFoundError:
         raise NotFound("Conversation not found") from None
 

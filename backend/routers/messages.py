@@ -54,7 +54,7 @@ async def events(
                 raise NotFound("Message not found")
             if message.role != "assistant":
                 raise BadRequest("A user message has no event stream")
-            body = stored_events(message, parse_offset(raw_offset, len(message.content)))
+            body = stored_events(message, parse_offset(raw_offset, message.length))
     except BadOffset as exc:
         raise BadRequest(str(exc)) from None
     return stream_response(body, services.settings.ping_interval)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 from backend.config import ProviderSettings, is_http_url
 from backend.deps import ServicesDep
 from backend.errors import BadGateway, Unprocessable
-from backend.openai_upstream import (
+from backend.openai.upstream import (
     ConnectionCheck,
     UpstreamError,
     check_connection,

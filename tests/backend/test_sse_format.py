@@ -24,7 +24,8 @@ MESSAGE = Message("m1", "c1", "assistant", "Hi 😀", "complete", "2026-01-01T00
 MESSAGE_JSON = (
     '{"id": "m1", "conversation_id": "c1", "role": "assistant", "content": "Hi 😀", '
     '"status": "complete", "created_at": "2026-01-01T00:00:00.000000Z", '
-    '"provider": null, "model": null, "error": null}'  # the extra fields of docs/API-EXTENSIONS.md
+    '"provider": null, "model": null, "error": null, '  # the extra fields of docs/API-EXTENSIONS.md
+    '"reasoning": "", "parts": [{"type": "text", "text": "Hi 😀"}], "stats": null}'  # section 8
 )
 
 

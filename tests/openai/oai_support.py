@@ -4,6 +4,12 @@ The fake speaks OpenAI's documented streaming format (`data: <chat.completion.ch
 events, then `data: [DONE]`). The requested `model` picks its behaviour, so each test
 just names the fault it wants (see `FakeUpstream._chat`). Each piece of its reply counts
 as one token: a request's `max_tokens` keeps that many and ends with `finish_reason: length`.
+
+Reasoning comes as `delta.reasoning_content` (model `reasoning-content`), `delta.reasoning`
+(`reasoning-field`) or inline `<think>` tags split across chunks (`think-inline`); a usage
+chunk follows when `stream_options.include_usage` asks for it, and model `no-stream-options`
+is a server that rejects that field with a 400. A request with `stream: false` (a title) is
+answered `title` as one `chat.completion` and recorded in `completions`, not `requests`.
 """
 
 from __future__ import annotations
@@ -141,6 +147,11 @@ class FakeUpstream:
     disconnected: threading.Event = field(default_factory=threading.Event)
     streamed_chunks: int = 0
     release: threading.Event = field(default_factory=threading.Event)
+    reasoning: list[str] = field(default_factory=lambda: ["Let me ", "think", "."])
+    title: str = "Greeting the world"
+    title_gate: threading.Event | None = None  # set: a title request waits for it
+    title_fails: bool = False  # a title request gets a 500
+    completions: list[Recorded] = field(default_factory=list)  # the `stream: false` ones
 
     def app(self) -> Starlette:
         return Starlette(
@@ -227,10 +238,16 @@ class FakeUpstream:
 
     async def _chat(self, request: Request) -> Response:
         body = await request.json()
-        self.requests.append(Recorded("POST", request.url.path, dict(request.headers), body))
+        recorded = Recorded("POST", request.url.path, dict(request.headers), body)
+        if body.get("stream") is False:
+            self.completions.append(recorded)
+            return await self._completion(request, body)
+        self.requests.append(recorded)
         if not self._authorised(request):
             return self._unauthorised()
         model = body.get("model")
+        if model == "no-stream-options" and "stream_options" in body:
+            return self._error(400, "Unrecognized request argument supplied: stream_options", None)
         if model == "missing-model":
             return self._error(404, f"The model `{model}` does not exist.", "model_not_found")
         if model == "busy":
@@ -249,7 +266,50 @@ class FakeUpstream:
             return JSONResponse({"object": "chat.completion", "choices": [choice]})
         return self._stream(self._events(str(model), body))
 
+    async def _completion(self, request: Request, body: dict[str, Any]) -> Response:
+        """A non-streamed answer: the title (after `title_gate`, if one is set)."""
+        if not self._authorised(request):
+            return self._unauthorised()
+        if self.title_gate is not None:
+            while not self.title_gate.is_set() and not self.release.is_set():
+                await asyncio.sleep(0.01)
+        if self.title_fails:
+            return self._error(500, "CUDA out of memory", None)
+        message = {"role": "assistant", "content": self.title}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        return JSONResponse({"object": "chat.completion", "choices": [choice]})
+
+    def _usage(self, body: dict[str, Any]) -> Iterator[str]:
+        options = body.get("stream_options") or {}
+        if options.get("include_usage"):
+            usage = {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
+            final = {"object": "chat.completion.chunk", "choices": [], "usage": usage}
+            yield f"data: {json.dumps(final)}\n\n"
+
+    async def _reasoning_events(self, model: str, body: dict[str, Any]) -> AsyncIterator[str]:
+        """Reasoning first (in the field the model names, or inline), then the reply."""
+        yield self._chunk({"role": "assistant", "content": ""})
+        if model == "think-inline":
+            thought = "".join(self.reasoning)
+            text = f"<think>{thought}</think>\n\n" + "".join(self.reply)
+            for start in range(0, len(text), 3):  # the tags split across chunks
+                yield self._chunk({"content": text[start : start + 3]})
+        else:
+            key = "reasoning_content" if model == "reasoning-content" else "reasoning"
+            for piece in self.reasoning:
+                yield self._chunk({"content": None, key: piece})
+            for piece in self.reply:
+                yield self._chunk({"content": piece})
+        yield self._chunk({}, "stop")
+        for event in self._usage(body):
+            yield event
+        yield "data: [DONE]\n\n"
+
     async def _events(self, model: str, body: dict[str, Any]) -> AsyncIterator[str]:
+        if model in ("reasoning-content", "reasoning-field", "think-inline"):
+            async for event in self._reasoning_events(model, body):
+                yield event
+            return
         if model == "stall-first":
             await self._stall()
             return
@@ -286,11 +346,8 @@ class FakeUpstream:
         for piece in pieces[2:]:
             yield self._chunk({"content": piece})
         yield self._chunk({}, finish)
-        options = body.get("stream_options") or {}
-        if options.get("include_usage"):
-            usage = {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
-            final = {"object": "chat.completion.chunk", "choices": [], "usage": usage}
-            yield f"data: {json.dumps(final)}\n\n"
+        for event in self._usage(body):
+            yield event
         yield "data: [DONE]\n\n"
 
 

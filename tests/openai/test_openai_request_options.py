@@ -20,7 +20,7 @@ from oai_support import DEADLINE, LoopbackServer, Upstream, serving, wait_until
 
 from backend.app import create_app
 from backend.config import ProviderSettings, Settings
-from backend.openai_upstream import OpenAICompatResponder
+from backend.openai.upstream import OpenAICompatResponder
 from backend.responders import EchoResponder, TunableResponder
 
 CONFIGURED_TEMPERATURE = 0.7

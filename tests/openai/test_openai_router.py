@@ -1,7 +1,7 @@
 """The /v1 router (PROTOCOL.md section 5), driven by the official `openai` package.
 
-The router is mounted on a minimal FastAPI app with `install_openai_api`, since the real
-`create_app` does not wire it yet; everything goes over real HTTP on 127.0.0.1.
+The router runs in the real app (`create_app`, its services started by the lifespan) with a
+given responder; everything goes over real HTTP on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,23 +18,25 @@ import pytest
 from fastapi import FastAPI
 from oai_support import DEADLINE, LoopbackServer, Upstream, serving
 
-from backend.openai_upstream import OpenAICompatResponder
+from backend.app import create_app
+from backend.config import ProviderSettings, Settings
+from backend.openai.upstream import OpenAICompatResponder
 from backend.responders import EchoResponder, Responder
-from backend.routers.openai_api import OpenAIApiConfig, install_openai_api
 
 TOKEN = "launch-token-for-tests"
 USER = [{"role": "user", "content": "Hi there"}]
 
 
-def app_with(responder: Responder, **kwargs: Any) -> FastAPI:
-    app = FastAPI()
-    install_openai_api(app, responder=responder, token=kwargs.pop("token", TOKEN), **kwargs)
-    return app
+def app_with(tmp_path: Path, responder: Responder, **kwargs: Any) -> FastAPI:
+    """The real app answering with `responder`; `token=None` turns auth off."""
+    token = kwargs.pop("token", TOKEN)
+    auth = {"token": token} if token is not None else {"auth": False}
+    return create_app(Settings(data_dir=tmp_path / "data", **auth, **kwargs), responder)
 
 
 @pytest.fixture
-def echo_server() -> Iterator[LoopbackServer]:
-    with serving(app_with(EchoResponder(delay=0))) as server:
+def echo_server(tmp_path: Path) -> Iterator[LoopbackServer]:
+    with serving(app_with(tmp_path, EchoResponder(delay=0)), lifespan="on") as server:
         yield server
 
 
@@ -190,16 +193,17 @@ def test_unknown_path_and_wrong_method_use_openai_shape(echo_server: LoopbackSer
     assert wrong_method.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_content_limit() -> None:
-    app = app_with(EchoResponder(delay=0), max_content_chars=5)
-    with serving(app) as server, pytest.raises(openai.APIStatusError) as info:
+def test_content_limit(tmp_path: Path) -> None:
+    app = app_with(tmp_path, EchoResponder(delay=0), max_content_chars=5)
+    with serving(app, lifespan="on") as server, pytest.raises(openai.APIStatusError) as info:
         client(server).chat.completions.create(model="echo", messages=USER)
     assert info.value.status_code == 413
     assert "messages[0].content is longer than 5 characters" in info.value.message
 
 
-def test_strict_model_names() -> None:
-    with serving(app_with(EchoResponder(delay=0), strict_model=True)) as server:
+def test_strict_model_names(tmp_path: Path) -> None:
+    app = app_with(tmp_path, EchoResponder(delay=0), strict_model=True)
+    with serving(app, lifespan="on") as server:
         with pytest.raises(openai.NotFoundError) as info:
             client(server).chat.completions.create(model="gpt-4o", messages=USER)
         assert info.value.code == "model_not_found"
@@ -207,8 +211,8 @@ def test_strict_model_names() -> None:
         assert reply.choices[0].message.content == "Hi there"
 
 
-def test_no_token_configured_means_no_auth() -> None:
-    with serving(app_with(EchoResponder(delay=0), token=None)) as server:
+def test_no_token_configured_means_no_auth(tmp_path: Path) -> None:
+    with serving(app_with(tmp_path, EchoResponder(delay=0), token=None), lifespan="on") as server:
         assert httpx.get(f"{server.url}/v1/models").status_code == 200
 
 
@@ -232,10 +236,30 @@ class Proxy:
 
     server: LoopbackServer
     upstream: Upstream
-    config: OpenAIApiConfig
 
     def use(self, model: str) -> None:
-        self.config.responder = upstream_responder(self.upstream, model)
+        """Switch the app's provider to the fake upstream's `model` (as Settings would)."""
+        provider = upstream_provider(self.upstream, model)
+        body = {
+            "provider": provider.provider,
+            "base_url": provider.base_url,
+            "api_key": provider.api_key,
+            "model": provider.model,
+            "system_prompt": provider.system_prompt,
+        }
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        answer = httpx.put(f"{self.server.url}/api/settings", json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+
+
+def upstream_provider(upstream: Upstream, model: str) -> ProviderSettings:
+    return ProviderSettings(
+        provider="openai",
+        base_url=upstream.base_url,
+        api_key="sk-test-key",
+        model=model,
+        system_prompt="Be brief.",
+    )
 
 
 def upstream_responder(upstream: Upstream, model: str) -> OpenAICompatResponder:
@@ -245,12 +269,10 @@ def upstream_responder(upstream: Upstream, model: str) -> OpenAICompatResponder:
 
 
 @pytest.fixture
-def proxy(upstream: Upstream) -> Iterator[Proxy]:
-    app = FastAPI()
-    responder = upstream_responder(upstream, "llama3.2")
-    config = install_openai_api(app, responder=responder, token=TOKEN)
-    with serving(app) as server:
-        yield Proxy(server, upstream, config)
+def proxy(upstream: Upstream, tmp_path: Path) -> Iterator[Proxy]:
+    app = app_with(tmp_path, upstream_responder(upstream, "llama3.2"))
+    with serving(app, lifespan="on") as server:
+        yield Proxy(server, upstream)
 
 
 def test_openai_client_through_router_and_upstream(proxy: Proxy) -> None:

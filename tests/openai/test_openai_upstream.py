@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 from oai_support import DEADLINE, Upstream, closed_port, unanswered_port
 
-from backend.openai_upstream import (
+from backend.openai.upstream import (
     OpenAICompatResponder,
     UpstreamError,
     check_connection,
@@ -37,14 +37,16 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def collect(responder: OpenAICompatResponder, messages: list[Msg] = HELLO) -> list[str]:
-    return [piece async for piece in responder.stream(messages)]
+    """The answer's text pieces (reasoning and usage left out)."""
+    return [piece async for piece in responder.stream(messages) if isinstance(piece, str)]
 
 
 async def failure(responder: OpenAICompatResponder) -> tuple[list[str], UpstreamError]:
     pieces: list[str] = []
     with pytest.raises(UpstreamError) as info:
         async for piece in responder.stream(HELLO):
-            pieces.append(piece)
+            if isinstance(piece, str):
+                pieces.append(piece)
     return pieces, info.value
 
 
@@ -68,6 +70,7 @@ def test_streams_delta_content_and_sends_an_openai_request(upstream: Upstream) -
         "messages": [{"role": "user", "content": "Hi"}],
         "stream": True,
         "temperature": 0.2,
+        "stream_options": {"include_usage": True},  # usage asked for (issue 14)
     }
 
 

@@ -122,6 +122,7 @@ def test_serve_with_an_openai_upstream_never_shows_the_key(
             "system_prompt": "You are terse.",
             "temperature": 0.2,
             "echo_delay": 0.05,
+            "auto_title": True,
             "api_key_set": True,
         }
         reply = api.turn(api.conversation(), "hello")

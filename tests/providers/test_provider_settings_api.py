@@ -18,6 +18,7 @@ SETTINGS_KEYS = {
     "system_prompt",
     "temperature",
     "echo_delay",
+    "auto_title",
     "api_key_set",
 }
 
@@ -32,6 +33,7 @@ def test_defaults_to_echo_and_needs_the_token(api: Api, server: EmbeddedServer) 
         "system_prompt": "",
         "temperature": None,
         "echo_delay": 0,
+        "auto_title": True,
         "api_key_set": False,
     }
     for method, path in (

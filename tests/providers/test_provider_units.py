@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backend.config import ProviderSettings, Settings
-from backend.openai_upstream import OpenAICompatResponder
+from backend.openai.upstream import OpenAICompatResponder
 from backend.providers import InvalidProviderSettings, ProviderState, build_responder, describe
 from backend.responders import EchoResponder
 

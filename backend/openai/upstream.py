@@ -5,7 +5,7 @@ OpenAI itself, Ollama (`http://localhost:11434/v1`), llama.cpp's `llama-server`
 (`http://localhost:1234/v1`) all answer `POST {base_url}/chat/completions` with
 `stream: true` as Server-Sent Events: `data: <chat.completion.chunk JSON>` lines, then
 `data: [DONE]`. This module reads that stream with httpx + httpx-sse and turns every
-failure into one exception type, `UpstreamError` (`backend.upstream_errors`), whose
+failure into one exception type, `UpstreamError` (`backend.openai.errors`), whose
 `detail` is fit to show a user.
 
 The API key is sent only in the `Authorization` header; it is never logged nor put in
@@ -15,25 +15,27 @@ an error message or a `repr`.
 from __future__ import annotations
 
 import copy
-import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
-from httpx_sse import ServerSentEvent, aconnect_sse
+from httpx_sse import aconnect_sse
 
-from backend.upstream_errors import (
+from backend.openai.chunks import Completion, parse_chunk, parse_completion
+from backend.openai.errors import (
     UpstreamError,
     clip,
     error_message,
-    malformed,
     shown_url,
     status_error,
     transport_error,
 )
+from backend.reasoning import split_text
+from backend.records import Part
+from backend.responders import Chunk, Usage
 
 __all__ = [
     "ConnectionCheck",
@@ -45,6 +47,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Base URLs whose server answered 400 to `stream_options` (asked without it from then on).
+_NO_STREAM_OPTIONS: set[str] = set()
+
+
+class _OptionsRejected(Exception):
+    """The server answered 400 to `stream_options` (nothing was streamed yet)."""
 
 
 class MessageLike(Protocol):
@@ -80,56 +89,22 @@ def _timeout(connect: float, read: float) -> httpx.Timeout:
     return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
 
 
-def _finish(choice: Mapping[str, Any]) -> str | None:
-    reason = choice.get("finish_reason")
-    return None if reason is None else str(reason)
+def _rejects_stream_options(response: httpx.Response) -> bool:
+    """A 400 (or 422) whose body names `stream_options` / `include_usage`."""
+    if response.status_code not in (400, 422):
+        return False
+    text = response.text.lower()
+    return "stream_options" in text or "include_usage" in text
 
 
-def _chunk_text(event: ServerSentEvent, base_url: str) -> tuple[str | None, str | None]:
-    """The text of one `chat.completion.chunk` event and its finish_reason, if it has one.
-
-    Chunks without content (OpenAI's and vLLM's role-only first chunk, the usage chunk
-    with `choices: []`, the final `delta: {}` chunk) give `None`.
-    """
-    data = event.data
-    try:
-        chunk = json.loads(data)
-    except ValueError:
-        raise malformed(base_url, "not JSON", data) from None
-    if not isinstance(chunk, Mapping):
-        raise malformed(base_url, "not a JSON object", data)
-    message = error_message(chunk) if ("error" in chunk or event.event == "error") else None
-    if message is None and chunk.get("object") == "error":
-        message = error_message(chunk)
-    if message is not None or event.event == "error":
-        raise UpstreamError(
-            f"{shown_url(base_url)} reported an error mid-stream: {clip(message or data)}",
-            code="upstream_error",
-        )
-    choices = chunk.get("choices")
-    if not isinstance(choices, list):
-        raise malformed(base_url, "no 'choices' list", data)
-    if not choices:
-        return None, None
-    choice = choices[0]
-    if not isinstance(choice, Mapping) or not isinstance(choice.get("delta"), Mapping):
-        raise malformed(base_url, "no 'choices[0].delta' object", data)
-    content = choice["delta"].get("content")
-    if content is not None and not isinstance(content, str):
-        raise malformed(base_url, "'delta.content' is not a string", data)
-    return (content or None), _finish(choice)
-
-
-def _completion_text(body: Any, base_url: str) -> tuple[str, str | None]:
-    """Content and finish_reason of a non-streamed `chat.completion` (`stream` ignored)."""
-    try:
-        choice = body["choices"][0]
-        content = choice["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise malformed(
-            base_url, "JSON answer without choices[0].message", json.dumps(body)
-        ) from None
-    return (content if isinstance(content, str) else ""), _finish(choice)
+def _chunks_of(answer: Completion) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    if answer.reasoning:
+        chunks.append(Part("reasoning", answer.reasoning))
+    chunks.append(answer.text)
+    if answer.usage is not None:
+        chunks.append(answer.usage)
+    return chunks
 
 
 class OpenAICompatResponder:
@@ -173,7 +148,9 @@ class OpenAICompatResponder:
             f"model={self.model!r}, api_key={'<set>' if self._api_key else None})"
         )
 
-    def payload(self, messages: Sequence[MessageLike]) -> dict[str, Any]:
+    def payload(
+        self, messages: Sequence[MessageLike], *, include_usage: bool = False
+    ) -> dict[str, Any]:
         """The JSON body sent upstream: system prompt first (if set), then the history."""
         history: list[dict[str, str]] = []
         if self.system_prompt and self.system_prompt.strip():
@@ -184,6 +161,8 @@ class OpenAICompatResponder:
             body["temperature"] = self.temperature
         if self.max_tokens is not None:
             body["max_tokens"] = self.max_tokens
+        if include_usage:
+            body["stream_options"] = {"include_usage": True}
         return body
 
     def with_options(
@@ -198,6 +177,16 @@ class OpenAICompatResponder:
         clone.finish_reason = None
         return clone
 
+    def configured(self, model: str | None, system_prompt: str | None) -> OpenAICompatResponder:
+        """A copy for one conversation's turn: its own model / system prompt, None keeps ours."""
+        clone = copy.copy(self)
+        if model is not None:
+            clone.model = model
+        if system_prompt is not None:
+            clone.system_prompt = system_prompt
+        clone.finish_reason = None
+        return clone
+
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(
@@ -206,54 +195,104 @@ class OpenAICompatResponder:
         ) as client:
             yield client
 
-    async def stream(self, messages: Sequence[MessageLike]) -> AsyncIterator[str]:
-        url = f"{self.base_url}/chat/completions"
-        body = self.payload(messages)
+    async def stream(self, messages: Sequence[MessageLike]) -> AsyncIterator[Chunk]:
+        """Text (`str`), reasoning (`Part("reasoning", ...)`) and, at the end, `Usage`.
+
+        Usage is asked for with `stream_options.include_usage`; a server that rejects that
+        (a 400 naming it) is asked again without, and never again with it (per base URL).
+        """
         self.finish_reason = None
+        include_usage = self.base_url not in _NO_STREAM_OPTIONS
+        try:
+            async with self._client() as client:
+                while True:
+                    body = self.payload(messages, include_usage=include_usage)
+                    try:
+                        async for chunk in self._request(client, body):
+                            yield chunk
+                        return
+                    except _OptionsRejected:
+                        log.info("%s rejects stream_options; asking without", self._shown)
+                        _NO_STREAM_OPTIONS.add(self.base_url)
+                        include_usage = False
+        except httpx.HTTPError as exc:
+            raise transport_error(
+                exc, self.base_url, self.connect_timeout, self.read_timeout
+            ) from exc
+
+    @property
+    def _shown(self) -> str:
+        return shown_url(self.base_url)
+
+    async def _request(
+        self, client: httpx.AsyncClient, body: dict[str, Any]
+    ) -> AsyncIterator[Chunk]:
+        url = f"{self.base_url}/chat/completions"
         log.info(
             "upstream request: POST %s model=%s messages=%d",
             shown_url(url),
             self.model,
             len(body["messages"]),
         )
-        try:
-            async with (
-                self._client() as client,
-                aconnect_sse(client, "POST", url, json=body) as source,
-            ):
-                response = source.response
-                if response.status_code >= 300:
-                    await response.aread()
-                    raise status_error(response, self.base_url, model=self.model)
-                content_type = response.headers.get("content-type", "")
-                if "text/event-stream" not in content_type:
-                    await response.aread()
-                    answer, self.finish_reason = _completion_text(
-                        self._json_answer(response), self.base_url
-                    )
-                    yield answer
-                    return
-                reason: str | None = None  # local: turns may share this instance
-                async for event in source.aiter_sse():
-                    if event.data.strip() == "[DONE]":
-                        return
-                    if not event.data and event.event != "error":
-                        continue  # e.g. an event carrying only `id:` or `retry:`
-                    text, finish = _chunk_text(event, self.base_url)
-                    if finish is not None:
-                        reason = self.finish_reason = finish
-                    if text:
-                        yield text
+        async with aconnect_sse(client, "POST", url, json=body) as source:
+            response = source.response
+            if response.status_code >= 300:
+                await response.aread()
+                if "stream_options" in body and _rejects_stream_options(response):
+                    raise _OptionsRejected
+                raise status_error(response, self.base_url, model=self.model)
+            content_type = response.headers.get("content-type", "")
+            if "text/event-stream" not in content_type:
+                await response.aread()
+                answer = parse_completion(self._json_answer(response), self.base_url)
+                self.finish_reason = answer.finish_reason
+                for chunk in _chunks_of(answer):
+                    yield chunk
+                return
+            reason: str | None = None  # local: turns may share this instance
+            usage: Usage | None = None
+            async for event in source.aiter_sse():
+                if event.data.strip() == "[DONE]":
+                    break
+                if not event.data and event.event != "error":
+                    continue  # e.g. an event carrying only `id:` or `retry:`
+                delta = parse_chunk(event, self.base_url)
+                if delta.finish_reason is not None:
+                    reason = self.finish_reason = delta.finish_reason
+                usage = delta.usage or usage
+                if delta.reasoning:
+                    yield Part("reasoning", delta.reasoning)
+                if delta.text:
+                    yield delta.text
+            else:
                 if reason is None:
                     raise UpstreamError(
-                        f"{shown_url(self.base_url)} ended the stream before the reply was "
-                        "finished (no finish_reason, no [DONE])",
+                        f"{self._shown} ended the stream before the reply was finished "
+                        "(no finish_reason, no [DONE])",
                         code="connection_lost",
                     )
+            if usage is not None:
+                yield usage
+
+    async def complete(self, messages: Sequence[MessageLike], *, timeout: float) -> str:
+        """One short non-streamed answer (a conversation's title) without the system prompt,
+        its reasoning left out; waits at most `timeout` seconds for the server."""
+        url = f"{self.base_url}/chat/completions"
+        history = [{"role": str(m.role), "content": m.content} for m in messages]
+        body = {"model": self.model, "messages": history, "stream": False}
+        log.info("upstream request: POST %s model=%s (not streamed)", shown_url(url), self.model)
+        try:
+            async with httpx.AsyncClient(
+                timeout=_timeout(min(timeout, self.connect_timeout), timeout),
+                headers=_auth_headers(self._api_key),
+            ) as client:
+                response = await client.post(url, json=body)
         except httpx.HTTPError as exc:
-            raise transport_error(
-                exc, self.base_url, self.connect_timeout, self.read_timeout
-            ) from exc
+            raise transport_error(exc, self.base_url, self.connect_timeout, timeout) from exc
+        if response.status_code >= 300:
+            raise status_error(response, self.base_url, model=self.model)
+        answer = parse_completion(self._json_answer(response), self.base_url)
+        return split_text(answer.text)[1]
 
     def _json_answer(self, response: httpx.Response) -> Any:
         try:

@@ -165,8 +165,12 @@ def completion(
     content: str,
     finish_reason: str,
     usage_: Mapping[str, int],
+    reasoning: str = "",
 ) -> dict[str, Any]:
-    """A non-streamed `chat.completion` object."""
+    """A non-streamed `chat.completion` object; reasoning, if any, as `reasoning_content`."""
+    message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+    if reasoning:
+        message["reasoning_content"] = reasoning
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -175,7 +179,7 @@ def completion(
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": content, "refusal": None},
+                "message": message,
                 "logprobs": None,
                 "finish_reason": finish_reason,
             }

@@ -1,6 +1,6 @@
 """Failures talking to an OpenAI-compatible server, as one exception with a plain-words
-`detail`: `UpstreamError`, and the functions that map HTTP answers, httpx exceptions and
-malformed stream chunks to it (used by `backend.openai_upstream`).
+`detail`: `UpstreamError` (a `ResponderError`), and the functions that map HTTP answers,
+httpx exceptions and malformed stream chunks to it (used by `backend.openai.upstream`).
 
 Error bodies come in many shapes (`error_message` knows them); every URL shown has its
 `user:password@` part removed, and every quoted body is clipped.
@@ -15,11 +15,13 @@ from typing import Any
 
 import httpx
 
+from backend.responders import ResponderError
+
 _MAX_SHOWN = 300  # characters of an upstream body quoted in an error detail
 _CONNECTION_REFUSED = {errno.ECONNREFUSED, 10061}  # 10061: WSAECONNREFUSED on Windows
 
 
-class UpstreamError(Exception):
+class UpstreamError(ResponderError):
     """Talking to the upstream server failed; `detail` says why, in plain words.
 
     `status` is the upstream HTTP status when there was one, `code` a short machine
@@ -36,14 +38,9 @@ class UpstreamError(Exception):
         status: int | None = None,
         retry_after: str | None = None,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.code = code
+        super().__init__(detail, code=code)
         self.status = status
         self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 def shown_url(base_url: str) -> str:
