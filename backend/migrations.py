@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class PythonMigration:
     """A migration step written in Python (see the module docstring)."""

@@ -25,6 +25,7 @@ from backend.records import Message, Status, new_id
 from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
 from backend.store import NotFoundError, NotLastError, Store
 from backend.store_thread import AsyncStore
+from backend.upstream_errors import plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ class TurnService:
             return "failed", exc.detail
         except Exception as exc:
             logger.exception("The %s responder failed", turn.responder.name)
-            return "failed", f"The responder failed: {exc}" if str(exc) else "The responder failed"
+            said = plain_text(f"The responder failed: {exc}") if str(exc) else ""
+            return "failed", said or "The responder failed"
         finally:
             flusher.cancel()
             aclose = getattr(chunks, "aclose", None)

@@ -3,19 +3,43 @@
 malformed stream chunks to it (used by `backend.openai_upstream`).
 
 Error bodies come in many shapes (`error_message` knows them); every URL shown has its
-`user:password@` part removed, and every quoted body is clipped.
+`user:password@` part removed, and every quoted body is clipped. An upstream may be hostile:
+every `detail` is plain text of at most `MAX_DETAIL_CHARS` characters without control or
+format characters (`plain_text`), whatever the upstream sent.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 _MAX_SHOWN = 300  # characters of an upstream body quoted in an error detail
+#: The longest `detail` an upstream failure gives (stored as a failed reply's `error`).
+MAX_DETAIL_CHARS = 500
+_SPACES = frozenset(("Zl", "Zp"))  # line and paragraph separators
+
+
+def plain_text(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """`text` as one plain line: control characters (C0, DEL, C1) and separators become
+    spaces, format characters (bidi overrides, zero-width, BOM) go, runs of white space
+    are one space, and it is cut to `limit` characters (the last one then `…`)."""
+    text = text[: limit * 4]  # enough to fill `limit` after cleaning; never scan megabytes
+    kept: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc" or category in _SPACES:
+            kept.append(" ")
+        elif category != "Cf":
+            kept.append(char)
+    cleaned = " ".join("".join(kept).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
 _CONNECTION_REFUSED = {errno.ECONNREFUSED, 10061}  # 10061: WSAECONNREFUSED on Windows
 
 
@@ -36,6 +60,7 @@ class UpstreamError(Exception):
         status: int | None = None,
         retry_after: str | None = None,
     ) -> None:
+        detail = plain_text(detail)
         super().__init__(detail)
         self.detail = detail
         self.code = code
@@ -56,8 +81,8 @@ def shown_url(base_url: str) -> str:
 
 
 def clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    """An upstream's text quoted in a detail: plain (see `plain_text`), at most 300 chars."""
+    return plain_text(text, _MAX_SHOWN)
 
 
 def error_message(body: Any) -> str | None:
