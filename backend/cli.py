@@ -23,6 +23,7 @@ from backend.config import (
 from backend.logs import configure_logging
 from backend.providers import describe
 from backend.server import ChatServer, bind_socket, make_config
+from backend.tokens import TOKEN_ENV, TokenError, given_token
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
-    parser.add_argument("--token", help="the API token (default: a fresh random one)")
+    parser.add_argument(
+        "--token",
+        help=f"the API token (visible to other users: prefer ${TOKEN_ENV} or --token-file; "
+        "default: a fresh random one)",
+    )
+    parser.add_argument(
+        "--token-file", type=Path, metavar="PATH", help="read the API token from this file"
+    )
     parser.add_argument(
         "--no-auth", action="store_true", help="accept requests without a token (loopback only)"
     )
@@ -119,11 +127,24 @@ def provider_from(
     )
 
 
-def settings_from(args: argparse.Namespace, provider: ProviderSettings | None = None) -> Settings:
+def token_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    """`--token`, `--token-file` or `$SSE_CHAT_TOKEN` (None: none given); warnings on stderr."""
+    try:
+        given = given_token(args.token, args.token_file)
+    except TokenError as exc:
+        parser.error(str(exc))
+    for warning in given.warnings:
+        sys.stderr.write(f"sse-chat serve: {warning}\n")
+    return given.token
+
+
+def settings_from(
+    args: argparse.Namespace, provider: ProviderSettings | None = None, token: str | None = None
+) -> Settings:
     return Settings(
         host=args.host,
         port=args.port,
-        token=args.token or new_token(),
+        token=token or new_token(),
         auth=not args.no_auth,
         allow_origins=tuple(args.allow_origin),
         data_dir=args.data_dir or default_data_dir(),
@@ -150,7 +171,8 @@ def serve_main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     api_key = os.environ.get(API_KEY_ENV, "")
-    settings = settings_from(args, provider_from(args, parser, api_key))
+    token = token_from(args, parser)
+    settings = settings_from(args, provider_from(args, parser, api_key), token)
     if not settings.auth and not settings.is_loopback:
         sys.stderr.write(
             f"sse-chat serve: --no-auth is refused with the non-loopback host {settings.host}; "
