@@ -46,6 +46,32 @@ def is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(text: str) -> tuple[str, str, int] | None:
+    """The origin (scheme, host, port) of an http(s) URL, normalised; None for anything else.
+
+    An API key belongs to the origin it was given for (issue 11): `http://Host:80/v1` and
+    `http://host/v2` are one origin; another scheme, host or port is another.
+    """
+    try:
+        parts = urlsplit(text.strip())
+        scheme = parts.scheme.lower()
+        port = parts.port
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
+
+
+def same_origin(first: str, second: str) -> bool:
+    """Whether both are http(s) URLs of one origin (so a key for one may go to the other)."""
+    origin = url_origin(first)
+    return origin is not None and origin == url_origin(second)
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     """Where replies come from: the echo responder, or an OpenAI-compatible server.
