@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.datalock import DataLock
 from backend.migrations import migrate
+from backend.private_files import private_file, private_folder, tighten
 from backend.records import Conversation, Message, Role, Status, new_id, utc_now
 
 logger = logging.getLogger(__name__)
@@ -61,9 +62,14 @@ class Store:
 
         Raises `AlreadyInUse` if another process (or another open `Store`) has the file.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         lock = DataLock.acquire(path.with_name(path.name + ".lock"))
         try:
+            # 0600 from the start (SQLite gives -wal and -shm the database's mode); files a
+            # looser earlier version left are tightened.
+            for suffix in ("-wal", "-shm"):
+                tighten(path.with_name(path.name + suffix))
+            private_file(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
         except BaseException:
             lock.release()

@@ -9,6 +9,7 @@ applies as soon as it is chosen; Cancel puts the previous one back.
 
 from __future__ import annotations
 
+import getpass
 import logging
 from typing import cast
 from urllib.parse import urlsplit
@@ -54,11 +55,19 @@ PROVIDER_CHOICES: tuple[tuple[str, ProviderName], ...] = (
 THEME_LABELS: dict[ThemeMode, str] = {"system": "System", "light": "Light", "dark": "Dark"}
 KEYRING_NOTE = "The key is kept in the system keyring ({backend})."
 NO_KEYRING = (
-    "⚠ No system keyring is available: the API key will be saved in plain text in {location}."
+    "⚠ No system keyring is available: the API key is kept in plain text in {location}, "
+    "a file only your user account ({user}) can read."
 )
 CUSTOM_PRESET = "Presets…"
 KEY_PLACEHOLDER = "none (local servers rarely need one)"
 NEW_SERVER_KEY = "enter the API key for this server (the saved key is only sent to {origin})"
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user in the password database (a container)
+        return "this user"
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
@@ -266,7 +275,8 @@ class SettingsDialog(QDialog):
             text, name, severity = KEYRING_NOTE.format(backend=backend), "keyNote", ""
         else:
             location = self.manager.store.location
-            text, name, severity = NO_KEYRING.format(location=location), "banner", "error"
+            text = NO_KEYRING.format(location=location, user=_user_name())
+            name, severity = "banner", "error"
         self.key_note.setText(text)
         self.key_note.setObjectName(name)
         restyle(self.key_note, severity)

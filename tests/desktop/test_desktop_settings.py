@@ -7,6 +7,7 @@ The OS keyring cannot run here: an in-memory `keyring` backend stands in for it,
 
 from __future__ import annotations
 
+import getpass
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -327,6 +328,9 @@ def test_without_a_keyring_the_key_goes_to_the_settings_file_with_a_warning(
     assert "No system keyring" in dialog.key_note.text()
     assert ui_settings.store.fileName() in dialog.key_note.text()
     assert dialog.key_note.property("severity") == "error"
+    # where the key is kept, and who can read it (issue 11, item 7)
+    assert "only your user account" in dialog.key_note.text()
+    assert getpass.getuser() in dialog.key_note.text()
     _fill_openai(d, dialog, upstream, KEY)
     dialog.model.setEditText("llama3.2")
     with qtbot.waitSignal(window.provider_settings.key_stored) as stored:
