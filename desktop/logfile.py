@@ -8,12 +8,12 @@ value never reach a line.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO
 
 from backend.logs import TokenRedactingFilter, redact_access_log
 from backend.private_files import open_private, private_folder, tighten
@@ -54,9 +54,11 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     """A `RotatingFileHandler` whose files only this user can read (0600): the first one
     and every one a rollover makes, whatever the umask (renamed copies keep their mode)."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> io.TextIOWrapper:
         fd = open_private(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        stream = open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+        assert isinstance(stream, io.TextIOWrapper)
+        return stream
 
 
 def install_file_log(
