@@ -56,7 +56,14 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             logger.error("Start-up failed: %s", app.state.startup_error)
             raise
         broker = ReplyBroker()
-        turns = TurnService(store, broker, providers.current, settings.persist_interval)
+        turns = TurnService(
+            store,
+            broker,
+            providers.current,
+            settings.persist_interval,
+            max_reply_chars=settings.max_reply_chars,
+            max_tokens=settings.max_tokens,
+        )
         app.state.services = Services(settings, store, broker, turns, TutorialInbox(), providers)
         try:
             yield
@@ -87,6 +94,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
         responder=providers.current,
         token=settings.token if settings.auth else None,
         max_content_chars=settings.max_content_chars,
+        max_reply_chars=settings.max_reply_chars,
     )
     return app
 

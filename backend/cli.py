@@ -37,6 +37,16 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _temperature(text: str) -> float:
     try:
         value = float(text)
@@ -82,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="pause between echoed characters (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-reply-chars",
+        type=_positive_int,
+        default=Settings.max_reply_chars,
+        metavar="N",
+        help="cut a reply after N characters, with a note (default %(default)s)",
+    )
     provider = parser.add_argument_group(
         "provider", f"where replies come from; an API key is read from ${API_KEY_ENV}"
     )
@@ -97,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     provider.add_argument("--system-prompt", metavar="TEXT", help="sent before every history")
     provider.add_argument(
         "--temperature", type=_temperature, metavar="T", help="0..2 (default: the server's)"
+    )
+    provider.add_argument(
+        "--max-tokens",
+        type=_positive_int,
+        metavar="N",
+        help="ask the server for at most N tokens per reply (default: not sent)",
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     return parser
@@ -149,6 +172,8 @@ def settings_from(
         allow_origins=tuple(args.allow_origin),
         data_dir=args.data_dir or default_data_dir(),
         echo_delay=args.echo_delay,
+        max_reply_chars=args.max_reply_chars,
+        max_tokens=args.max_tokens,
         provider=provider,
     )
 

@@ -120,6 +120,10 @@ class Settings:
     echo_delay: float = DEFAULT_ECHO_DELAY
     max_content_chars: int = 100_000
     max_body_bytes: int = 1 << 20
+    #: A reply longer than this is cut, ends `complete` with a note (`turns.cut_note`).
+    max_reply_chars: int = 1_000_000
+    #: Sent upstream as `max_tokens` with every chat turn when set (None: not sent).
+    max_tokens: int | None = None
     ping_interval: float = 15.0
     persist_interval: float = 1.0
     #: The provider at start-up; None means the echo responder paced by `echo_delay`.

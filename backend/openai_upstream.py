@@ -34,6 +34,16 @@ from backend.upstream_errors import (
     status_error,
     transport_error,
 )
+from backend.upstream_reading import (
+    MAX_JSON_ANSWER_BYTES,
+    MAX_MODEL_LIST_BYTES,
+    MAX_SILENT_BYTES,
+    AnswerTooLarge,
+    capped_events,
+    read_capped,
+    read_head,
+    size_text,
+)
 
 __all__ = [
     "ConnectionCheck",
@@ -223,26 +233,35 @@ class OpenAICompatResponder:
             ):
                 response = source.response
                 if response.status_code >= 300:
-                    await response.aread()
-                    raise status_error(response, self.base_url, model=self.model)
+                    head = await read_head(response)
+                    raise status_error(response, self.base_url, model=self.model, body=head)
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" not in content_type:
-                    await response.aread()
+                    raw = await self._read(response, MAX_JSON_ANSWER_BYTES, "its answer")
                     answer, self.finish_reason = _completion_text(
-                        self._json_answer(response), self.base_url
+                        self._json_answer(response, raw), self.base_url
                     )
                     yield answer
                     return
                 reason: str | None = None  # local: turns may share this instance
-                async for event in source.aiter_sse():
+                silent = 0  # bytes since the last text: an upstream looping on empty chunks
+                async for event, size in self._events(response):
                     if event.data.strip() == "[DONE]":
                         return
+                    silent += size
+                    if silent > MAX_SILENT_BYTES:
+                        raise UpstreamError(
+                            f"{shown_url(self.base_url)} sent more than "
+                            f"{size_text(MAX_SILENT_BYTES)} of stream without any text",
+                            code="malformed",
+                        )
                     if not event.data and event.event != "error":
                         continue  # e.g. an event carrying only `id:` or `retry:`
                     text, finish = _chunk_text(event, self.base_url)
                     if finish is not None:
                         reason = self.finish_reason = finish
                     if text:
+                        silent = 0
                         yield text
                 if reason is None:
                     raise UpstreamError(
@@ -255,14 +274,34 @@ class OpenAICompatResponder:
                 exc, self.base_url, self.connect_timeout, self.read_timeout
             ) from exc
 
-    def _json_answer(self, response: httpx.Response) -> Any:
+    async def _events(self, response: httpx.Response) -> AsyncIterator[tuple[ServerSentEvent, int]]:
         try:
-            body = response.json()
+            async for item in capped_events(response):
+                yield item
+        except AnswerTooLarge as exc:
+            raise UpstreamError(
+                f"{shown_url(self.base_url)} sent a stream event over {size_text(exc.limit)}",
+                code="malformed",
+            ) from None
+
+    async def _read(self, response: httpx.Response, limit: int, what: str) -> bytes:
+        try:
+            return await read_capped(response, limit)
+        except AnswerTooLarge:
+            raise UpstreamError(
+                f"{shown_url(self.base_url)} sent more than {size_text(limit)} as {what}",
+                code="malformed",
+            ) from None
+
+    def _json_answer(self, response: httpx.Response, raw: bytes) -> Any:
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            body = json.loads(text)
         except ValueError:
             ctype = response.headers.get("content-type") or "no content type"
             raise UpstreamError(
                 f"{shown_url(self.base_url)} did not answer with an event stream "
-                f"({ctype}): {clip(response.text)!r}",
+                f"({ctype}): {clip(text)!r}",
                 code="malformed",
             ) from None
         message = error_message(body)
@@ -280,21 +319,30 @@ async def list_models(base_url: str, api_key: str | None, *, timeout: float = 10
     url = f"{base}/models"
     log.info("upstream request: GET %s", shown_url(url))
     try:
-        async with httpx.AsyncClient(
-            timeout=_timeout(timeout, timeout), headers=_auth_headers(api_key)
-        ) as client:
-            response = await client.get(url)
+        async with (
+            httpx.AsyncClient(
+                timeout=_timeout(timeout, timeout), headers=_auth_headers(api_key)
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code >= 300:
+                raise status_error(response, base, body=await read_head(response))
+            raw = await read_capped(response, MAX_MODEL_LIST_BYTES)
     except httpx.HTTPError as exc:
         raise transport_error(exc, base, timeout, timeout) from exc
-    if response.status_code >= 300:
-        raise status_error(response, base)
+    except AnswerTooLarge:
+        raise UpstreamError(
+            f"{shown_url(base)}/models sent more than {size_text(MAX_MODEL_LIST_BYTES)} "
+            "as its model list",
+            code="malformed",
+        ) from None
+    text = raw.decode("utf-8", errors="replace")
     try:
-        data = response.json()["data"]
+        data = json.loads(text)["data"]
         return [str(item["id"]) for item in data]
     except (ValueError, KeyError, TypeError):
         raise UpstreamError(
-            f"{shown_url(base)}/models did not answer with an OpenAI model list: "
-            f"{clip(response.text)!r}",
+            f"{shown_url(base)}/models did not answer with an OpenAI model list: {clip(text)!r}",
             code="malformed",
         ) from None
 

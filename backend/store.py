@@ -21,6 +21,10 @@ from backend.records import Conversation, Message, Role, Status, new_id, utc_now
 logger = logging.getLogger(__name__)
 
 _MESSAGE_COLUMNS = "id, conversation_id, role, content, status, created_at, error, provider, model"
+#: Bytes the -wal file keeps after a checkpoint.
+WAL_SIZE_LIMIT = 16 << 20
+#: Free pages (of 4 KiB) after a delete that make the store give the space back.
+VACUUM_AFTER_FREE_PAGES = 256
 
 
 class NotFoundError(LookupError):
@@ -80,6 +84,9 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 5000")
+            # A checkpoint leaves the -wal file at most this large (it grew to the size of
+            # the largest reply written and stayed so).
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
             migrate(conn)
         except BaseException:
             conn.close()
@@ -103,6 +110,21 @@ class Store:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    def _give_space_back(self) -> None:
+        """After a delete: if it freed many pages, return them to the file system (the
+        database uses `auto_vacuum = INCREMENTAL`) and shrink the -wal file."""
+        try:
+            free = int(self._conn.execute("PRAGMA freelist_count").fetchone()[0])
+            if free < VACUUM_AFTER_FREE_PAGES:
+                return
+            # executescript steps the pragma to its end (execute() would free one page).
+            self._conn.executescript("PRAGMA incremental_vacuum;")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError as exc:  # the delete itself is done and kept
+            logger.warning("Could not give the freed space back: %s", exc)
+            return
+        logger.info("Gave back %d free pages of the chat history", free)
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
@@ -157,7 +179,9 @@ class Store:
 
     def delete_conversation(self, cid: str) -> bool:
         with self._transaction() as conn:
-            return bool(conn.execute("DELETE FROM conversations WHERE id = ?", (cid,)).rowcount)
+            deleted = bool(conn.execute("DELETE FROM conversations WHERE id = ?", (cid,)).rowcount)
+        self._give_space_back()
+        return deleted
 
     # -- messages -------------------------------------------------------------------------
 
@@ -243,6 +267,7 @@ class Store:
             reply = self._insert(
                 conn, cid, reply_id, "assistant", "", "streaming", now, provider, model
             )
+        self._give_space_back()
         user = self.get_message(mid)
         assert user is not None
         return user, reply
@@ -272,9 +297,11 @@ class Store:
                 raise NotLastError("Only the last reply of a conversation can be regenerated")
             conn.execute("DELETE FROM messages WHERE id = ?", (mid,))
             self._touch(conn, cid, now)
-            return self._insert(
+            reply = self._insert(
                 conn, cid, reply_id, "assistant", "", "streaming", now, provider, model
             )
+        self._give_space_back()
+        return reply
 
     def save_content(self, mid: str, content: str) -> bool:
         """Persist the text a reply has so far (it keeps its status). False if it is gone."""

@@ -22,12 +22,23 @@ from backend.broker import LiveReply, Outcome, ReplyBroker
 from backend.errors import BadRequest, Conflict, NotFound
 from backend.openai_upstream import UpstreamError
 from backend.records import Message, Status, new_id
-from backend.responders import ChatMessage, Responder, ResponderSource, resolve_responder
+from backend.responders import (
+    ChatMessage,
+    Responder,
+    ResponderSource,
+    TunableResponder,
+    resolve_responder,
+)
 from backend.store import NotFoundError, NotLastError, Store
 from backend.store_thread import AsyncStore
 from backend.upstream_errors import plain_text
 
 logger = logging.getLogger(__name__)
+
+
+def cut_note(limit: int) -> str:
+    """Appended to a reply cut at `max_reply_chars` (it then ends `complete`)."""
+    return f"\n\n[cut off at the length limit of {limit:,} characters]"
 
 
 @dataclass(eq=False)
@@ -59,12 +70,19 @@ class TurnService:
         broker: ReplyBroker,
         responder: ResponderSource,
         persist_interval: float = 1.0,
+        max_reply_chars: int = 1_000_000,
+        max_tokens: int | None = None,
     ) -> None:
-        """`responder`: a fixed one, or a callable giving the current one when a turn starts."""
+        """`responder`: a fixed one, or a callable giving the current one when a turn starts.
+
+        A reply is cut after `max_reply_chars` (`cut_note` appended); `max_tokens` is asked of
+        responders that take it (an OpenAI-compatible upstream)."""
         self._store = store
         self._broker = broker
         self._responder_source = responder
         self._persist_interval = persist_interval
+        self._max_reply_chars = max_reply_chars
+        self._max_tokens = max_tokens
         self._turns: dict[str, _Turn] = {}  # by reply id
         self._by_conversation: dict[str, _Turn] = {}
         self._deleting: set[str] = set()
@@ -128,7 +146,10 @@ class TurnService:
 
     def _current_responder(self) -> Responder:
         """The responder a turn starting now uses (and keeps until it ends)."""
-        return resolve_responder(self._responder_source)
+        responder = resolve_responder(self._responder_source)
+        if self._max_tokens is not None and isinstance(responder, TunableResponder):
+            return responder.with_options(max_tokens=self._max_tokens)
+        return responder
 
     async def _message(self, message_id: str) -> Message:
         message = await self._store.run(Store.get_message, message_id)
@@ -191,7 +212,14 @@ class TurnService:
         chunks: AsyncIterator[str] | None = None
         try:
             chunks = turn.responder.stream(history)
+            limit = self._max_reply_chars
             async for chunk in chunks:
+                room = limit - turn.live.length
+                if len(chunk) > room:  # cut; closing the stream stops the upstream
+                    turn.live.append(chunk[:room])
+                    turn.live.append(cut_note(limit))
+                    logger.warning("A reply was cut at the length limit (%d characters)", limit)
+                    break
                 turn.live.append(chunk)
         except asyncio.CancelledError:
             return turn.stop_reason or "interrupted", None

@@ -118,12 +118,17 @@ def _body_message(raw: bytes) -> str:
 
 
 def status_error(
-    response: httpx.Response, base_url: str, *, model: str | None = None
+    response: httpx.Response,
+    base_url: str,
+    *,
+    model: str | None = None,
+    body: bytes | None = None,
 ) -> UpstreamError:
-    """Map a redirect or error answer (status >= 300, body read) to an UpstreamError."""
+    """Map a redirect or error answer (status >= 300) to an UpstreamError; `body` is (the
+    start of) its body, else `response.content` (then read in full)."""
     status = response.status_code
     reason = f"{status} {response.reason_phrase}".strip()
-    message = _body_message(response.content)
+    message = _body_message(response.content if body is None else body)
     said = f": {message}" if message else ""
     where = shown_url(base_url)
     if status < 400:

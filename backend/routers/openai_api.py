@@ -56,12 +56,14 @@ class OpenAIApiConfig:
     `model_not_found` (as OpenAI, Ollama and vLLM do); when False (the default, as
     llama.cpp does) any model name is served by the configured responder.
     `max_content_chars`: a message longer than this is a 413 (`None`: no limit).
+    `max_reply_chars`: a completion is cut there, `finish_reason: "length"` (`None`: no limit).
     """
 
     responder: ResponderSource
     token: str | None
     strict_model: bool = False
     max_content_chars: int | None = None
+    max_reply_chars: int | None = None
     created: int = field(default_factory=lambda: int(time.time()))
 
     def current_responder(self) -> Responder:
@@ -151,6 +153,7 @@ def install_openai_api(
     token: str | None,
     strict_model: bool = False,
     max_content_chars: int | None = None,
+    max_reply_chars: int | None = None,
 ) -> OpenAIApiConfig:
     """Configure and mount the /v1 routes on `app`; returns the config (mutable later)."""
     config = OpenAIApiConfig(
@@ -158,6 +161,7 @@ def install_openai_api(
         token=token,
         strict_model=strict_model,
         max_content_chars=max_content_chars,
+        max_reply_chars=max_reply_chars,
     )
     setattr(app.state, STATE_ATTR, config)
     app.include_router(router)
@@ -235,9 +239,20 @@ class _Reply:
     iterator: AsyncIterator[str]
     limit: int | None
     prompt_tokens: int
+    max_chars: int | None = None
     id: str = field(default_factory=wire.new_completion_id)
     created: int = field(default_factory=wire.now)
     chunks: int = 0
+    chars: int = 0
+    cut: bool = False
+
+    def take(self, piece: str) -> str:
+        """`piece` as far as `max_chars` allows (counted); past it the reply is `cut`."""
+        if self.max_chars is not None and self.chars + len(piece) > self.max_chars:
+            piece = piece[: self.max_chars - self.chars]
+            self.cut = True
+        self.chars += len(piece)
+        return piece
 
     @property
     def model(self) -> str:
@@ -248,7 +263,7 @@ class _Reply:
 
     @property
     def at_limit(self) -> bool:
-        return self.limit is not None and self.chunks >= self.limit
+        return self.cut or (self.limit is not None and self.chunks >= self.limit)
 
     @property
     def finish_reason(self) -> str:
@@ -287,8 +302,10 @@ async def _event_stream(
         piece = first
         while piece is not None:
             if piece:
-                reply.chunks += 1
-                yield reply.chunk(delta={"content": piece})
+                piece = reply.take(piece)
+                if piece:
+                    reply.chunks += 1
+                    yield reply.chunk(delta={"content": piece})
                 if reply.at_limit:
                     break
             piece = await anext(reply.iterator, None)
@@ -328,8 +345,10 @@ async def _collect(reply: _Reply, request: Request) -> tuple[str, str]:
         async for piece in reply.iterator:
             if not piece:
                 continue
-            parts.append(piece)
-            reply.chunks += 1
+            piece = reply.take(piece)
+            if piece:
+                parts.append(piece)
+                reply.chunks += 1
             if reply.at_limit:
                 break
             if time.monotonic() >= next_check:  # a gone client stops the generation
@@ -393,6 +412,7 @@ async def chat_completions(
         iterator=responder.stream(history),
         limit=limit,
         prompt_tokens=wire.estimate_tokens([m.content for m in history]),
+        max_chars=config.max_reply_chars,
     )
     if body.stream:
         first = await _first_piece(reply)

@@ -147,3 +147,17 @@ def test_a_token_file_others_can_read_is_used_with_a_warning(tmp_path: Path) -> 
     token, _, err = _banner_token_and_stop(_serve(tmp_path, "--token-file", str(secret)))
     assert token == TOKEN
     assert "other users can read" in err and TOKEN not in err
+
+
+def test_reply_limits_from_the_command_line() -> None:
+    """Issue 11, item 4: `--max-reply-chars` (default 1,000,000) and `--max-tokens`."""
+    from backend.cli import build_parser, settings_from
+
+    parser = build_parser()
+    default = settings_from(parser.parse_args([]))
+    assert (default.max_reply_chars, default.max_tokens) == (1_000_000, None)
+    given = settings_from(parser.parse_args(["--max-reply-chars", "5000", "--max-tokens", "64"]))
+    assert (given.max_reply_chars, given.max_tokens) == (5000, 64)
+    for bad in (["--max-reply-chars", "0"], ["--max-tokens", "x"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
