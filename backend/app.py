@@ -63,6 +63,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             settings.persist_interval,
             max_reply_chars=settings.max_reply_chars,
             max_tokens=settings.max_tokens,
+            save_retry_seconds=settings.save_retry_seconds,
+            save_retry_interval=settings.save_retry_interval,
         )
         app.state.services = Services(settings, store, broker, turns, TutorialInbox(), providers)
         try:

@@ -126,6 +126,10 @@ class Settings:
     max_tokens: int | None = None
     ping_interval: float = 15.0
     persist_interval: float = 1.0
+    #: How long a reply's failed final write (a full disk) is retried before the reply ends
+    #: `failed`, and how often; it is then stored in the background once there is room.
+    save_retry_seconds: float = 10.0
+    save_retry_interval: float = 0.5
     #: The provider at start-up; None means the echo responder paced by `echo_delay`.
     #: (Optional rather than filled in, so `dataclasses.replace(s, echo_delay=...)` works.)
     provider: ProviderSettings | None = None

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -29,6 +30,29 @@ VACUUM_AFTER_FREE_PAGES = 256
 
 class NotFoundError(LookupError):
     """The conversation or message does not exist."""
+
+
+DISK_FULL = (
+    "The disk is full: the chat history could not be saved. Free some space, then try again."
+)
+DISK_IO = "The chat history could not be written (disk I/O error). Check the disk, then try again."
+_SQLITE_IOERR, _SQLITE_FULL = 10, 13
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """A readable reason when `exc` says the disk is full or failed (SQLITE_FULL, an I/O
+    error, ENOSPC); None for anything else."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        text = str(exc).lower()
+        if primary == _SQLITE_FULL or "disk is full" in text:
+            return DISK_FULL
+        if primary == _SQLITE_IOERR or "disk i/o error" in text:
+            return DISK_IO
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return DISK_FULL
+    return None
 
 
 class NotLastError(ValueError):
@@ -103,13 +127,20 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. The COMMIT is inside: on a full disk it is the COMMIT that
+        fails, and the transaction must not stay open (every later BEGIN would fail until a
+        restart). SQLite may have rolled back already (SQLITE_FULL does)."""
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
+            self._conn.execute("COMMIT")
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error as exc:  # keep the original error, not this one
+                    logger.warning("Rolling back failed: %s", exc)
             raise
-        self._conn.execute("COMMIT")
 
     def _give_space_back(self) -> None:
         """After a delete: if it freed many pages, return them to the file system (the

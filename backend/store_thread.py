@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from backend.store import Store
+from backend.errors import InsufficientStorage
+from backend.store import Store, storage_failure
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -41,11 +43,18 @@ class AsyncStore:
     async def run(
         self, method: Callable[Concatenate[Store, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        """The call's result; a full or failing disk is `InsufficientStorage` (a 507)."""
         if self._closed:
             raise RuntimeError("The store is closed")
         loop = asyncio.get_running_loop()
         call = functools.partial(method, self._store, *args, **kwargs)
-        return await loop.run_in_executor(self._executor, call)
+        try:
+            return await loop.run_in_executor(self._executor, call)
+        except (sqlite3.Error, OSError) as exc:
+            detail = storage_failure(exc)
+            if detail is None:
+                raise
+            raise InsufficientStorage(detail) from exc
 
     async def close(self) -> None:
         """Finish every queued write, close the database, stop the thread."""

@@ -8,6 +8,11 @@ broker does not know.
 Finishing order: the final text and status are written to the store first, then the broker is
 told (waking every subscriber with the stored message), then the reply leaves the broker. A
 subscriber that comes later reads the complete reply from the store.
+
+If the final write fails (a full disk) it is retried for `save_retry_seconds`; if it still
+fails the reply ends `failed` ("Could not save the reply: the disk is full") with all its
+text, and stays in the broker until `UnsavedReplies` has stored it so: a client is never told
+a status the store does not hold (or will not hold once there is room).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
 from backend.errors import BadRequest, Conflict, NotFound
@@ -29,11 +34,27 @@ from backend.responders import (
     TunableResponder,
     resolve_responder,
 )
-from backend.store import NotFoundError, NotLastError, Store
+from backend.store import DISK_FULL, NotFoundError, NotLastError, Store, storage_failure
 from backend.store_thread import AsyncStore
+from backend.unsaved import UnsavedReplies
 from backend.upstream_errors import plain_text
 
 logger = logging.getLogger(__name__)
+
+
+DISK_FULL_DETAIL = "Could not save the reply: the disk is full"
+DISK_IO_DETAIL = "Could not save the reply: the disk failed (I/O error)"
+NOT_SAVED_DETAIL = "Could not save the reply: the chat history could not be written"
+
+
+def unsaved_detail(exc: BaseException) -> str:
+    """Why a reply's final write failed, for its `error` event."""
+    reason = storage_failure(exc.__cause__ or exc)
+    if reason == DISK_FULL:
+        return DISK_FULL_DETAIL
+    if reason is not None:
+        return DISK_IO_DETAIL
+    return NOT_SAVED_DETAIL
 
 
 def cut_note(limit: int) -> str:
@@ -50,6 +71,7 @@ class _Turn:
     started: bool = False
     finishing: bool = False
     stop_reason: Status | None = None
+    abandoned: bool = False  # its conversation is being deleted: stop retrying the save
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -72,6 +94,8 @@ class TurnService:
         persist_interval: float = 1.0,
         max_reply_chars: int = 1_000_000,
         max_tokens: int | None = None,
+        save_retry_seconds: float = 10.0,
+        save_retry_interval: float = 0.5,
     ) -> None:
         """`responder`: a fixed one, or a callable giving the current one when a turn starts.
 
@@ -83,6 +107,9 @@ class TurnService:
         self._persist_interval = persist_interval
         self._max_reply_chars = max_reply_chars
         self._max_tokens = max_tokens
+        self._save_retry_seconds = save_retry_seconds
+        self._save_retry_interval = save_retry_interval
+        self._unsaved = UnsavedReplies(store, broker, min(5.0, 10 * save_retry_interval))
         self._turns: dict[str, _Turn] = {}  # by reply id
         self._by_conversation: dict[str, _Turn] = {}
         self._deleting: set[str] = set()
@@ -95,6 +122,14 @@ class TurnService:
 
     def live_reply(self, reply_id: str) -> LiveReply | None:
         return self._broker.get(reply_id)
+
+    def unsaved(self, reply_id: str) -> Message | None:
+        """A reply that ended but is not stored yet (a full disk), as it was told."""
+        return self._unsaved.get(reply_id)
+
+    def shown(self, message: Message) -> Message:
+        """`message` as clients are told it: an unsaved reply as it ended, not as stored."""
+        return self._unsaved.get(message.id) or message
 
     # -- starting turns ----------------------------------------------------------------------
 
@@ -187,8 +222,9 @@ class TurnService:
         turn.task = asyncio.create_task(self._run(turn, chat), name=f"reply-{reply.id}")
         return user, reply
 
-    def _release(self, turn: _Turn) -> None:
-        self._broker.discard(turn.reply_id)
+    def _release(self, turn: _Turn, *, keep_live: bool = False) -> None:
+        if not keep_live:
+            self._broker.discard(turn.reply_id)
         self._turns.pop(turn.reply_id, None)
         if self._by_conversation.get(turn.conversation_id) is turn:
             del self._by_conversation[turn.conversation_id]
@@ -243,38 +279,58 @@ class TurnService:
     async def _flush_periodically(self, turn: _Turn) -> None:
         """Persist the growing text at most (and at least) every `persist_interval` seconds."""
         saved = 0
+        failing = False
         next_at = time.monotonic() + self._persist_interval
         while True:
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
             next_at += self._persist_interval
             if turn.live.length == saved:
                 continue
-            saved = turn.live.length
             try:
                 await self._store.run(Store.save_content, turn.reply_id, turn.live.text)
-            except Exception:
-                logger.exception("Saving a reply's progress failed")
+            except Exception as exc:
+                if not failing:  # once per reply, not every second
+                    logger.warning("Saving a reply's progress failed: %s", exc)
+                failing = True
+            else:
+                saved, failing = turn.live.length, False
 
     async def _finish(self, turn: _Turn, status: Status, error: str | None) -> None:
         text = turn.live.text
-        stored: Message | None = None
+        assert turn.reply is not None
         try:
-            stored = await self._store.run(Store.finish_reply, turn.reply_id, text, status, error)
-        except Exception:
-            logger.exception("Storing a finished reply failed")
-        if stored is None:  # deleted meanwhile (or the write failed): report what we know
-            assert turn.reply is not None
-            stored = Message(
-                turn.reply_id,
-                turn.conversation_id,
-                "assistant",
-                text,
-                status,
-                turn.reply.created_at,
-                error,
-            )
+            stored = await self._store_final(turn, text, status, error)
+        except Exception as exc:  # not stored, even after retrying: say so, keep the text
+            detail = unsaved_detail(exc)
+            logger.error("A reply could not be stored: %s (%s)", detail, exc)
+            told = replace(turn.reply, content=text, status="failed", error=detail)
+            turn.live.finish(Outcome(told, detail))
+            if turn.abandoned:  # its conversation is being deleted: nothing to keep
+                self._release(turn)
+                return
+            self._unsaved.keep(told)
+            self._release(turn, keep_live=True)
+            return
+        if stored is None:  # deleted meanwhile: report what we know
+            stored = replace(turn.reply, content=text, status=status, error=error)
         turn.live.finish(Outcome(stored, error if status == "failed" else None))
         self._release(turn)
+
+    async def _store_final(
+        self, turn: _Turn, text: str, status: Status, error: str | None
+    ) -> Message | None:
+        """Write the final state; on failure retry every `save_retry_interval` seconds for
+        `save_retry_seconds` (a full disk may get room) before raising the last error."""
+        deadline = time.monotonic() + self._save_retry_seconds
+        while True:
+            try:
+                return await self._store.run(Store.finish_reply, turn.reply_id, text, status, error)
+            except Exception as exc:
+                late = time.monotonic() + self._save_retry_interval > deadline
+                if late or self._closed or turn.abandoned:
+                    raise
+                logger.warning("Storing a finished reply failed (%s); retrying", exc)
+            await asyncio.sleep(self._save_retry_interval)
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -301,10 +357,12 @@ class TurnService:
         try:
             turn = self._by_conversation.get(conversation_id)
             if turn is not None:
+                turn.abandoned = True  # a final write being retried gives up
                 await self._stop(turn, "cancelled")
             deleted = await self._store.run(Store.delete_conversation, conversation_id)
         finally:
             self._deleting.discard(conversation_id)
+        self._unsaved.forget_conversation(conversation_id)
         if not deleted:
             raise NotFound("Conversation not found")
 
@@ -317,3 +375,4 @@ class TurnService:
                 "Interrupting %d live repl%s", len(turns), "y" if len(turns) == 1 else "ies"
             )
             await asyncio.gather(*(self._stop(t, "interrupted") for t in turns))
+        await self._unsaved.close()
