@@ -20,7 +20,7 @@ from backend.routers import conversations, health, messages, provider_settings, 
 from backend.routers.openai_api import install_openai_api
 from backend.security import install_security
 from backend.store import Store
-from backend.store_thread import AsyncStore
+from backend.store_thread import AsyncStore, NoticeListener
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
 
@@ -37,20 +37,28 @@ def describe_startup_error(exc: BaseException, settings: Settings) -> str:
     return f"Cannot open the chat history in {settings.data_dir}: {exc}"
 
 
-def create_app(settings: Settings, responder: Responder | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    responder: Responder | None = None,
+    on_notice: NoticeListener | None = None,
+) -> FastAPI:
     """The ASGI app. Its store opens on start-up and closes, writes finished, on shutdown.
 
     Replies come from `settings.provider_settings` (echo by default) and follow every
     `PUT /api/settings`. `responder`, if given, is used instead until the first such `PUT`.
-    Raises `InvalidProviderSettings` for settings that cannot make a responder.
+    `on_notice` is told (on the event loop) if the chat history was found damaged and what
+    was recovered. Raises `InvalidProviderSettings` for settings that cannot make a responder.
     """
     providers = ProviderState(settings.provider_settings, responder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            store = await AsyncStore.open(settings.db_path)
-            await store.run(Store.mark_streaming_interrupted)
+            # Replies left `streaming` by a previous process are marked once the start-up
+            # check is over, before any other write (until then they are shown interrupted).
+            store = await AsyncStore.open(
+                settings.db_path, first_write=Store.mark_streaming_interrupted, on_notice=on_notice
+            )
         except Exception as exc:
             app.state.startup_error = describe_startup_error(exc, settings)
             logger.error("Start-up failed: %s", app.state.startup_error)

@@ -191,6 +191,12 @@ def banner(settings: Settings, port: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _say(notice: str) -> None:
+    """Something the user must know whatever the log level (a damaged history recovered)."""
+    sys.stderr.write(f"sse-chat serve: {notice}\n")
+    sys.stderr.flush()
+
+
 def serve_main(argv: list[str] | None = None) -> int:
     """Run until Ctrl+C / SIGTERM; returns the process exit code."""
     parser = build_parser()
@@ -211,7 +217,7 @@ def serve_main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"sse-chat serve: {exc}\n")
         return 1
     port = int(sock.getsockname()[1])
-    app = create_app(settings)
+    app = create_app(settings, on_notice=_say)
     server = ChatServer(
         make_config(app, access_log=True, log_level=args.log_level), app, handle_signals=True
     )

@@ -53,6 +53,12 @@ class InsufficientStorage(ApiError):
     status_code = 507
 
 
+class ServiceUnavailable(ApiError):
+    """The server cannot do this now (a damaged chat history is never written)."""
+
+    status_code = 503
+
+
 class BadGateway(ApiError):
     """The upstream model server failed (`detail` says how)."""
 

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -15,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from backend.datalock import DataLock
-from backend.migrations import migrate
+from backend.migrations import SCHEMA_VERSION, migrate, schema_version
 from backend.private_files import private_file, private_folder, tighten
 from backend.records import Conversation, Message, Role, Status, new_id, utc_now
+from backend.recovery import DamagedDatabase, Recovered, quick_check, recover
+from backend.storage_errors import DISK_FULL, DISK_IO, is_damage, storage_failure
+
+__all__ = ["DISK_FULL", "DISK_IO", "NotFoundError", "NotLastError", "Store", "storage_failure"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,29 +33,6 @@ VACUUM_AFTER_FREE_PAGES = 256
 
 class NotFoundError(LookupError):
     """The conversation or message does not exist."""
-
-
-DISK_FULL = (
-    "The disk is full: the chat history could not be saved. Free some space, then try again."
-)
-DISK_IO = "The chat history could not be written (disk I/O error). Check the disk, then try again."
-_SQLITE_IOERR, _SQLITE_FULL = 10, 13
-
-
-def storage_failure(exc: BaseException) -> str | None:
-    """A readable reason when `exc` says the disk is full or failed (SQLITE_FULL, an I/O
-    error, ENOSPC); None for anything else."""
-    if isinstance(exc, sqlite3.Error):
-        code = getattr(exc, "sqlite_errorcode", None)
-        primary = code & 0xFF if isinstance(code, int) else None
-        text = str(exc).lower()
-        if primary == _SQLITE_FULL or "disk is full" in text:
-            return DISK_FULL
-        if primary == _SQLITE_IOERR or "disk i/o error" in text:
-            return DISK_IO
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return DISK_FULL
-    return None
 
 
 class NotLastError(ValueError):
@@ -77,46 +57,114 @@ def _message(row: sqlite3.Row) -> Message:
     )
 
 
+#: `Store` methods that only read. Every other one writes: it waits for the start-up check
+#: and is refused once the file is known to be damaged (`AsyncStore.run`).
+READS = frozenset({"list_conversations", "get_conversation", "list_messages", "get_message"})
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        # A checkpoint leaves the -wal file at most this large (it grew to the size of the
+        # largest reply written and stayed so).
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _open_checked(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """A migrated connection, and whether the file was checked already. Migrations write, so
+    a database they would change is checked first (`DamagedDatabase`)."""
+    conn = _connect(path)
+    try:
+        version = schema_version(conn)
+        checked = 0 < version < SCHEMA_VERSION
+        if checked and (problems := quick_check(path)):
+            raise DamagedDatabase(path, problems)
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn, checked
+
+
 class Store:
     """Conversations and messages in one SQLite file. Not thread-safe: use from one thread."""
 
-    def __init__(self, conn: sqlite3.Connection, lock: DataLock | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, lock: DataLock | None = None, path: Path | None = None
+    ) -> None:
         self._conn = conn
         self._lock = lock
+        self.path = path
+        #: Whether `PRAGMA quick_check` has passed on this file since it was opened.
+        self.checked = False
+        #: Set when the file was found damaged and replaced by what could be read of it.
+        self.recovered: Recovered | None = None
+        #: The file is known to be damaged: nothing is written to it any more.
+        self.damaged = False
 
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open (creating folder and file if needed), migrate, and enable WAL.
 
-        Raises `AlreadyInUse` if another process (or another open `Store`) has the file.
+        A database found damaged on the way is kept aside and what can be read of it
+        recovered in its place (`backend.recovery`; `recovered` says so). Raises
+        `AlreadyInUse` if another process (or another open `Store`) has the file.
         """
         private_folder(path.parent)
         lock = DataLock.acquire(path.with_name(path.name + ".lock"))
+        recovered: Recovered | None = None
         try:
             # 0600 from the start (SQLite gives -wal and -shm the database's mode); files a
             # looser earlier version left are tightened.
             for suffix in ("-wal", "-shm"):
                 tighten(path.with_name(path.name + suffix))
             private_file(path)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+            try:
+                conn, checked = _open_checked(path)
+            except (DamagedDatabase, sqlite3.DatabaseError) as exc:
+                if not isinstance(exc, DamagedDatabase) and not is_damage(exc):
+                    raise
+                problems = exc.problems if isinstance(exc, DamagedDatabase) else [str(exc)]
+                recovered = recover(path, problems)
+                conn, checked = _connect(path), True
         except BaseException:
             lock.release()
             raise
+        store = cls(conn, lock, path)
+        store.checked, store.recovered = checked, recovered
+        return store
+
+    def recover(self, problems: list[str]) -> Recovered:
+        """The start-up check found damage: keep the file aside, continue on what could be
+        read of it. If even that fails, the damaged file stays open, read-only."""
+        assert self.path is not None
+        self._conn.close()
         try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
-            # A checkpoint leaves the -wal file at most this large (it grew to the size of
-            # the largest reply written and stayed so).
-            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-            migrate(conn)
+            self.recovered = recover(self.path, problems)
         except BaseException:
-            conn.close()
-            lock.release()
+            self._conn = _connect(self.path)
+            self.protect()
             raise
-        return cls(conn, lock)
+        self._conn = _connect(self.path)
+        self.checked = True
+        return self.recovered
+
+    def protect(self) -> None:
+        """Never write into a file known to be damaged (SQLite refuses it from now on)."""
+        self.damaged = True
+        try:
+            self._conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            logger.warning("Could not make the damaged history read-only: %s", exc)
 
     def close(self) -> None:
         try:

@@ -127,9 +127,19 @@ class TurnService:
         """A reply that ended but is not stored yet (a full disk), as it was told."""
         return self._unsaved.get(reply_id)
 
-    def shown(self, message: Message) -> Message:
-        """`message` as clients are told it: an unsaved reply as it ended, not as stored."""
-        return self._unsaved.get(message.id) or message
+    async def shown(self, message: Message) -> Message:
+        """`message` as clients are told it: an unsaved reply as it ended, not as stored;
+        a reply stored `streaming` that no task produces (a previous process died while it
+        streamed, not marked yet) as `interrupted`."""
+        unsaved = self._unsaved.get(message.id)
+        if unsaved is not None:
+            return unsaved
+        if message.status != "streaming" or self._broker.get(message.id) is not None:
+            return message
+        fresh = await self._store.run(Store.get_message, message.id)  # it may just have ended
+        if fresh is None or fresh.status != "streaming" or self._broker.get(message.id):
+            return fresh or message
+        return replace(fresh, status="interrupted")
 
     # -- starting turns ----------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ async def get_conversation(cid: str, services: ServicesDep) -> ConversationDetai
     messages = await services.store.run(Store.list_messages, cid)
     return ConversationDetail(
         **ConversationOut.of(conv).model_dump(),
-        messages=[MessageOut.of(services.turns.shown(m)) for m in messages],
+        messages=[MessageOut.of(await services.turns.shown(m)) for m in messages],
     )
 
 
