@@ -93,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="pause between echoed characters (default %(default)s)",
     )
     parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=Settings.max_connections,
+        metavar="N",
+        help="open connections at most; the one waiting longest for a request makes room "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
         "--max-reply-chars",
         type=_positive_int,
         default=Settings.max_reply_chars,
@@ -174,6 +182,7 @@ def settings_from(
         echo_delay=args.echo_delay,
         max_reply_chars=args.max_reply_chars,
         max_tokens=args.max_tokens,
+        max_connections=args.max_connections,
         provider=provider,
     )
 
@@ -219,7 +228,9 @@ def serve_main(argv: list[str] | None = None) -> int:
     port = int(sock.getsockname()[1])
     app = create_app(settings, on_notice=_say)
     server = ChatServer(
-        make_config(app, access_log=True, log_level=args.log_level), app, handle_signals=True
+        make_config(app, settings, access_log=True, log_level=args.log_level),
+        app,
+        handle_signals=True,
     )
     sys.stdout.write(banner(settings, port))
     sys.stdout.flush()

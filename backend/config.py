@@ -18,6 +18,8 @@ DEFAULT_ECHO_DELAY = 0.05
 MAX_TEMPERATURE = 2.0
 MAX_ECHO_DELAY = 5.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The desktop window's own backend: it opens a handful of connections.
+WINDOW_MAX_CONNECTIONS = 64
 
 
 def default_data_dir() -> Path:
@@ -126,6 +128,11 @@ class Settings:
     max_tokens: int | None = None
     ping_interval: float = 15.0
     persist_interval: float = 1.0
+    #: Open connections at most (`serve`: this; the window: `WINDOW_MAX_CONNECTIONS`). Well
+    #: above real use: 2,000 clients following one reply keep working.
+    max_connections: int = 4096
+    #: Seconds a connection has to send its request head.
+    header_timeout: float = 10.0
     #: How long a reply's failed final write (a full disk) is retried before the reply ends
     #: `failed`, and how often; it is then stored in the background once there is room.
     save_retry_seconds: float = 10.0

@@ -69,7 +69,8 @@ class EmbeddedServer:
         except BaseException:  # e.g. InvalidProviderSettings
             self._close_socket()
             raise
-        server = ChatServer(make_config(app, access_log=False), app, handle_signals=False)
+        config = make_config(app, self.settings, access_log=False)
+        server = ChatServer(config, app, handle_signals=False)
         self._server, self._app = server, app
         self._thread = threading.Thread(
             target=self._serve, args=(server, self._socket), name="sse-chat-server", daemon=True
