@@ -30,13 +30,19 @@ from backend.routers import (
 )
 from backend.security import install_security
 from backend.store import Store
-from backend.store_thread import AsyncStore
+from backend.store_thread import AsyncStore, NoticeListener
 from backend.titles import ConversationNamer
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
 from backend.web import install_web
 
 logger = logging.getLogger(__name__)
+
+
+def _first_write(store: Store) -> None:
+    """What a start-up writes before anything else (once the start-up check is over)."""
+    store.mark_streaming_interrupted()
+    store.discard_unfinished_imports()
 
 
 def describe_startup_error(exc: BaseException, settings: Settings) -> str:
@@ -49,21 +55,29 @@ def describe_startup_error(exc: BaseException, settings: Settings) -> str:
     return f"Cannot open the chat history in {settings.data_dir}: {exc}"
 
 
-def create_app(settings: Settings, responder: Responder | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    responder: Responder | None = None,
+    on_notice: NoticeListener | None = None,
+) -> FastAPI:
     """The ASGI app. Its store opens on start-up and closes, writes finished, on shutdown.
 
     Replies come from `settings.provider_settings` (echo by default) and follow every
     `PUT /api/settings`. `responder`, if given, is used instead until the first such `PUT`.
-    Raises `InvalidProviderSettings` for settings that cannot make a responder.
+    `on_notice` is told (on the event loop) if the chat history was found damaged and what
+    was recovered. Raises `InvalidProviderSettings` for settings that cannot make a responder.
     """
     providers = ProviderState(settings.provider_settings, responder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            store = await AsyncStore.open(settings.db_path)
-            await store.run(Store.mark_streaming_interrupted)
-            await store.run(Store.discard_unfinished_imports)
+            # Replies left `streaming` by a previous process are marked once the start-up
+            # check is over, before any other write (until then they are shown interrupted);
+            # so are the conversations of an import a previous process left unfinished.
+            store = await AsyncStore.open(
+                settings.db_path, first_write=_first_write, on_notice=on_notice
+            )
         except Exception as exc:
             app.state.startup_error = describe_startup_error(exc, settings)
             logger.error("Start-up failed: %s", app.state.startup_error)
@@ -76,7 +90,16 @@ def create_app(settings: Settings, responder: Responder | None = None) -> FastAP
             renamed=lambda conv: changes.conversation(CONVERSATION_UPDATED, conv),
         )
         turns = TurnService(
-            store, broker, providers.current, settings.persist_interval, namer, changes
+            store,
+            broker,
+            providers.current,
+            settings.persist_interval,
+            namer,
+            changes,
+            max_reply_chars=settings.max_reply_chars,
+            max_tokens=settings.max_tokens,
+            save_retry_seconds=settings.save_retry_seconds,
+            save_retry_interval=settings.save_retry_interval,
         )
         app.state.services = Services(
             settings, store, broker, turns, TutorialInbox(), providers, changes=changes

@@ -24,16 +24,25 @@ from backend.config import (
 from backend.logs import LOG_LEVELS, configure_logging
 from backend.providers import describe
 from backend.server import ChatServer, bind_socket, make_config
+from backend.tokens import TOKEN_ENV, TokenError, given_token
 
 logger = logging.getLogger(__name__)
-
-TOKEN_ENV = "SSE_CHAT_TOKEN"  # what the printed `export` line sets (for curl and scripts)
 
 
 def _non_negative(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
     return value
 
 
@@ -55,7 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
-    parser.add_argument("--token", help="the API token (default: a fresh random one)")
+    parser.add_argument(
+        "--token",
+        help=f"the API token (visible to other users: prefer ${TOKEN_ENV} or --token-file; "
+        "default: a fresh random one)",
+    )
+    parser.add_argument(
+        "--token-file", type=Path, metavar="PATH", help="read the API token from this file"
+    )
     parser.add_argument(
         "--no-auth", action="store_true", help="accept requests without a token (loopback only)"
     )
@@ -79,6 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="pause between echoed characters (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=Settings.max_connections,
+        metavar="N",
+        help="open connections at most; the one waiting longest for a request makes room "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-reply-chars",
+        type=_positive_int,
+        default=Settings.max_reply_chars,
+        metavar="N",
+        help="cut a reply after N characters, with a note (default %(default)s)",
+    )
     provider = parser.add_argument_group(
         "provider", f"where replies come from; an API key is read from ${API_KEY_ENV}"
     )
@@ -96,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     provider.add_argument("--system-prompt", metavar="TEXT", help="sent before every history")
     provider.add_argument(
         "--temperature", type=_temperature, metavar="T", help="0..2 (default: the server's)"
+    )
+    provider.add_argument(
+        "--max-tokens",
+        type=_positive_int,
+        metavar="N",
+        help="ask the server for at most N tokens per reply (default: not sent)",
     )
     parser.add_argument(
         "--log-level", type=str.lower, choices=LOG_LEVELS, default="info", help="(default info)"
@@ -151,15 +188,31 @@ def provider_from(
     )
 
 
-def settings_from(args: argparse.Namespace, provider: ProviderSettings | None = None) -> Settings:
+def token_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    """`--token`, `--token-file` or `$SSE_CHAT_TOKEN` (None: none given); warnings on stderr."""
+    try:
+        given = given_token(args.token, args.token_file)
+    except TokenError as exc:
+        parser.error(str(exc))
+    for warning in given.warnings:
+        sys.stderr.write(f"sse-chat serve: {warning}\n")
+    return given.token
+
+
+def settings_from(
+    args: argparse.Namespace, provider: ProviderSettings | None = None, token: str | None = None
+) -> Settings:
     return Settings(
         host=args.host,
         port=args.port,
-        token=args.token or new_token(),
+        token=token or new_token(),
         auth=not args.no_auth,
         allow_origins=tuple(args.allow_origin),
         data_dir=args.data_dir or default_data_dir(),
         echo_delay=args.echo_delay,
+        max_reply_chars=args.max_reply_chars,
+        max_tokens=args.max_tokens,
+        max_connections=args.max_connections,
         provider=provider,
     )
 
@@ -183,12 +236,19 @@ def banner(settings: Settings, port: int, *, shell_line: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _say(notice: str) -> None:
+    """Something the user must know whatever the log level (a damaged history recovered)."""
+    sys.stderr.write(f"sse-chat serve: {notice}\n")
+    sys.stderr.flush()
+
+
 def serve_main(argv: list[str] | None = None) -> int:
     """Run until Ctrl+C / SIGTERM; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     api_key = os.environ.get(API_KEY_ENV, "")
-    settings = settings_from(args, provider_from(args, parser, api_key))
+    token = token_from(args, parser)
+    settings = settings_from(args, provider_from(args, parser, api_key), token)
     if not settings.auth and not settings.is_loopback:
         sys.stderr.write(
             f"sse-chat serve: --no-auth is refused with the non-loopback host {settings.host}; "
@@ -202,9 +262,11 @@ def serve_main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"sse-chat serve: {exc}\n")
         return 1
     port = int(sock.getsockname()[1])
-    app = create_app(settings)
+    app = create_app(settings, on_notice=_say)
     server = ChatServer(
-        make_config(app, access_log=True, log_level=args.log_level), app, handle_signals=True
+        make_config(app, settings, access_log=True, log_level=args.log_level),
+        app,
+        handle_signals=True,
     )
     sys.stdout.write(banner(settings, port, shell_line=sys.stdout.isatty()))
     sys.stdout.flush()

@@ -18,6 +18,8 @@ DEFAULT_ECHO_DELAY = 0.05
 MAX_TEMPERATURE = 2.0
 MAX_ECHO_DELAY = 5.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The desktop window's own backend: it opens a handful of connections.
+WINDOW_MAX_CONNECTIONS = 64
 
 
 def default_data_dir() -> Path:
@@ -44,6 +46,32 @@ def is_http_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(text: str) -> tuple[str, str, int] | None:
+    """The origin (scheme, host, port) of an http(s) URL, normalised; None for anything else.
+
+    An API key belongs to the origin it was given for (issue 11): `http://Host:80/v1` and
+    `http://host/v2` are one origin; another scheme, host or port is another.
+    """
+    try:
+        parts = urlsplit(text.strip())
+        scheme = parts.scheme.lower()
+        port = parts.port
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
+
+
+def same_origin(first: str, second: str) -> bool:
+    """Whether both are http(s) URLs of one origin (so a key for one may go to the other)."""
+    origin = url_origin(first)
+    return origin is not None and origin == url_origin(second)
 
 
 @dataclass(frozen=True)
@@ -98,11 +126,24 @@ class Settings:
     max_body_bytes: int = 1 << 20
     #: `POST /api/import` only (PROTOCOL.md section 10); exempt from `max_body_bytes`.
     max_import_bytes: int = 1 << 30
+    #: A reply longer than this is cut, ends `complete` with a note (`turns.cut_note`).
+    max_reply_chars: int = 1_000_000
+    #: Sent upstream as `max_tokens` with every chat turn when set (None: not sent).
+    max_tokens: int | None = None
     ping_interval: float = 15.0
     persist_interval: float = 1.0
     #: /v1: a `model` other than the configured one is a 404 `model_not_found` (as OpenAI,
     #: Ollama and vLLM answer) instead of being served anyway (as llama.cpp does).
     strict_model: bool = False
+    #: Open connections at most (`serve`: this; the window: `WINDOW_MAX_CONNECTIONS`). Well
+    #: above real use: 2,000 clients following one reply keep working.
+    max_connections: int = 4096
+    #: Seconds a connection has to send its request head.
+    header_timeout: float = 10.0
+    #: How long a reply's failed final write (a full disk) is retried before the reply ends
+    #: `failed`, and how often; it is then stored in the background once there is room.
+    save_retry_seconds: float = 10.0
+    save_retry_interval: float = 0.5
     #: The provider at start-up; None means the echo responder paced by `echo_delay`.
     #: (Optional rather than filled in, so `dataclasses.replace(s, echo_delay=...)` works.)
     provider: ProviderSettings | None = None

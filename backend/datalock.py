@@ -6,9 +6,12 @@ The OS drops the lock when the process dies, so a crash never leaves a stale loc
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import IO
+
+from backend.private_files import open_private
 
 
 class AlreadyInUse(RuntimeError):
@@ -22,7 +25,8 @@ class DataLock:
 
     @classmethod
     def acquire(cls, path: Path) -> DataLock:
-        handle = open(path, "a+b")  # noqa: SIM115 - held until release()
+        flags = os.O_RDWR | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+        handle = os.fdopen(open_private(path, flags), "r+b")  # held until release()
         try:
             _lock(handle)
         except OSError:

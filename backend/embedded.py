@@ -12,6 +12,8 @@ import socket
 import threading
 from types import TracebackType
 
+from fastapi import FastAPI
+
 from backend.app import create_app
 from backend.config import Settings
 from backend.responders import Responder
@@ -34,6 +36,7 @@ class EmbeddedServer:
         self._socket: socket.socket | None = None
         self._port: int | None = None
         self._failure: BaseException | None = None
+        self._app: FastAPI | None = None
 
     @property
     def port(self) -> int:
@@ -66,8 +69,9 @@ class EmbeddedServer:
         except BaseException:  # e.g. InvalidProviderSettings
             self._close_socket()
             raise
-        server = ChatServer(make_config(app, access_log=False), app, handle_signals=False)
-        self._server = server
+        config = make_config(app, self.settings, access_log=False)
+        server = ChatServer(config, app, handle_signals=False)
+        self._server, self._app = server, app
         self._thread = threading.Thread(
             target=self._serve, args=(server, self._socket), name="sse-chat-server", daemon=True
         )
@@ -87,6 +91,22 @@ class EmbeddedServer:
             self._server = None
             raise RuntimeError(reason)
         logger.info("Embedded server listening on %s", self.base_url)
+
+    def wait_checked(self, timeout: float | None = None) -> bool:
+        """(Any thread.) Whether the chat history's start-up check (and any recovery) is
+        over, waiting up to `timeout` seconds for it; False while the server is not running."""
+        services = getattr(self._app.state, "services", None) if self._app else None
+        return services is not None and bool(services.store.wait_checked(timeout))
+
+    def notice(self, timeout: float | None = None) -> str | None:
+        """(Any thread.) What the start-up found wrong with the chat history and did about
+        it (a damaged file kept aside, what was recovered), once its check is over; None
+        when all is well, or when the check is still running after `timeout` seconds."""
+        if not self.wait_checked(timeout):
+            return None
+        assert self._app is not None
+        notice: str | None = self._app.state.services.store.notice
+        return notice
 
     def _serve(self, server: ChatServer, sock: socket.socket) -> None:
         try:

@@ -11,6 +11,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,18 @@ class ContentTooLarge(ApiError):
 
 class Unprocessable(ApiError):
     status_code = 422
+
+
+class InsufficientStorage(ApiError):
+    """The disk is full (or failing): nothing was written; `detail` says so plainly."""
+
+    status_code = 507
+
+
+class ServiceUnavailable(ApiError):
+    """The server cannot do this now (a damaged chat history is never written)."""
+
+    status_code = 503
 
 
 class BadGateway(ApiError):
@@ -102,8 +115,40 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "Internal error")
 
 
+class CatchAllMiddleware:
+    """Answers an unexpected exception with `500 {"detail": "Internal error"}` itself and
+    keeps the connection usable: Starlette's own last-resort handler answers and re-raises,
+    and uvicorn then closes the connection without `Connection: close` (a client's next
+    request on it failed with a reset). After the answer has started it can only re-raise."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:
+                raise
+            # The path only: the query string may carry the token.
+            logger.error("Unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
+            await error_response(500, "Internal error")(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(CatchAllMiddleware)  # first added: the innermost middleware

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
 #: `--log-level` choices of both `sse-chat` and `sse-chat serve` (any case accepted).
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
-_TOKEN_PARAM = re.compile(r"([?&]token=)[^&#\s\"']*", re.IGNORECASE)
+#: A query parameter: its name (group 2) and value (group 3), as a log line shows them.
+_QUERY_PARAM = re.compile(r"([?&])([^=&#\s\"']*)=([^&#\s\"']*)")
 REDACTED = "[redacted]"
 
 
+def _redact_token_param(match: re.Match[str]) -> str:
+    # The name as the server reads it (`tok%65n` is `token`), so any spelling is redacted.
+    if unquote_plus(match.group(2)).lower() != "token":
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}={REDACTED}"
+
+
 def redact(text: str, token: str | None = None, *secrets: str | None) -> str:
-    """`text` with any `token=` query value, the token and every other secret replaced."""
-    text = _TOKEN_PARAM.sub(r"\1" + REDACTED, text)
+    """`text` with any `token=` query value (its name percent-encoded or not), the token
+    and every other secret replaced."""
+    if "=" in text:
+        text = _QUERY_PARAM.sub(_redact_token_param, text)
     for secret in (token, *secrets):
         if secret:
             text = text.replace(secret, REDACTED)

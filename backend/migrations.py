@@ -29,6 +29,22 @@ class PythonMigration:
 
 Migration = str | PythonMigration
 
+
+def _incremental_auto_vacuum(conn: sqlite3.Connection) -> None:
+    # Changing auto_vacuum on a database with tables takes a VACUUM (it rewrites the file;
+    # quick on an empty one). From then on freed pages can be given back to the file system
+    # (`PRAGMA incremental_vacuum`, run by the store after large deletes).
+    # Without room for the copy VACUUM makes, start anyway: the mode then takes effect at
+    # the next VACUUM, and nothing else depends on it.
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    try:
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError as exc:
+        logger.warning("Could not rewrite the database for incremental vacuum: %s", exc)
+
+
+#: Issue 11: give the space of deleted replies back.
+AUTO_VACUUM = PythonMigration("auto_vacuum = INCREMENTAL", _incremental_auto_vacuum)
 #: Every message gets a `parent_id` (its place in the conversation's tree) and every
 #: conversation a `head_id` (the last message of its current path). An existing history
 #: becomes one path in its old (`seq`) order. The table is rebuilt to give messages an
@@ -203,7 +219,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     CREATE INDEX messages_by_status ON messages (status);
     """,
-    # Issue 13 (branch tree): the message tree, then full-text search, then import bookkeeping.
+    # 1 -> 2: freed pages can be given back (issue 11).
+    AUTO_VACUUM,
+    # Issue 13: the message tree (a rebuild of `messages`, so it comes before any column added
+    # to it), then full-text search, then import bookkeeping.
     TREE_MIGRATION,
     SEARCH_MIGRATION,
     IMPORT_MIGRATION,

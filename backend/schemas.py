@@ -13,6 +13,7 @@ from backend.config import (
     MAX_TEMPERATURE,
     ProviderName,
     ProviderSettings,
+    same_origin,
 )
 from backend.errors import ContentTooLarge, Unprocessable
 from backend.records import PartType, Role, Status
@@ -231,11 +232,18 @@ class ProviderSettingsIn(_UnicodeChecked):
         default=None, description="ignored, so that GET's answer can be sent back as it is"
     )
 
-    def to_settings(self, current_key: str) -> ProviderSettings:
-        key = current_key if self.api_key is None else self.api_key.strip()
+    def to_settings(self, current: ProviderSettings) -> ProviderSettings:
+        """The settings this body asks for. Without `api_key` the current key is kept only
+        if `base_url` keeps its origin: a key is never sent to another server than the one
+        it was given for, and a change of origin without a key clears it."""
+        base_url = self.base_url.strip()
+        if self.api_key is not None:
+            key = self.api_key.strip()
+        else:
+            key = current.api_key if same_origin(current.base_url, base_url) else ""
         return ProviderSettings(
             provider=self.provider,
-            base_url=self.base_url.strip(),
+            base_url=base_url,
             api_key=key,
             model=self.model.strip(),
             system_prompt=self.system_prompt,
@@ -246,7 +254,8 @@ class ProviderSettingsIn(_UnicodeChecked):
 
 
 class ProviderCheckIn(_UnicodeChecked):
-    """`POST /api/provider/check`; `api_key` omitted uses the stored key."""
+    """`POST /api/provider/check`; `api_key` omitted uses the stored key if `base_url` has
+    the stored key's origin, else no key."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -77,12 +77,20 @@ def allowed_hosts(port: int) -> frozenset[str]:
 
 
 class GuardMiddleware:
-    """403 for a foreign `Host` (when bound to loopback) or an `Origin` not allowed."""
+    """403 for a foreign `Host` (when bound to loopback) or an `Origin` not allowed; and,
+    without a token (`--no-auth`), for a cross-site request without an allowed `Origin`.
+
+    Browsers send `Sec-Fetch-Site` on every request (an `<img>` too) and `Origin` on
+    `fetch` and `EventSource`: so any web page could make a browser GET `/stream` and
+    consume a pending message, while the tutorial's client (on an allowed origin) and
+    clients that send neither header (curl, the desktop) keep passing.
+    """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.check_host = settings.is_loopback
         self.origins = frozenset(o.rstrip("/") for o in settings.allow_origins)
+        self.check_fetch_site = not settings.auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,6 +106,13 @@ class GuardMiddleware:
         origin = headers.get("origin")
         if origin is not None and not self._origin_allowed(origin, scope, headers):
             await _send_error(send, 403, "Forbidden origin")
+            return
+        if (
+            self.check_fetch_site
+            and origin is None
+            and headers.get("sec-fetch-site", "").strip().lower() == "cross-site"
+        ):
+            await _send_error(send, 403, "Forbidden cross-site request")
             return
         await self.app(scope, receive, send)
 

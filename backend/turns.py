@@ -8,6 +8,11 @@ broker does not know.
 Finishing order: the final text and status are written to the store first, then the broker is
 told (waking every subscriber with the stored message), then the reply leaves the broker. A
 subscriber that comes later reads the complete reply from the store.
+
+If the final write fails (a full disk) it is retried for `save_retry_seconds`; if it still
+fails the reply ends `failed` ("Could not save the reply: the disk is full") with all its
+text, and stays in the broker until `UnsavedReplies` has stored it so: a client is never told
+a status the store does not hold (or will not hold once there is room).
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from backend.broker import LiveReply, Outcome, ReplyBroker
 from backend.changes import CONVERSATION_UPDATED, MESSAGE_CREATED, MESSAGE_UPDATED, ChangeFeed
 from backend.errors import BadRequest, Conflict, NotFound
+from backend.openai.errors import plain_text
 from backend.reasoning import ReplySplitter
 from backend.records import Message, Part, Stats, Status, merged, new_id, text_of
 from backend.responders import (
@@ -31,18 +37,51 @@ from backend.responders import (
     Responder,
     ResponderError,
     ResponderSource,
+    TunableResponder,
     Usage,
     resolve_responder,
 )
-from backend.store import NotFoundError, Store, WrongRoleError
+from backend.store import DISK_FULL, NotFoundError, Store, WrongRoleError, storage_failure
 from backend.store_thread import AsyncStore
 from backend.titles import ConversationNamer
+from backend.unsaved import UnsavedReplies
 
 logger = logging.getLogger(__name__)
 
 
 def _ms_since(start: float) -> int:
     return round((time.monotonic() - start) * 1000)
+
+
+DISK_FULL_DETAIL = "Could not save the reply: the disk is full"
+DISK_IO_DETAIL = "Could not save the reply: the disk failed (I/O error)"
+NOT_SAVED_DETAIL = "Could not save the reply: the chat history could not be written"
+
+
+def unsaved_detail(exc: BaseException) -> str:
+    """Why a reply's final write failed, for its `error` event."""
+    reason = storage_failure(exc.__cause__ or exc)
+    if reason == DISK_FULL:
+        return DISK_FULL_DETAIL
+    if reason is not None:
+        return DISK_IO_DETAIL
+    return NOT_SAVED_DETAIL
+
+
+def cut_note(limit: int) -> str:
+    """Appended to a reply cut at `max_reply_chars` (it then ends `complete`)."""
+    return f"\n\n[cut off at the length limit of {limit:,} characters]"
+
+
+def _within(parts: Sequence[Part], room: int) -> list[Part]:
+    """`parts` cut to `room` code points in all."""
+    kept: list[Part] = []
+    for part in parts:
+        if room <= 0:
+            break
+        kept.append(Part(part.type, part.text[:room]))
+        room -= len(kept[-1].text)
+    return kept
 
 
 @dataclass(eq=False)
@@ -54,6 +93,7 @@ class _Turn:
     started: bool = False
     finishing: bool = False
     stop_reason: Status | None = None
+    abandoned: bool = False  # its conversation is being deleted: stop retrying the save
     done: asyncio.Event = field(default_factory=asyncio.Event)
     # Section 8: when the reply started and produced its first text or reasoning, its usage.
     started_at: float = field(default_factory=time.monotonic)
@@ -95,17 +135,29 @@ class TurnService:
         persist_interval: float = 1.0,
         namer: ConversationNamer | None = None,
         changes: ChangeFeed | None = None,
+        *,
+        max_reply_chars: int = 1_000_000,
+        max_tokens: int | None = None,
+        save_retry_seconds: float = 10.0,
+        save_retry_interval: float = 0.5,
     ) -> None:
         """`responder`: a fixed one, or a callable giving the current one when a turn starts.
 
         `namer`, if given, is told of each completed reply (titles by the model); `changes`, if
-        given, of every turn started and finished (`GET /api/events`).
+        given, of every turn started and finished (`GET /api/events`). A reply is cut after
+        `max_reply_chars` code points (`cut_note` appended); `max_tokens` is asked of
+        responders that take it (an OpenAI-compatible upstream).
         """
         self._store = store
         self._broker = broker
         self._responder_source = responder
         self._persist_interval = persist_interval
         self._namer = namer
+        self._max_reply_chars = max_reply_chars
+        self._max_tokens = max_tokens
+        self._save_retry_seconds = save_retry_seconds
+        self._save_retry_interval = save_retry_interval
+        self._unsaved = UnsavedReplies(store, broker, min(5.0, 10 * save_retry_interval))
         self._turns: dict[str, _Turn] = {}  # by reply id
         self._by_conversation: dict[str, _Turn] = {}
         self._deleting: set[str] = set()
@@ -120,6 +172,24 @@ class TurnService:
 
     def live_reply(self, reply_id: str) -> LiveReply | None:
         return self._broker.get(reply_id)
+
+    def unsaved(self, reply_id: str) -> Message | None:
+        """A reply that ended but is not stored yet (a full disk), as it was told."""
+        return self._unsaved.get(reply_id)
+
+    async def shown(self, message: Message) -> Message:
+        """`message` as clients are told it: an unsaved reply as it ended, not as stored;
+        a reply stored `streaming` that no task produces (a previous process died while it
+        streamed, not marked yet) as `interrupted`."""
+        unsaved = self._unsaved.get(message.id)
+        if unsaved is not None:
+            return unsaved
+        if message.status != "streaming" or self._broker.get(message.id) is not None:
+            return message
+        fresh = await self._store.run(Store.get_message, message.id)  # it may just have ended
+        if fresh is None or fresh.status != "streaming" or self._broker.get(message.id):
+            return fresh or message
+        return replace(fresh, status="interrupted")
 
     # -- starting turns ----------------------------------------------------------------------
 
@@ -207,7 +277,8 @@ class TurnService:
 
     async def _responder_for(self, conversation_id: str) -> Responder:
         """The responder a turn starting now uses (and keeps until it ends): the current one,
-        with the conversation's own model and system prompt where it sets them (section 11)."""
+        with the conversation's own model and system prompt where it sets them (section 11),
+        asked for at most `max_tokens` where it takes that."""
         if self._closed:  # before the store, which closes after the turns
             raise Conflict("The server is shutting down")
         responder = resolve_responder(self._responder_source)
@@ -215,7 +286,9 @@ class TurnService:
         if conversation is None:
             raise NotFound("Conversation not found")
         if isinstance(responder, ConfigurableResponder):
-            return responder.configured(conversation.model, conversation.system_prompt)
+            responder = responder.configured(conversation.model, conversation.system_prompt)
+        if self._max_tokens is not None and isinstance(responder, TunableResponder):
+            return responder.with_options(max_tokens=self._max_tokens)
         return responder
 
     async def _message(self, message_id: str) -> Message:
@@ -267,8 +340,9 @@ class TurnService:
         turn.task = asyncio.create_task(self._run(turn, chat), name=f"reply-{reply.id}")
         return user, reply
 
-    def _release(self, turn: _Turn) -> None:
-        self._broker.discard(turn.reply_id)
+    def _release(self, turn: _Turn, *, keep_live: bool = False) -> None:
+        if not keep_live:
+            self._broker.discard(turn.reply_id)
         self._turns.pop(turn.reply_id, None)
         if self._by_conversation.get(turn.conversation_id) is turn:
             del self._by_conversation[turn.conversation_id]
@@ -294,13 +368,27 @@ class TurnService:
         flusher = asyncio.create_task(self._flush_periodically(turn))
         chunks: AsyncIterator[Chunk] | None = None
         splitter = ReplySplitter()
+        limit, cut = self._max_reply_chars, False
         try:
             chunks = turn.responder.stream(history)
             async for chunk in chunks:
-                if type(chunk) is str and splitter.passing:  # the answer's text, as it is
-                    turn.live.append(chunk)
+                parts: Sequence[Part]
+                fast = isinstance(chunk, str) and splitter.passing  # the answer's text as it is
+                if isinstance(chunk, str) and fast:
+                    parts = (Part("text", chunk),)
                 else:
-                    turn.add(splitter.feed(chunk))
+                    parts = splitter.feed(chunk)
+                room = limit - turn.live.length
+                if sum(len(p.text) for p in parts) > room:  # cut; closing the stream stops it
+                    turn.add(_within(parts, room))
+                    turn.add([Part("text", cut_note(limit))])
+                    logger.warning("A reply was cut at the length limit (%d characters)", limit)
+                    cut = True
+                    break
+                if fast:
+                    turn.live.append(parts[0].text)
+                else:
+                    turn.add(parts)
         except asyncio.CancelledError:
             return turn.stop_reason or "interrupted", None
         except ResponderError as exc:  # already a sentence for the user; no trace needed
@@ -308,10 +396,12 @@ class TurnService:
             return "failed", exc.detail
         except Exception as exc:
             logger.exception("The %s responder failed", turn.responder.name)
-            return "failed", f"The responder failed: {exc}" if str(exc) else "The responder failed"
+            said = plain_text(f"The responder failed: {exc}") if str(exc) else ""
+            return "failed", said or "The responder failed"
         finally:
             flusher.cancel()
-            turn.add(splitter.end())  # held-back text (a tag never finished) is kept too
+            if not cut:  # held-back text (a tag never finished) is kept too
+                turn.add(splitter.end())
             turn.usage = splitter.usage
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
@@ -324,48 +414,70 @@ class TurnService:
     async def _flush_periodically(self, turn: _Turn) -> None:
         """Persist the growing parts at most (and at least) every `persist_interval` seconds."""
         saved = 0
+        failing = False
         next_at = time.monotonic() + self._persist_interval
         while True:
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
             next_at += self._persist_interval
             if turn.live.length == saved:
                 continue
-            saved = turn.live.length
             try:
                 await self._store.run(
                     Store.save_parts, turn.reply_id, turn.live.parts(), turn.first_token_ms
                 )
-            except Exception:
-                logger.exception("Saving a reply's progress failed")
+            except Exception as exc:
+                if not failing:  # once per reply, not every second
+                    logger.warning("Saving a reply's progress failed: %s", exc)
+                failing = True
+            else:
+                saved, failing = turn.live.length, False
 
     async def _finish(self, turn: _Turn, status: Status, error: str | None) -> None:
         parts, stats = merged(turn.live.parts()), turn.stats()
-        stored: Message | None = None
+        assert turn.reply is not None
+        known = replace(
+            turn.reply, content=text_of(parts), status=status, error=error, parts=parts, stats=stats
+        )
         try:
-            stored = await self._store.run(
-                Store.finish_parts, turn.reply_id, parts, status, error, stats
-            )
-        except Exception:
-            logger.exception("Storing a finished reply failed")
-        if stored is None:  # deleted meanwhile (or the write failed): report what we know
-            assert turn.reply is not None
-            stored = Message(
-                turn.reply_id,
-                turn.conversation_id,
-                "assistant",
-                text_of(parts),
-                status,
-                turn.reply.created_at,
-                error,
-                turn.reply.provider,
-                turn.reply.model,
-                parts=parts,
-                stats=stats,
-            )
+            stored = await self._store_final(turn, known)
+        except Exception as exc:  # not stored, even after retrying: say so, keep the text
+            detail = unsaved_detail(exc)
+            logger.error("A reply could not be stored: %s (%s)", detail, exc)
+            told = replace(known, status="failed", error=detail)
+            turn.live.finish(Outcome(told, detail))
+            if turn.abandoned:  # its conversation is being deleted: nothing to keep
+                self._release(turn)
+                return
+            self._unsaved.keep(told)
+            self._release(turn, keep_live=True)
+            return
+        if stored is None:  # deleted meanwhile: report what we know
+            stored = known
         turn.live.finish(Outcome(stored, error if status == "failed" else None))
         self._release(turn)
         if self._changes is not None:
             self._changes.message(MESSAGE_UPDATED, stored)
+
+    async def _store_final(self, turn: _Turn, final: Message) -> Message | None:
+        """Write the final state; on failure retry every `save_retry_interval` seconds for
+        `save_retry_seconds` (a full disk may get room) before raising the last error."""
+        deadline = time.monotonic() + self._save_retry_seconds
+        while True:
+            try:
+                return await self._store.run(
+                    Store.finish_parts,
+                    final.id,
+                    final.all_parts,
+                    final.status,
+                    final.error,
+                    final.stats,
+                )
+            except Exception as exc:
+                late = time.monotonic() + self._save_retry_interval > deadline
+                if late or self._closed or turn.abandoned:
+                    raise
+                logger.warning("Storing a finished reply failed (%s); retrying", exc)
+            await asyncio.sleep(self._save_retry_interval)
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -392,10 +504,12 @@ class TurnService:
         try:
             turn = self._by_conversation.get(conversation_id)
             if turn is not None:
+                turn.abandoned = True  # a final write being retried gives up
                 await self._stop(turn, "cancelled")
             deleted = await self._store.run(Store.delete_conversation, conversation_id)
         finally:
             self._deleting.discard(conversation_id)
+        self._unsaved.forget_conversation(conversation_id)
         if not deleted:
             raise NotFound("Conversation not found")
         if self._changes is not None:
@@ -412,3 +526,4 @@ class TurnService:
                 "Interrupting %d live repl%s", len(turns), "y" if len(turns) == 1 else "ies"
             )
             await asyncio.gather(*(self._stop(t, "interrupted") for t in turns))
+        await self._unsaved.close()

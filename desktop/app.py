@@ -36,9 +36,10 @@ def launch_config(
     """What the window should talk to: a remote `connect_url`, else an embedded server."""
     if connect_url:
         return LaunchConfig(connect_url=connect_url, token=token)
-    from backend.config import Settings
+    from backend.config import WINDOW_MAX_CONNECTIONS, Settings
 
-    settings = Settings()  # 127.0.0.1, port 0, a fresh token
+    # 127.0.0.1, port 0, a fresh token; the window opens a handful of connections
+    settings = Settings(max_connections=WINDOW_MAX_CONNECTIONS)
     if data_dir is not None:
         settings = replace(settings, data_dir=data_dir.expanduser())
     if echo_delay is not None:

@@ -39,7 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="use an already running `sse-chat serve` at URL instead of starting one",
     )
-    parser.add_argument("--token", metavar="T", help="the access token for --connect")
+    parser.add_argument(
+        "--token",
+        metavar="T",
+        help="the access token for --connect (visible to other users: prefer "
+        "$SSE_CHAT_TOKEN or --token-file)",
+    )
+    parser.add_argument(
+        "--token-file", type=Path, metavar="PATH", help="read the --connect token from this file"
+    )
     parser.add_argument(
         "--log-level",
         type=str.lower,
@@ -81,8 +89,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return install_desktop_entry()
     if args.echo_delay is not None and args.echo_delay < 0:
         parser.error("--echo-delay must be zero or more")
-    if args.token and not args.connect:
-        parser.error("--token only makes sense with --connect")
+    if (args.token or args.token_file) and not args.connect:
+        parser.error("--token and --token-file only make sense with --connect")
+    token = ""
+    if args.connect:
+        from backend.tokens import TokenError, given_token
+
+        try:
+            given = given_token(args.token, args.token_file)
+        except TokenError as exc:
+            parser.error(str(exc))
+        for warning in given.warnings:
+            sys.stderr.write(f"sse-chat: {warning}\n")
+        token = given.token or ""
     if args.connect and (args.data_dir is not None or args.echo_delay is not None):
         parser.error(
             "--data-dir and --echo-delay configure the embedded backend; "
@@ -105,8 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         data_dir=args.data_dir,
         echo_delay=args.echo_delay,
         connect_url=args.connect,
-        token=args.token or "",
+        token=token,
     )
-    token = config.settings.token if config.settings is not None else args.token
-    install_file_log(data_folder_of(config), token)
+    if config.settings is not None:
+        token = config.settings.token
+    install_file_log(data_folder_of(config), token or None)
     return run(config)

@@ -8,12 +8,15 @@ value never reach a line.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from backend.logs import TokenRedactingFilter, redact_access_log
+from backend.private_files import open_private, private_folder, tighten
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +50,27 @@ def configure_console(level: int) -> logging.Handler | None:
     return handler
 
 
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A `RotatingFileHandler` whose files only this user can read (0600): the first one
+    and every one a rollover makes, whatever the umask (renamed copies keep their mode)."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = open_private(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
+        stream = open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+        assert isinstance(stream, io.TextIOWrapper)
+        return stream
+
+
 def install_file_log(
     data_dir: Path, token: str | None = None, *secrets: str | None
 ) -> RotatingFileHandler | None:
     """Add the rotating file handler; None (and a warning on stderr) if it cannot be written."""
     path = log_path(data_dir)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
+        private_folder(path.parent)
+        for index in range(1, BACKUP_COUNT + 1):  # copies an earlier version left readable
+            tighten(path.with_name(f"{path.name}.{index}"))
+        handler = PrivateRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=False
         )
     except OSError as exc:

@@ -45,10 +45,12 @@ class Limits:
     `model_not_found` (as OpenAI, Ollama and vLLM do); when False (the default, as
     llama.cpp does) any model name is served by the configured responder.
     `max_content_chars`: a message longer than this is a 413 (`None`: no limit).
+    `max_reply_chars`: a completion is cut there, `finish_reason: "length"` (`None`: no limit).
     """
 
     strict_model: bool = False
     max_content_chars: int | None = None
+    max_reply_chars: int | None = None
 
 
 def _history(body: wire.ChatCompletionRequest) -> list[ChatMessage]:
@@ -123,6 +125,9 @@ class _Reply:
     created: int = field(default_factory=wire.now)
     chunks: int = 0  # the responder's text and reasoning chunks so far
     splitter: ReplySplitter = field(default_factory=ReplySplitter)
+    max_chars: int | None = None  # code points over all parts, then the reply is `cut`
+    chars: int = 0
+    cut: bool = False
 
     @property
     def model(self) -> str:
@@ -132,7 +137,23 @@ class _Reply:
         """The parts `chunk` settles (reasoning taken out of `<think>` text too)."""
         if isinstance(chunk, str) and chunk or isinstance(chunk, Part) and chunk.text:
             self.chunks += 1
-        return self.splitter.feed(chunk)
+        return self.within_limit(self.splitter.feed(chunk))
+
+    def within_limit(self, parts: Sequence[Part]) -> list[Part]:
+        """`parts` as far as `max_chars` allows (counted); past it the reply is `cut`."""
+        if self.max_chars is None:
+            return list(parts)
+        kept: list[Part] = []
+        for part in parts:
+            room = self.max_chars - self.chars
+            if len(part.text) > room:
+                part, self.cut = Part(part.type, part.text[:room]), True
+            if part.text:
+                self.chars += len(part.text)
+                kept.append(part)
+            if self.cut:
+                break
+        return kept
 
     def chunk(self, **kwargs: Any) -> str:
         return wire.sse_data(wire.chunk(self.id, created=self.created, model=self.model, **kwargs))
@@ -154,7 +175,7 @@ class _Reply:
 
     @property
     def at_limit(self) -> bool:
-        return self.limit is not None and self.chunks >= self.limit
+        return self.cut or (self.limit is not None and self.chunks >= self.limit)
 
     @property
     def finish_reason(self) -> str:
@@ -197,7 +218,7 @@ async def _event_stream(
             if reply.at_limit:
                 break
             piece = await anext(reply.iterator, None)
-        for part in reply.splitter.end():
+        for part in reply.within_limit(reply.splitter.end()):
             yield reply.part_chunk(part)
         yield reply.chunk(delta={}, finish_reason=reply.finish_reason)
         if include_usage:
@@ -245,7 +266,7 @@ async def _collect(reply: _Reply, request: Request) -> tuple[tuple[Part, ...], s
         raise unexpected_failure(exc) from exc
     finally:
         await _close(reply.iterator)
-    parts.extend(reply.splitter.end())
+    parts.extend(reply.within_limit(reply.splitter.end()))
     return merged(parts), reply.finish_reason
 
 
@@ -292,6 +313,7 @@ async def chat_completion(
         iterator=responder.stream(history),
         limit=limit,
         prompt_tokens=wire.estimate_tokens([m.content for m in history]),
+        max_chars=limits.max_reply_chars,
     )
     if body.stream:
         first = await _first_piece(reply)

@@ -3,13 +3,16 @@
 httpx exceptions and malformed stream chunks to it (used by `backend.openai.upstream`).
 
 Error bodies come in many shapes (`error_message` knows them); every URL shown has its
-`user:password@` part removed, and every quoted body is clipped.
+`user:password@` part removed, and every quoted body is clipped. An upstream may be hostile:
+every `detail` is plain text of at most `MAX_DETAIL_CHARS` characters without control or
+format characters (`plain_text`), whatever the upstream sent.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +21,27 @@ import httpx
 from backend.responders import ResponderError
 
 _MAX_SHOWN = 300  # characters of an upstream body quoted in an error detail
+#: The longest `detail` an upstream failure gives (stored as a failed reply's `error`).
+MAX_DETAIL_CHARS = 500
+_SPACES = frozenset(("Zl", "Zp"))  # line and paragraph separators
+
+
+def plain_text(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """`text` as one plain line: control characters (C0, DEL, C1) and separators become
+    spaces, format characters (bidi overrides, zero-width, BOM) go, runs of white space
+    are one space, and it is cut to `limit` characters (the last one then `…`)."""
+    text = text[: limit * 4]  # enough to fill `limit` after cleaning; never scan megabytes
+    kept: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc" or category in _SPACES:
+            kept.append(" ")
+        elif category != "Cf":
+            kept.append(char)
+    cleaned = " ".join("".join(kept).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
 _CONNECTION_REFUSED = {errno.ECONNREFUSED, 10061}  # 10061: WSAECONNREFUSED on Windows
 
 
@@ -38,7 +62,7 @@ class UpstreamError(ResponderError):
         status: int | None = None,
         retry_after: str | None = None,
     ) -> None:
-        super().__init__(detail, code=code)
+        super().__init__(plain_text(detail), code=code)
         self.status = status
         self.retry_after = retry_after
 
@@ -53,8 +77,8 @@ def shown_url(base_url: str) -> str:
 
 
 def clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    """An upstream's text quoted in a detail: plain (see `plain_text`), at most 300 chars."""
+    return plain_text(text, _MAX_SHOWN)
 
 
 def error_message(body: Any) -> str | None:
@@ -90,12 +114,17 @@ def _body_message(raw: bytes) -> str:
 
 
 def status_error(
-    response: httpx.Response, base_url: str, *, model: str | None = None
+    response: httpx.Response,
+    base_url: str,
+    *,
+    model: str | None = None,
+    body: bytes | None = None,
 ) -> UpstreamError:
-    """Map a redirect or error answer (status >= 300, body read) to an UpstreamError."""
+    """Map a redirect or error answer (status >= 300) to an UpstreamError; `body` is (the
+    start of) its body, else `response.content` (then read in full)."""
     status = response.status_code
     reason = f"{status} {response.reason_phrase}".strip()
-    message = _body_message(response.content)
+    message = _body_message(response.content if body is None else body)
     said = f": {message}" if message else ""
     where = shown_url(base_url)
     if status < 400:

@@ -15,6 +15,7 @@ an error message or a `repr`.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
-from httpx_sse import aconnect_sse
+from httpx_sse import ServerSentEvent, aconnect_sse
 
 from backend.openai.chunks import Completion, parse_chunk, parse_completion
 from backend.openai.errors import (
@@ -32,6 +33,16 @@ from backend.openai.errors import (
     shown_url,
     status_error,
     transport_error,
+)
+from backend.openai.reading import (
+    MAX_JSON_ANSWER_BYTES,
+    MAX_MODEL_LIST_BYTES,
+    MAX_SILENT_BYTES,
+    AnswerTooLarge,
+    capped_events,
+    read_capped,
+    read_head,
+    size_text,
 )
 from backend.reasoning import split_text
 from backend.records import Part
@@ -89,11 +100,11 @@ def _timeout(connect: float, read: float) -> httpx.Timeout:
     return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
 
 
-def _rejects_stream_options(response: httpx.Response) -> bool:
-    """A 400 (or 422) whose body names `stream_options` / `include_usage`."""
+def _rejects_stream_options(response: httpx.Response, head: bytes) -> bool:
+    """A 400 (or 422) whose body (`head`: its start) names `stream_options` / `include_usage`."""
     if response.status_code not in (400, 422):
         return False
-    text = response.text.lower()
+    text = head.decode("utf-8", errors="replace").lower()
     return "stream_options" in text or "include_usage" in text
 
 
@@ -237,23 +248,31 @@ class OpenAICompatResponder:
         async with aconnect_sse(client, "POST", url, json=body) as source:
             response = source.response
             if response.status_code >= 300:
-                await response.aread()
-                if "stream_options" in body and _rejects_stream_options(response):
+                head = await read_head(response)
+                if "stream_options" in body and _rejects_stream_options(response, head):
                     raise _OptionsRejected
-                raise status_error(response, self.base_url, model=self.model)
+                raise status_error(response, self.base_url, model=self.model, body=head)
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" not in content_type:
-                await response.aread()
-                answer = parse_completion(self._json_answer(response), self.base_url)
+                raw = await self._read(response, MAX_JSON_ANSWER_BYTES, "its answer")
+                answer = parse_completion(self._json_answer(response, raw), self.base_url)
                 self.finish_reason = answer.finish_reason
                 for chunk in _chunks_of(answer):
                     yield chunk
                 return
             reason: str | None = None  # local: turns may share this instance
             usage: Usage | None = None
-            async for event in source.aiter_sse():
+            silent = 0  # bytes since the last text: an upstream looping on empty chunks
+            async for event, size in self._events(response):
                 if event.data.strip() == "[DONE]":
                     break
+                silent += size
+                if silent > MAX_SILENT_BYTES:
+                    raise UpstreamError(
+                        f"{self._shown} sent more than "
+                        f"{size_text(MAX_SILENT_BYTES)} of stream without any text",
+                        code="malformed",
+                    )
                 if not event.data and event.event != "error":
                     continue  # e.g. an event carrying only `id:` or `retry:`
                 delta = parse_chunk(event, self.base_url)
@@ -261,8 +280,10 @@ class OpenAICompatResponder:
                     reason = self.finish_reason = delta.finish_reason
                 usage = delta.usage or usage
                 if delta.reasoning:
+                    silent = 0
                     yield Part("reasoning", delta.reasoning)
                 if delta.text:
+                    silent = 0
                     yield delta.text
             else:
                 if reason is None:
@@ -282,26 +303,50 @@ class OpenAICompatResponder:
         body = {"model": self.model, "messages": history, "stream": False}
         log.info("upstream request: POST %s model=%s (not streamed)", shown_url(url), self.model)
         try:
-            async with httpx.AsyncClient(
-                timeout=_timeout(min(timeout, self.connect_timeout), timeout),
-                headers=_auth_headers(self._api_key),
-            ) as client:
-                response = await client.post(url, json=body)
+            async with (
+                httpx.AsyncClient(
+                    timeout=_timeout(min(timeout, self.connect_timeout), timeout),
+                    headers=_auth_headers(self._api_key),
+                ) as client,
+                client.stream("POST", url, json=body) as response,
+            ):
+                if response.status_code >= 300:
+                    head = await read_head(response)
+                    raise status_error(response, self.base_url, model=self.model, body=head)
+                raw = await self._read(response, MAX_JSON_ANSWER_BYTES, "its answer")
         except httpx.HTTPError as exc:
             raise transport_error(exc, self.base_url, self.connect_timeout, timeout) from exc
-        if response.status_code >= 300:
-            raise status_error(response, self.base_url, model=self.model)
-        answer = parse_completion(self._json_answer(response), self.base_url)
+        answer = parse_completion(self._json_answer(response, raw), self.base_url)
         return split_text(answer.text)[1]
 
-    def _json_answer(self, response: httpx.Response) -> Any:
+    async def _events(self, response: httpx.Response) -> AsyncIterator[tuple[ServerSentEvent, int]]:
         try:
-            body = response.json()
+            async for item in capped_events(response):
+                yield item
+        except AnswerTooLarge as exc:
+            raise UpstreamError(
+                f"{shown_url(self.base_url)} sent a stream event over {size_text(exc.limit)}",
+                code="malformed",
+            ) from None
+
+    async def _read(self, response: httpx.Response, limit: int, what: str) -> bytes:
+        try:
+            return await read_capped(response, limit)
+        except AnswerTooLarge:
+            raise UpstreamError(
+                f"{shown_url(self.base_url)} sent more than {size_text(limit)} as {what}",
+                code="malformed",
+            ) from None
+
+    def _json_answer(self, response: httpx.Response, raw: bytes) -> Any:
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            body = json.loads(text)
         except ValueError:
             ctype = response.headers.get("content-type") or "no content type"
             raise UpstreamError(
                 f"{shown_url(self.base_url)} did not answer with an event stream "
-                f"({ctype}): {clip(response.text)!r}",
+                f"({ctype}): {clip(text)!r}",
                 code="malformed",
             ) from None
         message = error_message(body)
@@ -319,21 +364,30 @@ async def list_models(base_url: str, api_key: str | None, *, timeout: float = 10
     url = f"{base}/models"
     log.info("upstream request: GET %s", shown_url(url))
     try:
-        async with httpx.AsyncClient(
-            timeout=_timeout(timeout, timeout), headers=_auth_headers(api_key)
-        ) as client:
-            response = await client.get(url)
+        async with (
+            httpx.AsyncClient(
+                timeout=_timeout(timeout, timeout), headers=_auth_headers(api_key)
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code >= 300:
+                raise status_error(response, base, body=await read_head(response))
+            raw = await read_capped(response, MAX_MODEL_LIST_BYTES)
     except httpx.HTTPError as exc:
         raise transport_error(exc, base, timeout, timeout) from exc
-    if response.status_code >= 300:
-        raise status_error(response, base)
+    except AnswerTooLarge:
+        raise UpstreamError(
+            f"{shown_url(base)}/models sent more than {size_text(MAX_MODEL_LIST_BYTES)} "
+            "as its model list",
+            code="malformed",
+        ) from None
+    text = raw.decode("utf-8", errors="replace")
     try:
-        data = response.json()["data"]
+        data = json.loads(text)["data"]
         return [str(item["id"]) for item in data]
     except (ValueError, KeyError, TypeError):
         raise UpstreamError(
-            f"{shown_url(base)}/models did not answer with an OpenAI model list: "
-            f"{clip(response.text)!r}",
+            f"{shown_url(base)}/models did not answer with an OpenAI model list: {clip(text)!r}",
             code="malformed",
         ) from None
 

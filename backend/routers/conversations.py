@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 
 from backend.changes import CONVERSATION_CREATED, CONVERSATION_UPDATED
-from backend.deps import ServicesDep
+from backend.deps import Services, ServicesDep
 from backend.errors import NotFound
 from backend.records import Conversation, Message
 from backend.schemas import (
@@ -54,13 +54,16 @@ async def get_conversation(cid: str, services: ServicesDep) -> ConversationDetai
     if conv is None:
         raise NotFound("Conversation not found")
     messages = await services.store.run(Store.list_messages, cid)
-    return _detail(conv, messages)
+    return await _detail(conv, messages, services)
 
 
-def _detail(conv: Conversation, messages: list[Message]) -> ConversationDetail:
+async def _detail(
+    conv: Conversation, messages: list[Message], services: Services
+) -> ConversationDetail:
+    """The conversation with `messages` as clients are told them (`TurnService.shown`)."""
     return ConversationDetail(
         **ConversationOut.of(conv).model_dump(),
-        messages=[MessageOut.of(m) for m in messages],
+        messages=[MessageOut.of(await services.turns.shown(m)) for m in messages],
     )
 
 
@@ -70,7 +73,7 @@ async def get_tree(cid: str, services: ServicesDep) -> ConversationDetail:
     conv = await services.store.run(Store.get_conversation, cid)
     if conv is None:
         raise NotFound("Conversation not found")
-    return _detail(conv, await services.store.run(Store.list_tree, cid))
+    return await _detail(conv, await services.store.run(Store.list_tree, cid), services)
 
 
 @router.put("/{cid}/head")
@@ -82,7 +85,7 @@ async def set_head(cid: str, body: HeadChange, services: ServicesDep) -> Convers
     conv = await services.store.run(Store.get_conversation, cid)
     if conv is None:
         raise NotFound("Conversation not found")
-    return _detail(conv, messages)
+    return await _detail(conv, messages, services)
 
 
 @router.patch("/{cid}")

@@ -61,6 +61,7 @@ async def events(
                 raise NotFound("Message not found")
             if message.role != "assistant":
                 raise BadRequest("A user message has no event stream")
+            message = await services.turns.shown(message)
             body = stored_events(message, parse_offset(raw_offset, message.length))
     except BadOffset as exc:
         raise BadRequest(str(exc)) from None

@@ -102,7 +102,7 @@ async def chat_completions(
     body: wire.ChatCompletionRequest, request: Request, services: ServicesDep
 ) -> Response:
     settings = services.settings
-    limits = Limits(settings.strict_model, settings.max_content_chars)
+    limits = Limits(settings.strict_model, settings.max_content_chars, settings.max_reply_chars)
     return await chat_completion(body, request, services.providers.current(), limits)
 
 

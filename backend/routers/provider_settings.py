@@ -10,7 +10,7 @@ import logging
 
 from fastapi import APIRouter, Depends
 
-from backend.config import ProviderSettings, is_http_url
+from backend.config import ProviderSettings, is_http_url, same_origin
 from backend.deps import ServicesDep
 from backend.errors import BadGateway, Unprocessable
 from backend.openai.upstream import (
@@ -46,7 +46,7 @@ async def get_settings(services: ServicesDep) -> ProviderSettingsOut:
 
 @router.put("/settings")
 async def put_settings(body: ProviderSettingsIn, services: ServicesDep) -> ProviderSettingsOut:
-    wanted = body.to_settings(services.providers.settings.api_key)
+    wanted = body.to_settings(services.providers.settings)
     try:
         services.providers.apply(wanted)
     except InvalidProviderSettings as exc:
@@ -65,7 +65,11 @@ async def check_provider(body: ProviderCheckIn, services: ServicesDep) -> Provid
         )
     if not is_http_url(body.base_url):
         raise Unprocessable(BAD_BASE_URL)
-    key = services.providers.settings.api_key if body.api_key is None else body.api_key.strip()
+    stored = services.providers.settings
+    if body.api_key is not None:
+        key = body.api_key.strip()
+    else:  # the stored key only goes where it was given for (issue 11, item 2)
+        key = stored.api_key if same_origin(stored.base_url, body.base_url) else ""
     try:
         result = await check_connection(body.base_url.strip(), key or None, body.model or None)
     except Exception as exc:  # check_connection maps upstream failures; this is a last resort

@@ -8,17 +8,39 @@ provider settings share the same store (`desktop.prefs.provider.ProviderStore`).
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings
 
+from backend.private_files import private_file, private_folder
 from desktop.theme import MODES, ThemeMode
+
+log = logging.getLogger(__name__)
 
 ORGANIZATION = "sse-chat"
 APPLICATION = "sse-chat"
 
 
+def make_private(store: QSettings) -> None:
+    """The settings file (it holds the API key when there is no keyring) readable by this
+    user only: its folder 0700 and the file 0600, made so before Qt first writes it (Qt
+    keeps an existing file's mode when it saves)."""
+    name = store.fileName()
+    if store.format() == QSettings.Format.NativeFormat and not name.endswith((".conf", ".ini")):
+        return  # the Windows registry or a macOS plist: no file of ours to mode
+    path = Path(name)
+    try:
+        private_folder(path.parent)
+        private_file(path)
+    except OSError as exc:
+        log.warning("cannot make the settings file %s private: %s", path, exc.strerror or exc)
+
+
 class UiSettings:
     def __init__(self, store: QSettings | None = None) -> None:
         self.store = store if store is not None else QSettings(ORGANIZATION, APPLICATION)
+        make_private(self.store)
 
     def _bytes(self, key: str) -> QByteArray | None:
         value = self.store.value(key)

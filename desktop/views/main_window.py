@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.launcher.ready.connect(self._backend_ready)
         self.launcher.failed.connect(self._backend_failed)
+        self.launcher.notice.connect(self.show_error)  # a damaged history, kept and recovered
         c.ready_changed.connect(self.composer.set_ready)
         c.ready_changed.connect(self.sidebar.set_ready)
         c.ready_changed.connect(self.new_action.setEnabled)

@@ -9,10 +9,12 @@ applies as soon as it is chosen; Cancel puts the previous one back.
 
 from __future__ import annotations
 
+import getpass
 import logging
 from collections.abc import Callable
 from functools import partial
 from typing import cast
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -55,9 +57,31 @@ PROVIDER_CHOICES: tuple[tuple[str, ProviderName], ...] = (
 )
 KEYRING_NOTE = "The key is kept in the system keyring ({backend})."
 NO_KEYRING = (
-    "⚠ No system keyring is available: the API key will be saved in plain text in {location}."
+    "⚠ No system keyring is available: the API key is kept in plain text in {location}, "
+    "a file only your user account ({user}) can read."
 )
 CUSTOM_PRESET = "Presets…"
+KEY_PLACEHOLDER = "none (local servers rarely need one)"
+NEW_SERVER_KEY = "enter the API key for this server (the saved key is only sent to {origin})"
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user in the password database (a container)
+        return "this user"
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, as the backend binds the key to it."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme, port = parts.scheme.lower(), parts.port
+    except ValueError:
+        return None
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or (443 if scheme == "https" else 80)
 
 
 class SettingsDialog(QDialog):
@@ -76,6 +100,8 @@ class SettingsDialog(QDialog):
         self.manager = manager
         self._request = 0  # answers to older requests are ignored
         self._busy = False
+        #: The server the saved key belongs to (it is never offered for another one).
+        self._key_url = ""
         self._build(ui_settings)
         manager.key_ready.connect(self._fill_key)
         manager.key_stored.connect(self._show_key_storage)
@@ -91,6 +117,7 @@ class SettingsDialog(QDialog):
         self.base_url = QLineEdit(self.server_box)
         self.base_url.setPlaceholderText("http://localhost:11434/v1")
         self.base_url.setClearButtonEnabled(True)
+        self.base_url.textChanged.connect(self._base_url_changed)
         self.presets = QComboBox(self.server_box)
         self.presets.addItem(CUSTOM_PRESET, "")
         for server_name, url in PRESETS:
@@ -216,13 +243,31 @@ class SettingsDialog(QDialog):
 
     def _fill_key(self) -> None:
         key = self.manager.api_key
+        self._key_url = self.manager.config.base_url
         self.api_key.setReadOnly(key is None)
         self.api_key.setText(key or "")
-        self.api_key.setPlaceholderText(
-            "reading the keyring…" if key is None else "none (local servers rarely need one)"
-        )
+        self.api_key.setPlaceholderText("reading the keyring…" if key is None else KEY_PLACEHOLDER)
+        self._base_url_changed()
         self._show_key_storage(self.manager.keyring_ok)
         self._update_buttons()
+
+    def _base_url_changed(self) -> None:
+        """The saved key belongs to its server's origin (so does the backend's, issue 11):
+        for another one the field is emptied and asks for that server's key; back on the
+        key's own server, the saved key returns (unless another was typed meanwhile)."""
+        saved = self.manager.api_key
+        if not saved:
+            return
+        own = _origin(self._key_url)
+        if own is not None and _origin(self.base_url.text()) == own:
+            self.api_key.setPlaceholderText(KEY_PLACEHOLDER)
+            if not self.api_key.text():
+                self.api_key.setText(saved)
+        else:
+            if self.api_key.text() == saved:
+                self.api_key.clear()
+            where = "its own server" if own is None else f"{own[0]}://{own[1]}:{own[2]}"
+            self.api_key.setPlaceholderText(NEW_SERVER_KEY.format(origin=where))
 
     def _show_key_storage(self, in_keyring: bool | None) -> None:
         if in_keyring is None:
@@ -232,7 +277,8 @@ class SettingsDialog(QDialog):
             text, name, severity = KEYRING_NOTE.format(backend=backend), "keyNote", ""
         else:
             location = self.manager.store.location
-            text, name, severity = NO_KEYRING.format(location=location), "banner", "error"
+            text = NO_KEYRING.format(location=location, user=_user_name())
+            name, severity = "banner", "error"
         self.key_note.setText(text)
         self.key_note.setObjectName(name)
         restyle(self.key_note, severity)

@@ -1,8 +1,9 @@
 """Where the window's backend comes from: the embedded server, or one already running.
 
 `BackendLauncher.start()` returns at once; `ready(base_url, token)` or
-`failed(reason)` follows on the GUI thread. `stop()` stops an embedded server (and
-waits for a start still in progress); call it when the window closes.
+`failed(reason)` follows on the GUI thread, and `notice(text)` if the embedded backend
+found its chat history damaged (what it kept and recovered). `stop()` stops an embedded
+server (and waits for a start still in progress); call it when the window closes.
 """
 
 from __future__ import annotations
@@ -32,9 +33,14 @@ class LaunchConfig:
     token: str = ""
 
 
+#: Seconds between looks at the start-up check of the history (it may take a while).
+_NOTICE_POLL_S = 0.2
+
+
 class _StartThread(QThread):
     ready = Signal(str, str)
     failed = Signal(str)
+    notice = Signal(str)
 
     def __init__(self, config: LaunchConfig, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +64,13 @@ class _StartThread(QThread):
             self.failed.emit(f"The chat backend could not start: {reason}")
             return
         self.ready.emit(self.server.base_url, self.server.token)
+        # The history's check runs on in the backend (writes wait for it); say what it found.
+        while not self.isInterruptionRequested():
+            if self.server.wait_checked(_NOTICE_POLL_S):
+                text = self.server.notice(timeout=0)
+                if text:
+                    self.notice.emit(text)
+                return
 
     def _check_remote(self, url: str, token: str) -> None:
         client = ChatClient(url, token)
@@ -88,6 +101,7 @@ def share_interpreter_finely() -> None:
 class BackendLauncher(QObject):
     ready = Signal(str, str)
     failed = Signal(str)
+    notice = Signal(str)
 
     def __init__(self, config: LaunchConfig, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +119,7 @@ class BackendLauncher(QObject):
         self._thread = _StartThread(self.config, self)
         self._thread.ready.connect(self.ready)
         self._thread.failed.connect(self.failed)
+        self._thread.notice.connect(self.notice)
         self._thread.start()
 
     def stop(self) -> None:
@@ -112,6 +127,7 @@ class BackendLauncher(QObject):
         thread = self._thread
         if thread is None:
             return
+        thread.requestInterruption()  # no more waiting for the history's check
         thread.wait()  # a start in progress ends within its own timeout
         server, thread.server = thread.server, None
         if server is not None:

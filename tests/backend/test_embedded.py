@@ -97,6 +97,15 @@ def test_redaction() -> None:
     assert record.getMessage() == 'ip - "GET /?token=[redacted]"'
 
 
+def test_redaction_of_percent_encoded_token_names() -> None:
+    """Starlette decodes `tok%65n` to `token` and authenticates it: it is redacted too."""
+    for name in ("tok%65n", "%74%6F%6B%65%6E", "TOKEN", "tok%65n%00"[:7]):
+        line = f'"GET /x?a=1&{name}=%41bc&b=2 HTTP/1.1"'
+        assert redact(line) == f'"GET /x?a=1&{name}=[redacted]&b=2 HTTP/1.1"', name
+    kept = '"GET /x?tokens=1&my_token=2&tok%66n=3 HTTP/1.1"'
+    assert redact(kept) == kept
+
+
 def test_a_second_server_on_the_same_data_folder_is_refused(
     server: EmbeddedServer, settings: Settings
 ) -> None:

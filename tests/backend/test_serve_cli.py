@@ -103,3 +103,111 @@ def test_log_level_takes_any_case_and_data_dir_says_dir(capsys: pytest.CaptureFi
         build_parser().parse_args(["--log-level", "loud"])
     assert "invalid choice" in capsys.readouterr().err
     assert "--data-dir DIR" in build_parser().format_help()
+
+
+# -- the token off the command line (issue 11, item 8) -------------------------------------
+
+TOKEN = "env-T0ken-" + "x" * 30
+
+
+def _serve(tmp_path: Path, *flags: str, env_token: str | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SSE_CHAT_TOKEN", None)
+    if env_token is not None:
+        env["SSE_CHAT_TOKEN"] = env_token
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend", "--port", "0", "--data-dir", str(tmp_path), *flags],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _banner_token_and_stop(process: subprocess.Popen[str]) -> tuple[str, str, str]:
+    """The token the banner shows (checked to work, and absent from the process's command
+    line), and the process's stderr, after a clean Ctrl+C."""
+    try:
+        assert process.stdout is not None
+        line = ""
+        while "token=" not in line:
+            line = process.stdout.readline()
+            assert line, f"no URL printed: {process.communicate(timeout=10)}"
+        match = re.search(r"(http://127\.0\.0\.1:\d+/)\?token=(\S+)", line)
+        assert match is not None
+        base, token = match.group(1), match.group(2)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert requests.get(f"{base}api/conversations", headers=headers, timeout=5).ok
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, err
+    return token, cmdline, err
+
+
+def test_the_token_comes_from_the_environment(tmp_path: Path) -> None:
+    token, cmdline, err = _banner_token_and_stop(_serve(tmp_path, env_token=TOKEN))
+    assert token == TOKEN and TOKEN not in cmdline
+    assert "visible" not in err and TOKEN not in err
+
+
+def test_the_token_comes_from_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text(f"{TOKEN}\n")
+    secret.chmod(0o600)
+    process = _serve(tmp_path, "--token-file", str(secret), env_token="ignored-" + "y" * 30)
+    token, cmdline, err = _banner_token_and_stop(process)
+    assert token == TOKEN and TOKEN not in cmdline  # the file wins over the environment
+    assert "warning" not in err.lower() and TOKEN not in err
+
+
+def test_token_on_the_command_line_still_works_but_warns(tmp_path: Path) -> None:
+    token, cmdline, err = _banner_token_and_stop(_serve(tmp_path, "--token", TOKEN))
+    assert token == TOKEN and TOKEN in cmdline
+    assert "--token is visible to other users" in err and "SSE_CHAT_TOKEN" in err
+    assert TOKEN not in err
+
+
+def test_bad_token_files_are_refused_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    cases = [
+        (["--token-file", str(tmp_path / "missing")], "cannot read the token file"),
+        (["--token-file", str(empty)], "is empty"),
+        (["--token-file", str(empty), "--token", "x"], "not both"),
+    ]
+    for argv, reason in cases:
+        with pytest.raises(SystemExit) as info:
+            serve_main([*argv, "--data-dir", str(tmp_path / "d")])
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert reason in err and "Traceback" not in err, err
+
+
+def test_a_token_file_others_can_read_is_used_with_a_warning(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text(TOKEN)
+    secret.chmod(0o644)
+    token, _, err = _banner_token_and_stop(_serve(tmp_path, "--token-file", str(secret)))
+    assert token == TOKEN
+    assert "other users can read" in err and TOKEN not in err
+
+
+def test_reply_limits_from_the_command_line() -> None:
+    """Issue 11, item 4: `--max-reply-chars` (default 1,000,000) and `--max-tokens`."""
+    from backend.cli import build_parser, settings_from
+
+    parser = build_parser()
+    default = settings_from(parser.parse_args([]))
+    assert (default.max_reply_chars, default.max_tokens) == (1_000_000, None)
+    given = settings_from(parser.parse_args(["--max-reply-chars", "5000", "--max-tokens", "64"]))
+    assert (given.max_reply_chars, given.max_tokens) == (5000, 64)
+    for bad in (["--max-reply-chars", "0"], ["--max-tokens", "x"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)

@@ -101,3 +101,40 @@ def test_python_m_desktop_version() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"sse-chat {__version__}"
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """What `main` would open the window with (nothing is opened, no log file written)."""
+    configs: list[object] = []
+    monkeypatch.setattr("desktop.app.run", lambda config: configs.append(config) or 0)
+    monkeypatch.setattr("desktop.logfile.install_file_log", lambda *args: None)
+    monkeypatch.setattr("desktop.logfile.configure_console", lambda level: None)
+    monkeypatch.delenv("SSE_CHAT_TOKEN", raising=False)
+    return configs
+
+
+def test_connect_takes_the_token_off_the_command_line(
+    launched: list[object],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 11, item 8: `$SSE_CHAT_TOKEN` or `--token-file`; `--token` warns."""
+    url = "http://127.0.0.1:8000"
+    monkeypatch.setenv("SSE_CHAT_TOKEN", "from-env")
+    assert main(["--connect", url]) == 0
+    secret = tmp_path / "token"
+    secret.write_text("from-file\n")
+    secret.chmod(0o600)
+    assert main(["--connect", url, "--token-file", str(secret)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["--connect", url, "--token", "from-flag"]) == 0
+    assert "--token is visible to other users" in capsys.readouterr().err
+    tokens = [getattr(config, "token", None) for config in launched]
+    assert tokens == ["from-env", "from-file", "from-flag"]
+    for argv in (["--token-file", str(secret)], ["--connect", url, "--token-file", "/nope"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err

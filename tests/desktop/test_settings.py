@@ -7,6 +7,7 @@ The OS keyring cannot run here: an in-memory `keyring` backend stands in for it,
 
 from __future__ import annotations
 
+import getpass
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -308,6 +309,9 @@ def test_without_a_keyring_the_key_goes_to_the_settings_file_with_a_warning(
     assert "No system keyring" in dialog.key_note.text()
     assert ui_settings.store.fileName() in dialog.key_note.text()
     assert dialog.key_note.property("severity") == "error"
+    # where the key is kept, and who can read it (issue 11, item 7)
+    assert "only your user account" in dialog.key_note.text()
+    assert getpass.getuser() in dialog.key_note.text()
     _fill_openai(d, dialog, upstream, KEY)
     dialog.model.setEditText("llama3.2")
     with qtbot.waitSignal(window.provider_settings.key_stored) as stored:
@@ -323,3 +327,41 @@ def test_without_a_keyring_the_key_goes_to_the_settings_file_with_a_warning(
     dialog = dialogs(again).open()
     assert dialog.api_key.text() == KEY and "No system keyring" in dialog.key_note.text()
     dialog.reject()
+
+
+def test_another_server_in_the_dialog_asks_for_the_key_again(
+    make_window: WindowFactory,
+    dialogs: Callable[[MainWindow], DialogDriver],
+    upstream: Upstream,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    """Issue 11, item 2: the saved key belongs to its server's origin. Typing another
+    server's URL empties the key field (the saved key is never sent there); going back to
+    the key's own server brings it back; saving another server without a key clears it."""
+    listener_fake = FakeUpstream(api_key=None)  # records whatever it is sent
+    with serving(listener_fake.app()) as listener_server:
+        listener = Upstream(listener_fake, listener_server)
+        window = make_window(echo_delay=0.0)
+        d = dialogs(window)
+        dialog = d.open()
+        _fill_openai(d, dialog, upstream, KEY)
+        dialog.model.setEditText("llama3.2")
+        d.save(dialog)
+
+        dialog = d.open()
+        assert dialog.api_key.text() == KEY
+        d.type_into(dialog.base_url, listener.base_url)
+        assert dialog.api_key.text() == ""
+        assert "key for this server" in dialog.api_key.placeholderText()
+        assert d.test_connection(dialog).startswith("✓")
+        assert [r.headers.get("authorization") for r in listener_fake.requests] == [None]
+
+        d.type_into(dialog.base_url, upstream.base_url + "/")  # the key's own origin
+        assert dialog.api_key.text() == KEY
+        d.type_into(dialog.base_url, listener.base_url)
+        d.save(dialog)
+        client = window.controller.client
+        assert client is not None and client.get_settings()["api_key_set"] is False
+        assert memory_keyring.passwords == {}
+        assert KEY not in str(listener_fake.requests)
+        listener_fake.release.set()

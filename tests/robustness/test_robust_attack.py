@@ -6,6 +6,7 @@ a public host, and model output that tries to run, fetch or open something in th
 from __future__ import annotations
 
 import contextlib
+import http.client
 import http.server
 import logging
 import re
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -149,7 +151,26 @@ def _debug_logs() -> Iterator[_Capture]:
             lg.setLevel(level)
 
 
+def _encoded_token_requests(base_url: str, token: str) -> None:
+    """The token under a percent-encoded name (`tok%65n`) and with its first character
+    percent-encoded, sent byte for byte (`requests` would normalise both): the server
+    decodes them, so it authenticates; the logs must redact it all the same (issue 11,
+    item 9). The checks look for the token in the logs after decoding them."""
+    host, _, port = base_url.removeprefix("http://").rpartition(":")
+    value = f"%{ord(token[0]):02X}{token[1:]}"
+    for name, status in (("tok%65n", 200), ("%74%6F%6B%65%6E", 200), ("TOK%45N", 401)):
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            conn.request("GET", f"/api/conversations?x=1&{name}={value}")
+            answer = conn.getresponse()
+            answer.read()
+        finally:
+            conn.close()
+        assert answer.status == status, name
+
+
 def _token_requests(base_url: str, token: str) -> None:
+    _encoded_token_requests(base_url, token)
     q = f"token={token}"
     requests.get(f"{base_url}/api/conversations?{q}", timeout=10)
     cid = requests.post(f"{base_url}/api/conversations?{q}", json={}, timeout=10).json()["id"]
@@ -181,7 +202,7 @@ def test_token_in_the_query_string_is_never_logged(make_server: ServerFactory) -
         _token_requests(server.base_url, server.token)
         server.stop()
     assert capture.lines, "nothing was logged at DEBUG: the capture is broken"
-    leaks = [line for line in capture.lines if server.token in line]
+    leaks = [line for line in capture.lines if server.token in unquote(line)]
     assert not leaks, leaks
 
 
@@ -208,7 +229,7 @@ def test_serve_never_logs_the_token(tmp_path: Path) -> None:
         stop_process(proc)
     log = err.decode("utf-8", "replace")
     assert "GET /api/conversations?token=" in log, log[-2000:]  # the access log ran
-    assert token not in log, [line for line in log.splitlines() if token in line]
+    assert token not in unquote(log), [line for line in log.splitlines() if token in unquote(line)]
 
 
 def test_embedded_server_listens_on_loopback_only(make_server: ServerFactory) -> None:
