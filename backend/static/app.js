@@ -208,11 +208,16 @@ export class ChatApp {
     const switching = this.current?.id !== conversation.id;
     if (switching) { this.closeFollowers(); this.thread.clear(); }
     this.current = conversation;
-    this.features.settings = "model" in conversation && "system_prompt" in conversation;
-    this.features.tree = "head_id" in conversation || messages.some((m) => Array.isArray(m.siblings));
+    this.detectFeatures(conversation, messages);
     this.setMessages(messages);
     this.upsertConversation(conversation);
     this.ui.conversationChanged();
+  }
+
+  /** What this backend has, from the answers' fields (PROTOCOL.md sections 7 and 11). */
+  detectFeatures(conversation, messages = []) {
+    this.features.settings = "model" in conversation && "system_prompt" in conversation;
+    this.features.tree = "head_id" in conversation || messages.some((m) => Array.isArray(m.siblings));
   }
 
   setMessages(messages) {
@@ -309,6 +314,7 @@ export class ChatApp {
       if (!this.current) {
         const created = await this.api.post("/api/conversations", { title: titleFrom(text) });
         this.current = created;
+        this.detectFeatures(created);
         this.messages = [];
         this.upsertConversation(created);
         window.history.pushState(null, "", `#${enc(created.id)}`);

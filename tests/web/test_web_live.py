@@ -100,3 +100,35 @@ def test_reasoning_is_folded_under_thought_for(make_page: Any, slow_server: Embe
     summary.click()
     assert details.locator(".reasoning-body").inner_text() == plan.strip()
     assert "<think>" not in (page.assistant().text_content() or "")
+
+
+def test_a_conversations_model_and_system_prompt_from_the_header(web: WebPage, api: Any) -> None:
+    """PROTOCOL.md section 11 where the backend has it; no such control where it has not."""
+    page = web.page
+    web.send("settings please")
+    web.wait_replies(1)
+    cid = page.evaluate("() => window.sseChat.current.id")
+    chip = page.locator("#model-chip")
+    if "model" not in api.get(f"/api/conversations/{cid}").json():
+        assert chip.is_hidden()
+        assert page.evaluate("() => window.sseChat.features.settings") is False
+        return
+    chip.click()
+    dialog = page.locator("#dialog")
+    dialog.locator("#setting-model").fill("tiny-model")
+    dialog.locator("#setting-prompt").fill("Answer in one line.")
+    dialog.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => document.querySelector('#model-chip .model-name').textContent === 'tiny-model'"
+    )
+    stored = api.get(f"/api/conversations/{cid}").json()
+    assert (stored["model"], stored["system_prompt"]) == ("tiny-model", "Answer in one line.")
+    chip.click()  # back to the defaults
+    dialog.locator("#setting-model").fill("")
+    dialog.locator("#setting-prompt").fill("")
+    dialog.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => document.querySelector('#model-chip .model-name').textContent !== 'tiny-model'"
+    )
+    stored = api.get(f"/api/conversations/{cid}").json()
+    assert (stored["model"], stored["system_prompt"]) == (None, None)
