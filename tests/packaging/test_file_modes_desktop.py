@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from desktop.settings import UiSettings
 from PySide6.QtCore import QSettings
 
 from desktop.logfile import install_file_log, log_path, remove_handler
+from desktop.prefs.ui import UiSettings
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 

@@ -7,7 +7,6 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from pytestqt.qtbot import QtBot
 
 from backend.config import Settings
@@ -15,6 +14,7 @@ from backend.embedded import EmbeddedServer
 from backend.recovery import quick_check
 from desktop.views.main_window import MainWindow
 from tests.support.http_client import TokenApi
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def _damaged_history(data: Path) -> None:

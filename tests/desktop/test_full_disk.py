@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from desktop_helpers import WAIT_MS, Driver, WindowFactory
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.views.main_window import MainWindow
 from tests.support.full_disk import RaisingDisk
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
 def test_a_full_disk_shows_its_reason_and_keeps_the_draft(
