@@ -27,6 +27,7 @@ from desktop.safe_text import plain
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_meta import failure_text, make_meta_label, show_meta
 from desktop.views.plain_body import PlainBody
+from desktop.views.thinking import ThinkingBlock
 from desktop.views.widget_utils import restyle
 
 STATUS_TEXT = {
@@ -57,10 +58,12 @@ class MessageWidget(QFrame):
         self.status.setWordWrap(True)  # a failure says why, at length
         self.meta = make_meta_label(self)  # "model · provider", under the text
         self.body: PlainBody | MarkdownBody
+        self.thinking: ThinkingBlock | None = None
         if message.is_user:
             self.body = PlainBody(self)
             self.body.toggled.connect(self.fold_toggled)
         else:
+            self.thinking = ThinkingBlock(self)
             self.body = MarkdownBody(self)
 
         self.edit_button = QPushButton("Edit", self)
@@ -98,6 +101,8 @@ class MessageWidget(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 8)
         layout.addLayout(header)
+        if self.thinking is not None:
+            layout.addWidget(self.thinking)
         layout.addWidget(self.body)
         layout.addWidget(self.meta)
         self.set_message(message)
@@ -115,6 +120,8 @@ class MessageWidget(QFrame):
         if isinstance(self.body, PlainBody):
             self.body.setText(message.content.rstrip())
         else:
+            if self.thinking is not None:
+                self.thinking.set_message(message)
             final = not message.is_streaming
             self.body.set_text(message.content, final=final)
             if final:
@@ -127,15 +134,32 @@ class MessageWidget(QFrame):
         """The widget is (partly) on screen: a reply renders the parts now in view."""
         if isinstance(self.body, MarkdownBody):
             self.body.reveal()
+        if self.thinking is not None:
+            self.thinking.reveal()
 
     def copy_markdown(self) -> None:
-        """Put the message's raw text (Markdown for a reply) on the clipboard."""
+        """Put the message's raw text (Markdown for a reply; the answer only, never its
+        reasoning) on the clipboard."""
         QGuiApplication.clipboard().setText(self.message.content)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+    def copy_with_reasoning(self) -> None:
+        """The reply's reasoning, as a quote under "Reasoning:", then its answer."""
+        quoted = "\n".join(
+            f"> {line}" if line else ">" for line in self.message.reasoning.split("\n")
+        )
+        QGuiApplication.clipboard().setText(f"Reasoning:\n\n{quoted}\n\n{self.message.content}")
+
+    def context_menu(self) -> QMenu:
+        """The message's context menu (the caller runs and deletes it)."""
         menu = QMenu(self)
         label = "Copy message" if self.message.is_user else "Copy message as Markdown"
         menu.addAction(label, self.copy_markdown)
+        if self.message.reasoning:
+            menu.addAction("Copy with reasoning", self.copy_with_reasoning)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.context_menu()
         menu.exec(event.globalPos())
         menu.deleteLater()
 
