@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
 #: What a message's buttons ask for (`MessageWidget.action_requested` -> `ChatController.act`).
-MessageAction = Literal["edit", "regenerate", "retry"]
+MessageAction = Literal["edit", "regenerate", "retry", "switch", "delete"]
 
 #: A message's `status` (PROTOCOL.md section 2).
 MessageStatus = Literal["streaming", "complete", "cancelled", "failed", "interrupted"]

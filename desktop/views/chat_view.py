@@ -46,6 +46,8 @@ NEAR_EDGE = 400  # px from the top (or bottom) that loads the next page
 class ChatView(QScrollArea):
     #: A message's button asks for (`MessageAction`, message id), for `ChatActions.act`.
     action_requested = Signal(str, str)
+    #: A message edited in place: (its id, the new text) to resend.
+    edit_submitted = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -181,6 +183,7 @@ class ChatView(QScrollArea):
         widget = MessageWidget(msg, self._content)
         widget.set_note(self.model.note(msg.id))
         widget.action_requested.connect(self.action_requested)
+        widget.edit_submitted.connect(self.edit_submitted)
         widget.fold_toggled.connect(self._fold_toggled)
         self._column.insertWidget(1 + at, widget)  # the hint is item 0, the stretch last
         self.widgets.insert(at, widget)
@@ -229,6 +232,14 @@ class ChatView(QScrollArea):
             self.widgets[self.row_window.position(row)].set_message(msg, self.model.note(msg.id))
         if not roles or MessageListModel.StatusRole in roles or MessageListModel.NoteRole in roles:
             self._update_actions()
+
+    def begin_edit(self, mid: str, _text: str = "") -> None:
+        """Edit message `mid` in place (shown: it is brought into view first)."""
+        for widget in self.widgets:
+            if widget.message.id == mid:
+                widget.begin_edit()
+                self.ensureWidgetVisible(widget)
+                return
 
     def _update_actions(self) -> None:
         busy = bool(self.model and self.model.streaming())

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from desktop.records import Message, MessageAction
 from desktop.safe_text import plain
+from desktop.views.branch_switcher import BranchSwitcher
+from desktop.views.inline_editor import InlineEditor
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_meta import failure_text, make_meta_label, show_meta
 from desktop.views.plain_body import PlainBody
@@ -43,6 +45,8 @@ class MessageWidget(QFrame):
     action_requested = Signal(str, str)
     #: A long user message was unfolded (True) or folded (False) by the user.
     fold_toggled = Signal(bool)
+    #: The user edited this message in place: (its id, the new text) to resend.
+    edit_submitted = Signal(str, str)
 
     def __init__(self, message: Message, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +70,9 @@ class MessageWidget(QFrame):
             self.thinking = ThinkingBlock(self)
             self.body = MarkdownBody(self)
 
+        self.editor: InlineEditor | None = None  # while the message is edited in place
+        self.branches = BranchSwitcher(self)
+        self.branches.switch_to.connect(partial(self.action_requested.emit, "switch"))
         self.edit_button = QPushButton("Edit", self)
         self.regenerate_button = QPushButton("Regenerate", self)
         self.retry_button = QPushButton("Retry", self)
@@ -94,6 +101,7 @@ class MessageWidget(QFrame):
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.author)
         header.addWidget(self.status, 1)
+        header.addWidget(self.branches)
         header.addWidget(self.retry_button)
         header.addWidget(self.regenerate_button)
         header.addWidget(self.edit_button)
@@ -127,6 +135,7 @@ class MessageWidget(QFrame):
             if final:
                 self.body.finish()
         self.copy_button.setVisible(not message.is_user and bool(message.content))
+        self.branches.set_message(message)
         show_meta(self.meta, message)
         self.set_note(note)
 
@@ -156,7 +165,35 @@ class MessageWidget(QFrame):
         menu.addAction(label, self.copy_markdown)
         if self.message.reasoning:
             menu.addAction("Copy with reasoning", self.copy_with_reasoning)
+        menu.addSeparator()
+        menu.addAction("Delete…", partial(self._request, "delete"))
         return menu
+
+    # -- editing in place ----------------------------------------------------------------
+    def begin_edit(self) -> None:
+        """Turn this user message into an editor (Enter resends, Esc cancels)."""
+        if not self.message.is_user:
+            return
+        if self.editor is None:
+            self.editor = InlineEditor(self)
+            self.editor.submitted.connect(self._edit_done)
+            self.editor.cancelled.connect(self.end_edit)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.body), self.editor)
+        self.body.hide()
+        self.editor.start(self.message.content)
+
+    def end_edit(self) -> None:
+        if self.editor is not None:
+            self.editor.hide()
+            self.editor.deleteLater()
+            self.editor = None
+        self.body.show()
+
+    def _edit_done(self, text: str) -> None:
+        self.edit_submitted.emit(self.message.id, text)
+        self.end_edit()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = self.context_menu()
@@ -181,4 +218,4 @@ class MessageWidget(QFrame):
         self.retry_button.setVisible(
             not msg.is_user and last and needs_retry and (bool(self._note) or not busy)
         )
-        self.regenerate_button.setVisible(not msg.is_user and last and not busy and not needs_retry)
+        self.regenerate_button.setVisible(not msg.is_user and not busy and not needs_retry)
