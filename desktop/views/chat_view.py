@@ -13,6 +13,7 @@ It follows the bottom while a reply grows; when the user scrolls up it stays put
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -27,14 +28,24 @@ from PySide6.QtCore import (
     SignalInstance,
 )
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.safe_text import plain
 from desktop.views.message_widget import MessageWidget
+from desktop.views.restyle import restyle_tree
 from desktop.views.row_window import INITIAL_ROWS, MAX_WIDGETS, Added, RowWindow
 from desktop.views.widget_utils import discard, restyle
+
+log = logging.getLogger(__name__)
 
 __all__ = ["INITIAL_ROWS", "MAX_WIDGETS", "ChatView"]
 
@@ -100,6 +111,22 @@ class ChatView(QScrollArea):
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
         self.set_hint("")
+        # A new theme (`desktop.theme.apply_theme`: the app's palette, then its stylesheet)
+        # restyles every message shown, once, when both are in place. (Connecting to
+        # `theme_changes(app)` from here outlives a deleted view in PySide6: a crash.)
+        self._restyle_timer = QTimer(self)
+        self._restyle_timer.setSingleShot(True)
+        self._restyle_timer.setInterval(0)
+        self._restyle_timer.timeout.connect(self._theme_changed)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._restyle_timer.start()
+        super().changeEvent(event)
+
+    def _theme_changed(self) -> None:
+        count, seconds = restyle_tree(self._content)
+        log.debug("restyled %d widgets in %.1f ms", count, seconds * 1000)
 
     # -- state -------------------------------------------------------------------------
     @property
