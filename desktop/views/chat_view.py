@@ -47,6 +47,9 @@ from desktop.views.widget_utils import discard, restyle
 
 log = logging.getLogger(__name__)
 
+READING_WIDTH = 760  # DESIGN.md: the reading column's text width
+COLUMN_PAD = 24  # DESIGN.md: its side padding
+
 __all__ = ["INITIAL_ROWS", "MAX_WIDGETS", "ChatView"]
 
 Index = QModelIndex | QPersistentModelIndex
@@ -72,7 +75,7 @@ class ChatView(QScrollArea):
         self._content = QWidget(self)
         self._column = QVBoxLayout(self._content)
         self._column.setContentsMargins(12, 12, 12, 12)
-        self._column.setSpacing(10)
+        self._column.setSpacing(16)
         self.hint = plain(QLabel(self._content))
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -405,6 +408,10 @@ class ChatView(QScrollArea):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        # DESIGN.md: a reading column of at most 760 px, centred, 24 px side padding
+        side = max(COLUMN_PAD, (self.viewport().width() - READING_WIDTH) // 2)
+        if self._column.contentsMargins().left() != side:
+            self._column.setContentsMargins(side, COLUMN_PAD // 2, side, COLUMN_PAD // 2)
         hint = self.jump_button.sizeHint()
         bar = self.verticalScrollBar()
         right = bar.width() if bar.isVisible() else 0
