@@ -99,7 +99,6 @@ class MessageWidget(QFrame):
             self.body = PlainBody(self)
             self.body.toggled.connect(self.fold_toggled)
         else:
-            self.thinking = ThinkingBlock(self)
             self.body = MarkdownBody(self)
         self.waiting = WaitingDots(self)  # between Enter and the first token
 
@@ -175,8 +174,7 @@ class MessageWidget(QFrame):
         layout.setSpacing(4)
         layout.addLayout(header)
         layout.addWidget(self.waiting)
-        if self.thinking is not None:
-            layout.addWidget(self.thinking)
+        self._content_layout = layout  # the thinking block goes above the body when needed
         layout.addWidget(self.body)
         layout.addWidget(self.meta)
         outer.addWidget(self.actions_row)
@@ -265,6 +263,10 @@ class MessageWidget(QFrame):
         if isinstance(self.body, PlainBody):
             self.body.setText(message.content.rstrip())
         else:
+            if self.thinking is None and message.reasoning:  # made only when needed
+                self.thinking = ThinkingBlock(self)
+                at = self._content_layout.indexOf(self.body)
+                self._content_layout.insertWidget(at, self.thinking)
             if self.thinking is not None:
                 self.thinking.set_message(message)
             final = not message.is_streaming
