@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.records import MessageAction
 
@@ -43,6 +44,8 @@ class ChatActions(QObject):
         self.edit_action = QAction("&Edit last message", self)
         self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
         self.edit_action.triggered.connect(self.edit_last)
+        self.delete_box: QMessageBox | None = None  # the open delete confirmation
+        controller.branches.confirm_delete.connect(self._confirm_delete)
 
     @property
     def menu(self) -> list[QAction]:
@@ -56,6 +59,10 @@ class ChatActions(QObject):
             msg = c.current_model.message(mid)
             if msg is not None:
                 self.edit_requested.emit(mid, msg.content)
+        elif kind == "switch":
+            c.branches.switch(mid)
+        elif kind == "delete":
+            c.branches.ask_delete(mid)
         elif kind in ("regenerate", "retry"):
             c.turn_requested.emit()
             if kind == "regenerate":
@@ -64,6 +71,26 @@ class ChatActions(QObject):
                 c.retry(mid)
         else:
             log.warning("unknown message action %r", kind)
+
+    def _confirm_delete(self, mid: str, count: int) -> None:
+        """Ask before deleting `count` messages (a red Delete button; Cancel is the default)."""
+        box = QMessageBox(QApplication.activeWindow())
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete messages")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        what = "this message" if count == 1 else f"this message and the {count - 1} below it"
+        box.setText(f"Delete {what}? {count} message{'s' if count != 1 else ''} will go.")
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        delete.setObjectName("dangerButton")
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(
+            lambda _r: (
+                self.controller.branches.delete(mid) if box.clickedButton() is delete else None
+            )
+        )
+        self.delete_box = box
+        box.open()
 
     def regenerate_last(self) -> None:
         """Regenerate (or retry) the conversation's last reply."""

@@ -186,9 +186,7 @@ class ChatClient:
         return Conversation.from_json(self._request("POST", "/api/conversations", body))
 
     def get_conversation(self, cid: str) -> ConversationDetail:
-        data = self._request("GET", f"/api/conversations/{cid}")
-        messages = [Message.from_json(m) for m in data.get("messages", [])]
-        return ConversationDetail(Conversation.from_json(data), messages)
+        return _detail(self._request("GET", f"/api/conversations/{cid}"))
 
     def rename_conversation(self, cid: str, title: str) -> Conversation:
         data = self._request("PATCH", f"/api/conversations/{cid}", {"title": title})
@@ -206,6 +204,19 @@ class ChatClient:
 
     def regenerate(self, mid: str) -> Turn:
         return Turn.from_json(self._request("POST", f"/api/messages/{mid}/regenerate"))
+
+    def set_head(self, cid: str, mid: str) -> ConversationDetail:
+        """Make the current path the one through `mid` (PROTOCOL.md section 7)."""
+        data = self._request("PUT", f"/api/conversations/{cid}/head", {"message_id": mid})
+        return _detail(data)
+
+    def get_tree(self, cid: str) -> ConversationDetail:
+        """Every message of every branch, in creation order."""
+        return _detail(self._request("GET", f"/api/conversations/{cid}/tree"))
+
+    def delete_message(self, mid: str) -> None:
+        """Delete `mid` and everything below it in the tree."""
+        self._request("DELETE", f"/api/messages/{mid}")
 
     def cancel(self, mid: str) -> None:
         self._request("POST", f"/api/messages/{mid}/cancel")
@@ -264,3 +275,8 @@ class ChatClient:
                 raise ApiError(response.status_code, _detail_of(response)) from None
             raise ApiError(0, "connection failed") from None
         return source
+
+
+def _detail(data: dict[str, Any]) -> ConversationDetail:
+    messages = [Message.from_json(m) for m in data.get("messages", [])]
+    return ConversationDetail(Conversation.from_json(data), messages)

@@ -15,6 +15,7 @@ from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.branches import Branches
 from desktop.chat_actions import ChatActions
 from desktop.client import ApiError, ChatClient
 from desktop.models import ConversationListModel, MessageListModel
@@ -59,6 +60,7 @@ class ChatController(QObject):
         self.runner = ApiRunner(self)
         self.streams = ReplyStreams(self)
         self.streams.finished.connect(self._stream_finished)
+        self.branches = Branches(self)  # switch branch, delete a subtree (section 7)
         self.actions = ChatActions(self)
 
     @property
@@ -262,7 +264,9 @@ class ChatController(QObject):
         self._created(conv)
         self._turn_started(turn)
 
-    def edit_and_resend(self, mid: str, text: str) -> bool:
+    def edit_and_resend(self, mid: str, text: str, in_place: bool = False) -> bool:
+        """Resend user message `mid` as `text` (`in_place`: edited in the message itself,
+        so the composer's draft is not the one sent and stays)."""
         self.turn_requested.emit()
         if self.client is None or not text.strip() or self._busy or self.is_streaming():
             return False
@@ -271,7 +275,7 @@ class ChatController(QObject):
             self.client.edit_message,
             mid,
             text,
-            on_result=lambda turn: self._edited(mid, turn),
+            on_result=lambda turn: self._edited(mid, turn, in_place),
             on_error=self._turn_refused,
         )
         return True
@@ -323,15 +327,15 @@ class ChatController(QObject):
             model.remove_from(old_mid)
         self._turn_started(turn)
 
-    def _edited(self, old_mid: str, turn: Turn) -> None:
+    def _edited(self, old_mid: str, turn: Turn, in_place: bool = False) -> None:
         # The edited copy is a new message beside the original (which the backend keeps on
         # another branch): the current path is the one up to it, then the copy and its reply.
         model = self._models.get(turn.reply.conversation_id)
         if model is not None and model.row_of(turn.message.id) < 0:
             model.remove_from(old_mid)
-        self._turn_started(turn)
+        self._turn_started(turn, sent=not in_place)
 
-    def _turn_started(self, turn: Turn) -> None:
+    def _turn_started(self, turn: Turn, sent: bool = True) -> None:
         self._busy = False
         cid = turn.reply.conversation_id or turn.message.conversation_id
         model = self._models.get(cid)
@@ -347,7 +351,8 @@ class ChatController(QObject):
             self.streams.follow(model, turn.reply.id)
         self.conversations.touch(cid, turn.reply.created_at)
         if cid == self.current_id:
-            self.sent.emit()
+            if sent:
+                self.sent.emit()
             self.streaming_changed.emit(self.is_streaming())
 
     def _turn_refused(self, exc: ApiError) -> None:
@@ -362,6 +367,9 @@ class ChatController(QObject):
             self.reply_ended.emit(mid)
 
     # -- errors and shutdown -------------------------------------------------------------
+    def report(self, exc: ApiError) -> None:
+        self._report(exc)
+
     def _report(self, exc: ApiError) -> None:
         log.info("backend call failed: %s", exc.message)
         self.error.emit(exc.message)

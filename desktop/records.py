@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
 #: What a message's buttons ask for (`MessageWidget.action_requested` -> `ChatController.act`).
-MessageAction = Literal["edit", "regenerate", "retry"]
+MessageAction = Literal["edit", "regenerate", "retry", "switch", "delete"]
 
 #: A message's `status` (PROTOCOL.md section 2).
 MessageStatus = Literal["streaming", "complete", "cancelled", "failed", "interrupted"]
@@ -48,6 +48,31 @@ def _optional_str(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
+def _optional_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A reply's figures (PROTOCOL.md section 8); any of them may be unknown."""
+
+    first_token_ms: int | None = None
+    duration_ms: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Stats | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            first_token_ms=_optional_int(data.get("first_token_ms")),
+            duration_ms=_optional_int(data.get("duration_ms")),
+            prompt_tokens=_optional_int(data.get("prompt_tokens")),
+            completion_tokens=_optional_int(data.get("completion_tokens")),
+        )
+
+
 @dataclass(frozen=True)
 class Message:
     id: str
@@ -61,6 +86,12 @@ class Message:
     model: str | None = None
     #: Why a reply failed (the `error` event's `detail`); the desktop's own, not stored.
     error: str | None = None
+    #: PROTOCOL.md section 8: the reply's reasoning (apart from `content`) and stats.
+    reasoning: str = ""
+    stats: Stats | None = None
+    #: PROTOCOL.md section 7: the alternatives of this message (itself included).
+    parent_id: str | None = None
+    siblings: tuple[str, ...] = ()
 
     @property
     def is_user(self) -> bool:
@@ -82,6 +113,10 @@ class Message:
             provider=_optional_str(data.get("provider")),
             model=_optional_str(data.get("model")),
             error=error or _optional_str(data.get("error")),
+            reasoning=str(data.get("reasoning") or ""),
+            stats=Stats.from_json(data.get("stats")),
+            parent_id=_optional_str(data.get("parent_id")),
+            siblings=tuple(str(s) for s in data.get("siblings") or ()),
         )
 
 

@@ -38,6 +38,7 @@ class ReplyStreams(QObject):
         self._workers: dict[str, StreamWorker] = {}
         self._models: dict[str, MessageListModel] = {}
         self._pending: dict[str, list[str]] = {}
+        self._pending_reasoning: dict[str, list[str]] = {}
         self._closed = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -61,7 +62,8 @@ class ReplyStreams(QObject):
         if self.client is None or self._closed or msg is None or mid in self._workers:
             return
         model.set_note(mid, "")
-        worker = StreamWorker(self.client, mid, len(msg.content), self, self.backoff)
+        offset = len(msg.reasoning) + len(msg.content)  # the id counts both (section 4)
+        worker = StreamWorker(self.client, mid, offset, self, self.backoff)
         worker.text_ready.connect(self._on_text)
         worker.ended.connect(self._on_ended)
         worker.failed.connect(self._on_failed)
@@ -75,6 +77,7 @@ class ReplyStreams(QObject):
         worker = self._workers.pop(mid, None)
         self._models.pop(mid, None)
         self._pending.pop(mid, None)
+        self._pending_reasoning.pop(mid, None)
         if worker is not None:
             worker.stop()
             worker.wait(2000)
@@ -83,12 +86,17 @@ class ReplyStreams(QObject):
     # -- worker signals ----------------------------------------------------------------
     def _on_text(self, mid: str) -> None:
         worker = self._workers.get(mid)
-        text = worker.take() if worker is not None else ""
+        if worker is None:
+            return
+        reasoning = worker.take_reasoning()
+        if reasoning:
+            self._on_delta(mid, reasoning, self._pending_reasoning)
+        text = worker.take()
         if text:
             self._on_delta(mid, text)
 
-    def _on_delta(self, mid: str, text: str) -> None:
-        self._pending.setdefault(mid, []).append(text)
+    def _on_delta(self, mid: str, text: str, pending: dict[str, list[str]] | None = None) -> None:
+        (self._pending if pending is None else pending).setdefault(mid, []).append(text)
         if self._timer.isActive():
             return  # the next frame takes it
         wait_ms = FRAME_MS - (time.monotonic() - self._flushed_at) * 1000
@@ -100,10 +108,16 @@ class ReplyStreams(QObject):
     def flush(self, mid: str | None = None) -> None:
         """Apply buffered deltas (of `mid`, or all) to the models."""
         self._flushed_at = time.monotonic()
-        for key in [mid] if mid is not None else list(self._pending):
+        keys = [mid] if mid is not None else list({*self._pending, *self._pending_reasoning})
+        for key in keys:
+            thoughts = self._pending_reasoning.pop(key, None)
             parts = self._pending.pop(key, None)
             model = self._models.get(key)
-            if parts and model is not None:
+            if model is None:
+                continue
+            if thoughts:
+                model.append_reasoning(key, "".join(thoughts))
+            if parts:
                 model.append_delta(key, "".join(parts))
 
     def _on_ended(self, mid: str, message: Message) -> None:
@@ -132,6 +146,7 @@ class ReplyStreams(QObject):
         worker = self._workers.pop(mid, None)
         self._models.pop(mid, None)
         self._pending.pop(mid, None)
+        self._pending_reasoning.pop(mid, None)
         if worker is not None:
             worker.wait()  # run() is returning: at most a moment
             worker.deleteLater()
@@ -144,6 +159,7 @@ class ReplyStreams(QObject):
         self._workers.clear()
         self._models.clear()
         self._pending.clear()
+        self._pending_reasoning.clear()
         for worker in workers:
             worker.stop()
         for worker in workers:

@@ -23,6 +23,7 @@ class MessageListModel(QAbstractListModel):
     StatusRole = Qt.ItemDataRole.UserRole + 3
     NoteRole = Qt.ItemDataRole.UserRole + 4
     MessageRole = Qt.ItemDataRole.UserRole + 5
+    ReasoningRole = Qt.ItemDataRole.UserRole + 6
 
     def __init__(self, conversation_id: str = "", parent: Any = None) -> None:
         super().__init__(parent)
@@ -50,6 +51,8 @@ class MessageListModel(QAbstractListModel):
             return self._notes.get(msg.id, "")
         if role == self.MessageRole:
             return msg
+        if role == self.ReasoningRole:
+            return msg.reasoning
         return None
 
     # -- Python API ----------------------------------------------------------------
@@ -101,13 +104,24 @@ class MessageListModel(QAbstractListModel):
         self._rows[row] = replace(msg, content=msg.content + text)
         self._changed(row, Qt.ItemDataRole.DisplayRole)
 
+    def append_reasoning(self, mid: str, text: str) -> None:
+        """More reasoning of a streaming reply (kept apart from its `content`)."""
+        row = self.row_of(mid)
+        if row < 0 or not text:
+            return
+        msg = self._rows[row]
+        self._rows[row] = replace(msg, reasoning=msg.reasoning + text)
+        self._changed(row, self.ReasoningRole)
+
     def update(self, msg: Message) -> None:
         """Replace the stored version of `msg` (same id), e.g. from an `end` event."""
         row = self.row_of(msg.id)
         if row < 0:
             return
         self._rows[row] = msg
-        self._changed(row, Qt.ItemDataRole.DisplayRole, self.StatusRole, self.MessageRole)
+        self._changed(
+            row, Qt.ItemDataRole.DisplayRole, self.StatusRole, self.MessageRole, self.ReasoningRole
+        )
 
     def set_note(self, mid: str, note: str) -> None:
         row = self.row_of(mid)

@@ -13,6 +13,7 @@ It follows the bottom while a reply grows; when the user scrolls up it stays put
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -27,14 +28,27 @@ from PySide6.QtCore import (
     SignalInstance,
 )
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.safe_text import plain
 from desktop.views.message_widget import MessageWidget
+from desktop.views.restyle import restyle_tree
 from desktop.views.row_window import INITIAL_ROWS, MAX_WIDGETS, Added, RowWindow
 from desktop.views.widget_utils import discard, restyle
+
+log = logging.getLogger(__name__)
+
+READING_WIDTH = 760  # DESIGN.md: the reading column's text width
+COLUMN_PAD = 24  # DESIGN.md: its side padding
 
 __all__ = ["INITIAL_ROWS", "MAX_WIDGETS", "ChatView"]
 
@@ -46,6 +60,8 @@ NEAR_EDGE = 400  # px from the top (or bottom) that loads the next page
 class ChatView(QScrollArea):
     #: A message's button asks for (`MessageAction`, message id), for `ChatActions.act`.
     action_requested = Signal(str, str)
+    #: A message edited in place: (its id, the new text) to resend.
+    edit_submitted = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,7 +75,7 @@ class ChatView(QScrollArea):
         self._content = QWidget(self)
         self._column = QVBoxLayout(self._content)
         self._column.setContentsMargins(12, 12, 12, 12)
-        self._column.setSpacing(10)
+        self._column.setSpacing(16)
         self.hint = plain(QLabel(self._content))
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -98,6 +114,22 @@ class ChatView(QScrollArea):
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
         self.set_hint("")
+        # A new theme (`desktop.theme.apply_theme`: the app's palette, then its stylesheet)
+        # restyles every message shown, once, when both are in place. (Connecting to
+        # `theme_changes(app)` from here outlives a deleted view in PySide6: a crash.)
+        self._restyle_timer = QTimer(self)
+        self._restyle_timer.setSingleShot(True)
+        self._restyle_timer.setInterval(0)
+        self._restyle_timer.timeout.connect(self._theme_changed)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._restyle_timer.start()
+        super().changeEvent(event)
+
+    def _theme_changed(self) -> None:
+        count, seconds = restyle_tree(self._content)
+        log.debug("restyled %d widgets in %.1f ms", count, seconds * 1000)
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -181,6 +213,7 @@ class ChatView(QScrollArea):
         widget = MessageWidget(msg, self._content)
         widget.set_note(self.model.note(msg.id))
         widget.action_requested.connect(self.action_requested)
+        widget.edit_submitted.connect(self.edit_submitted)
         widget.fold_toggled.connect(self._fold_toggled)
         self._column.insertWidget(1 + at, widget)  # the hint is item 0, the stretch last
         self.widgets.insert(at, widget)
@@ -229,6 +262,14 @@ class ChatView(QScrollArea):
             self.widgets[self.row_window.position(row)].set_message(msg, self.model.note(msg.id))
         if not roles or MessageListModel.StatusRole in roles or MessageListModel.NoteRole in roles:
             self._update_actions()
+
+    def begin_edit(self, mid: str, _text: str = "") -> None:
+        """Edit message `mid` in place (shown: it is brought into view first)."""
+        for widget in self.widgets:
+            if widget.message.id == mid:
+                widget.begin_edit()
+                self.ensureWidgetVisible(widget)
+                return
 
     def _update_actions(self) -> None:
         busy = bool(self.model and self.model.streaming())
@@ -367,6 +408,10 @@ class ChatView(QScrollArea):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        # DESIGN.md: a reading column of at most 760 px, centred, 24 px side padding
+        side = max(COLUMN_PAD, (self.viewport().width() - READING_WIDTH) // 2)
+        if self._column.contentsMargins().left() != side:
+            self._column.setContentsMargins(side, COLUMN_PAD // 2, side, COLUMN_PAD // 2)
         hint = self.jump_button.sizeHint()
         bar = self.verticalScrollBar()
         right = bar.width() if bar.isVisible() else 0

@@ -2,17 +2,19 @@
 
 Signals (all carry the reply id, so one slot can serve many workers):
 
-- `text_ready(mid)` when new text waits in `take()` (once until it is taken: a fast
-  stream costs the GUI thread one queued call per frame, not one per event);
+- `text_ready(mid)` when new text waits in `take()` or new reasoning in
+  `take_reasoning()` (once until it is taken: a fast stream costs the GUI thread one
+  queued call per frame, not one per event);
 - `ended(mid, message)` with the stored `Message` from the `end` or `error` event
   (an `error` event's `detail` becomes `Message.error`);
 - `reconnecting(mid, attempt)` before each resume attempt;
 - `failed(mid, reason)` when the stream cannot be followed (retries used up, refused);
 - `done(mid)`, always, last (QThread's own `finished` follows).
 
-A dropped connection resumes with `Last-Event-ID` = the code points received so far,
-so no character is lost or doubled. `stop()` (from the GUI thread) shuts the socket
-down, which wakes a read blocked on a silent stream at once.
+A dropped connection resumes with `Last-Event-ID` = the code points received so far
+(reasoning and answer text alike, PROTOCOL.md section 4), so no character is lost or
+doubled. `stop()` (from the GUI thread) shuts the socket down, which wakes a read
+blocked on a silent stream at once.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class StreamWorker(QThread):
         self._session: requests.Session | None = None
         self.delta_events = 0  # `delta` events read
         self._text: list[str] = []  # new text not taken yet
+        self._reasoning: list[str] = []  # new reasoning not taken yet
         self._text_lock = threading.Lock()
         self._text_posted = False
 
@@ -99,9 +102,16 @@ class StreamWorker(QThread):
             self._text_posted = False
         return text
 
-    def _push(self, text: str) -> None:
+    def take_reasoning(self) -> str:
+        """The reasoning received since the last call (call it before `take()`)."""
         with self._text_lock:
-            self._text.append(text)
+            text = "".join(self._reasoning)
+            self._reasoning.clear()
+        return text
+
+    def _push(self, text: str, reasoning: bool = False) -> None:
+        with self._text_lock:
+            (self._reasoning if reasoning else self._text).append(text)
             post = not self._text_posted
             self._text_posted = True
         if post:
@@ -183,7 +193,7 @@ class StreamWorker(QThread):
             if not event.data:
                 continue
             data = json.loads(event.data)
-            if event.type == "delta":
+            if event.type in ("delta", "reasoning"):
                 text = str(data.get("text", ""))
                 self.offset += len(text)
                 if event.last_event_id and event.last_event_id != str(self.offset):
@@ -195,7 +205,7 @@ class StreamWorker(QThread):
                     )
                 self.delta_events += 1
                 if text:
-                    self._push(text)
+                    self._push(text, reasoning=event.type == "reasoning")
             elif event.type in ("end", "error"):
                 detail = str(data.get("detail") or "") if event.type == "error" else None
                 self.ended.emit(self.mid, Message.from_json(data["message"], detail))

@@ -131,11 +131,11 @@ def test_edit_and_resend(
     first_id = d.model.messages[0].id
     d.type("a draft in progress")
     qtbot.mouseClick(window.chat_view.widgets[0].edit_button, Qt.MouseButton.LeftButton)
-    assert window.composer.editing_id == first_id
-    assert d.input.toPlainText() == "first"
-    d.input.selectAll()
-    d.type("first, edited")
-    d.press(Qt.Key.Key_Return)
+    editor = window.chat_view.widgets[0].editor  # the message is edited in place
+    assert editor is not None and editor.toPlainText() == "first"
+    editor.selectAll()
+    qtbot.keyClicks(editor, "first, edited")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: d.model.rowCount() == 2, timeout=WAIT_MS)
     d.wait_reply_done()
     # the edited copy is a new message (the original stays on another branch)
@@ -143,7 +143,7 @@ def test_edit_and_resend(
         (False, "first, edited"),
         (False, "first, edited"),
     ]
-    # edit mode is over and the earlier draft is back
+    # the composer's draft was never touched
     assert window.composer.editing_id == ""
     assert d.input.toPlainText() == "a draft in progress"
 
@@ -197,8 +197,9 @@ def test_keyboard_regenerate_and_edit(
     d.shortcut(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Ctrl+R regenerates
     qtbot.waitUntil(lambda: d.last_reply().id != old, timeout=WAIT_MS)
     d.wait_reply_done()
-    d.shortcut(Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # Ctrl+E edits
-    assert window.composer.editing_id == d.model.messages[0].id
-    assert d.input.toPlainText() == "by keyboard"
-    d.press(Qt.Key.Key_Escape)  # Esc leaves edit mode
-    assert window.composer.editing_id == "" and d.input.toPlainText() == ""
+    d.shortcut(Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # Ctrl+E edits in place
+    editor = window.chat_view.widgets[0].editor
+    assert editor is not None and editor.toPlainText() == "by keyboard"
+    qtbot.waitUntil(editor.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # Esc leaves edit mode
+    assert window.chat_view.widgets[0].editor is None and d.input.toPlainText() == ""

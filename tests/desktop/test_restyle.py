@@ -65,3 +65,35 @@ def test_a_light_reply_takes_the_dark_colours(
             lambda: [ink(i) for i in formula_images(text)] == [QColor(DARK.text)],
             timeout=WAIT_MS,
         )
+
+
+def test_a_theme_change_restyles_every_shown_message_live(
+    make_window: WindowFactory,
+    driver: Callable[[MainWindow], Driver],
+    qtbot: QtBot,
+    qapp: QApplication,
+) -> None:
+    """No call of `restyle_tree` by hand: the chat view hears the new palette and style."""
+    with themed(qapp):
+        apply_theme(qapp, "light")
+        window = make_window(echo_delay=0.0)
+        d = driver(window)
+        d.send("<think>See [a link](https://example.com/r)</think>" + REPLY, paste=True)
+        d.wait_reply_done()
+        reply = window.chat_view.widgets[-1]
+        assert isinstance(reply.body, MarkdownBody) and reply.thinking is not None
+        reply.thinking.toggle()  # the reasoning, open
+        answer = next(w for w in reply.body.widgets() if isinstance(w, MarkdownSegment))
+        thought = next(w for w in reply.thinking.body.widgets() if isinstance(w, MarkdownSegment))
+
+        def link(segment: MarkdownSegment, at: int) -> str:
+            cursor = QTextCursor(segment.document())
+            cursor.setPosition(at)
+            return cursor.charFormat().foreground().color().name()
+
+        assert (link(answer, 6), link(thought, 6)) == (LIGHT.link, LIGHT.link)
+        apply_theme(qapp, "dark")
+        qtbot.waitUntil(
+            lambda: (link(answer, 6), link(thought, 6)) == (DARK.link, DARK.link),
+            timeout=WAIT_MS,
+        )

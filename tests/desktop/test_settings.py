@@ -120,7 +120,12 @@ def test_happy_path_through_the_dialog(
     assert (reply.content, reply.status) == ("Hello, world!", "complete")
     assert (reply.provider, reply.model) == ("openai-compatible", "qwen2.5:7b")
     meta = window.chat_view.widgets[-1].meta
-    assert meta.isVisible() and meta.text() == "qwen2.5:7b · OpenAI-compatible"
+    assert meta.isVisible() and meta.text().startswith("qwen2.5:7b · OpenAI-compatible")
+    stats = reply.stats  # the upstream reported usage: the line has its figures (item 6)
+    assert stats is not None and stats.completion_tokens
+    assert " tok/s · " in meta.text() and " s to first token · " in meta.text()
+    assert meta.text().endswith(f" · {stats.completion_tokens:,} tokens")
+    assert f"Reply: {stats.completion_tokens:,} tokens" in meta.toolTip()
     assert not window.chat_view.widgets[0].meta.isVisible()  # nothing under the user's
     sent = upstream.fake.last.body
     assert sent["model"] == "qwen2.5:7b"
@@ -144,7 +149,7 @@ def test_echo_replies_show_echo_and_first_launch_keeps_the_backends_settings(
     w = driver(window)
     w.send("ping")
     w.wait_reply_done()
-    assert window.chat_view.widgets[-1].meta.text() == "echo"
+    assert window.chat_view.widgets[-1].meta.text().split(" · ")[0] == "echo"
     dialog = dialogs(window).open()
     assert dialog.provider.currentData() == "echo"
     assert dialog.echo_delay.value() == 0.0  # the backend's own (not pushed over)
@@ -201,7 +206,7 @@ def test_failures_are_readable_in_the_dialog_and_on_the_reply(
     assert "context length exceeded" in widget.status.text(), widget.status.text()
     assert widget.status.property("severity") == "error"
     assert widget.retry_button.isVisible()
-    assert widget.meta.text() == "error-chunk · OpenAI-compatible"
+    assert widget.meta.text().startswith("error-chunk · OpenAI-compatible")
 
     # the wrong key, saved: the reply says so, and Retry is there
     dialog = d.open()
@@ -291,7 +296,7 @@ def test_settings_persist_and_are_pushed_at_start_also_with_connect(
     w.send("Hi")
     w.wait_reply_done()
     assert w.last_reply().content == "Hello, world!"
-    assert second.chat_view.widgets[-1].meta.text() == "llama3.2 · OpenAI-compatible"
+    assert second.chat_view.widgets[-1].meta.text().startswith("llama3.2 · OpenAI-compatible")
 
 
 def test_without_a_keyring_the_key_goes_to_the_settings_file_with_a_warning(

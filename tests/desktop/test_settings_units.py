@@ -140,3 +140,21 @@ def test_client_provider_routes(api: ChatClient) -> None:
     down = ProviderConfig("openai", "http://127.0.0.1:9/v1", "m")
     result = api.check_provider(down.check_body(""))
     assert not result.ok and result.detail
+
+
+def test_stats_figures_of_the_model_line() -> None:
+    from desktop.records import Stats
+    from desktop.views.message_meta import figures, full_figures
+
+    full = Stats(first_token_ms=800, duration_ms=30_100, prompt_tokens=12, completion_tokens=1234)
+    assert figures(full) == ["42 tok/s", "0.8 s to first token", "1,234 tokens"]
+    assert full_figures(full) == [
+        "First token after 800 ms",
+        "Written in 30,100 ms",
+        "Prompt: 12 tokens",
+        "Reply: 1,234 tokens",
+        "42.1 tokens per second",
+    ]
+    no_usage = Stats(first_token_ms=1500, duration_ms=4000)  # no token figures at all
+    assert figures(no_usage) == ["1.5 s to first token"]
+    assert figures(None) == [] and figures(Stats()) == []

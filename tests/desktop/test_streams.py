@@ -219,3 +219,35 @@ def test_finished_streams_leave_no_session_behind(
         d.send(f"message {i}")
         d.wait_reply_done()
     assert client.open_sessions <= settled
+
+
+def test_resume_counts_reasoning_so_nothing_is_doubled(
+    make_window: WindowFactory,
+    driver: Callable[[MainWindow], Driver],
+    server: EmbeddedServer,
+    proxy: ControlledProxy,
+    deltas: dict[str, list[str]],
+    qtbot: QtBot,
+) -> None:
+    """A reply that reasons (the echo responder: `<think>...</think>`), its stream cut
+    mid-reasoning and again mid-answer: the resume offset counts the reasoning too, so
+    the window ends with exactly the stored reasoning and content, nothing doubled."""
+    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+    d = driver(window)
+    plan = "".join(f"r{i:02d}," for i in range(20))  # 80 chars of reasoning
+    answer = "".join(f"a{i:02d}|" for i in range(20))  # 80 chars of answer
+    d.send(f"<think>{plan}</think>{answer}", paste=True)
+    qtbot.waitUntil(lambda: len(d.last_reply().reasoning) >= 20, timeout=WAIT_MS)
+    proxy.drop()  # mid-reasoning
+    d.wait_reply_chars(20)
+    proxy.drop()  # mid-answer
+    d.wait_reply_done()
+    reply = d.last_reply()
+    assert proxy.event_requests >= 3
+    assert "".join(deltas[reply.id]) == answer  # streamed in: nothing lost or doubled
+    client = ChatClient(server.base_url, server.token)
+    last = client.get_conversation(reply.conversation_id).messages[-1]
+    client.close()
+    assert (last.reasoning, last.content) == (plan, answer)
+    assert (reply.reasoning, reply.content, reply.status) == (plan, answer, "complete")
+    assert window.chat_view.widgets[-1].text == answer

@@ -94,7 +94,8 @@ def test_upstream_html_in_a_failed_reply_its_model_line_and_the_settings_result(
         qtbot.waitUntil(widget.meta.isVisible)
         assert_plain(widget.status, f"The reply failed: {reply.error}")
         assert_plain(widget.meta, f"{payload} · OpenAI-compatible")
-        assert shown(widget.meta.toolTip()) == f"Written by {payload} · OpenAI-compatible"
+        tip = shown(widget.meta.toolTip()).split("\n")
+        assert tip[0] == f"Written by {payload} · OpenAI-compatible"
 
         dialog = DialogDriver(qtbot, window).open()
         assert dialog.base_url.text() == f"{hostile.url}/v1"  # the backend's own settings

@@ -1,0 +1,81 @@
+"""The message's look (issue 15): bubbles, the actions row on hover/focus, waiting dots."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QEnterEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.records import Message
+from desktop.views.message_widget import MessageWidget
+
+
+def _reply(**fields: object) -> Message:
+    base = Message("r1", "c1", "assistant", "An answer.", "complete", "", siblings=("r1",))
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def test_actions_show_on_hover_and_keyboard_focus(qtbot: QtBot) -> None:
+    widget = MessageWidget(_reply())
+    qtbot.addWidget(widget)
+    widget.set_actions(last=True, busy=False)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert not widget.row_shown and widget.author.isHidden()  # no "Assistant" header
+    height = widget.height()
+    QApplication.sendEvent(widget, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert widget.row_shown and widget.height() == height  # no layout jump on hover
+    QApplication.sendEvent(widget, QEvent(QEvent.Type.Leave))
+    assert not widget.row_shown
+    for button in (widget.copy_button, widget.regenerate_button, widget.delete_button):
+        assert button.accessibleName() and button.toolTip()
+        assert button.width() == button.height() == 28
+    widget.activateWindow()
+    widget.setFocus()  # one tab stop for the message; arrows walk through its actions
+    qtbot.waitUntil(widget.hasFocus)
+    assert widget.row_shown
+    qtbot.keyClick(widget, Qt.Key.Key_Right)
+    assert widget.copy_button.hasFocus()
+    qtbot.keyClick(widget.copy_button, Qt.Key.Key_Right)
+    assert widget.regenerate_button.hasFocus()
+    qtbot.keyClick(widget.regenerate_button, Qt.Key.Key_Left)
+    assert widget.copy_button.hasFocus() and widget.row_shown
+    assert widget.copy_button.focusPolicy() != Qt.FocusPolicy.TabFocus  # not a tab stop
+
+
+def test_branch_switcher_stays_visible(qtbot: QtBot) -> None:
+    widget = MessageWidget(_reply(siblings=("r0", "r1", "r2")))
+    qtbot.addWidget(widget)
+    widget.show()
+    assert widget.branches.isVisibleTo(widget) and widget.row_shown
+    assert widget.branches.position.text() == "2/3"
+
+
+def test_waiting_dots_until_the_first_token(qtbot: QtBot) -> None:
+    widget = MessageWidget(_reply(content="", status="streaming"))
+    qtbot.addWidget(widget)
+    widget.show()
+    assert widget.waiting.waiting and widget.waiting.isVisibleTo(widget)
+    first = widget.waiting.text()
+    qtbot.waitUntil(lambda: widget.waiting.text() != first)  # animated
+    widget.set_message(_reply(content="", reasoning="hmm", status="streaming"))
+    assert not widget.waiting.isVisibleTo(widget)  # "Thinking… N s" says it now
+    assert widget.thinking is not None and widget.thinking.title.startswith("Thinking… ")
+    widget.set_message(_reply(content="Hi", reasoning="hmm", status="streaming"))
+    assert not widget.waiting.waiting
+    assert widget.status.text() == ""  # no static "writing…"
+
+
+def test_user_message_is_a_bubble(qtbot: QtBot) -> None:
+    user = Message("u1", "c1", "user", "Hello there", "complete", "", siblings=("u1",))
+    widget = MessageWidget(user)
+    qtbot.addWidget(widget)
+    widget.resize(700, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.bubble is not None and widget.bubble.maximumWidth() == int(700 * 0.85)
+    right = widget.bubble.geometry().right()
+    assert right >= widget.width() - 2  # at the right of the column
