@@ -124,7 +124,8 @@ def test_a_never_ending_upstream_is_cut_at_the_limit(limited: Api, endless: Runn
     stored = limited.messages(cid)[-1]
     assert (stored["status"], stored["content"]) == ("complete", reply.text)
     assert wait_until(endless.fake.closed.is_set), "the upstream connection was left open"
-    assert endless.fake.bodies[-1]["max_tokens"] == 1234  # configured: sent upstream
+    turn = next(b for b in endless.fake.bodies if b.get("stream"))  # not the title request
+    assert turn["max_tokens"] == 1234  # configured: sent upstream
 
 
 def test_the_echo_responder_is_cut_too(tmp_path: Path) -> None:
