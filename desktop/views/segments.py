@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -66,16 +65,6 @@ FONT_SIZE_ADJUSTMENT = QTextFormat.Property.FontSizeAdjustment
 
 def is_dark(widget: QWidget) -> bool:
     return widget.palette().color(QPalette.ColorRole.Base).lightness() < 128
-
-
-#: A text in which no heading can be: no `#` (ATX) and no line of only `=` or `-` (a setext
-#: underline; `>` and indentation before it allowed). Walking a document's blocks from Python
-#: costs about a millisecond per render of a streaming tail, so it is skipped for such texts.
-SETEXT_UNDERLINE = re.compile(r"^[ \t>]*(?:=+|-+)[ \t]*$", re.MULTILINE)
-
-
-def may_have_heading(text: str) -> bool:
-    return "#" in text or SETEXT_UNDERLINE.search(text) is not None
 
 
 def even_headings(document: QTextDocument) -> None:
@@ -132,8 +121,7 @@ class MarkdownSegment(QTextBrowser):
         text = self.source_text
         math = self._math_for(text)
         self.document().setMarkdown(math.prepare(text) if math else text, MARKDOWN_FEATURES)
-        if may_have_heading(text):
-            even_headings(self.document())
+        even_headings(self.document())
         if math is not None:
             math.apply(MathStyle.of(self))
         self._fit()

@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 from pytestqt.qtbot import QtBot
 
 from desktop.views.markdown_body import MarkdownBody
-from desktop.views.segments import CodeBlock, MarkdownSegment, may_have_heading
+from desktop.views.segments import CodeBlock, MarkdownSegment
 
 REPLY = (
     "# Heading\n\nIntro with **bold**, *emphasis* and a [link](https://example.com).\n\n"
@@ -264,46 +264,3 @@ def test_every_span_of_a_heading_has_its_size_and_weight(qtbot: QtBot) -> None:
         ("now", 3, 700),
     ]
     assert [w for _, _, w in spans(body)] == [400, 700, 400]  # other blocks untouched
-
-
-HEADING_TEXTS = [
-    "Title **bold** end\n===\n",
-    "Title **bold** end\n---\n",
-    "> Quoted **bold** end\n> ===\n",
-    "- Item **bold** end\n  ---\n",
-    "   Indented **bold** end\n   ===   \n",
-    "> ## Quoted **bold** end\n",
-    "1. ### In **a** list\n",
-]
-NO_HEADING_TEXTS = [
-    "Plain text - with a dash and = sign.\n",
-    "- a list\n- of items = 2\n",
-    "***\n\nA rule above, *emphasis* here.\n",
-    "| a | b |\n|---|---|\n| 1 | 2 |\n",
-]
-
-
-@pytest.mark.parametrize("text", HEADING_TEXTS + NO_HEADING_TEXTS)
-def test_every_heading_form_is_evened_and_the_shortcut_misses_none(qtbot: QtBot, text: str) -> None:
-    """A text whose document has a heading is one `may_have_heading` says may have one,
-    and every span of that heading gets its size and weight."""
-    segment = MarkdownSegment()
-    qtbot.addWidget(segment)
-    segment.set_markdown(text)
-    headings = []
-    block = segment.document().firstBlock()
-    while block.isValid():
-        if block.blockFormat().headingLevel():
-            headings.append(block)
-        block = block.next()
-    assert bool(headings) == (text in HEADING_TEXTS)
-    if headings:
-        assert may_have_heading(text)
-    for heading in headings:
-        it = heading.begin()
-        sizes = set()
-        while not it.atEnd():
-            fmt = it.fragment().charFormat()
-            sizes.add((fmt.intProperty(QTextFormat.Property.FontSizeAdjustment), fmt.fontWeight()))
-            it += 1
-        assert len(sizes) == 1
