@@ -196,6 +196,8 @@ class StreamWorker(QThread):
                 self.delta_events += 1
                 if text:
                     self._push(text)
+            elif event.type == "reasoning":  # not shown yet, but its code points count
+                self.offset += len(str(data.get("text", "")))
             elif event.type in ("end", "error"):
                 detail = str(data.get("detail") or "") if event.type == "error" else None
                 self.ended.emit(self.mid, Message.from_json(data["message"], detail))
