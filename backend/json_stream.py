@@ -154,6 +154,8 @@ class JsonItems:
             if self._eof or not cut:
                 raise NotJson(f"The file is not valid JSON ({exc.msg})") from None
             return self._wait_for_more(unread)
+        except ValueError as exc:  # an integer over Python's 4,300-digit limit
+            raise NotJson(f"The file holds a number too long to read ({exc})") from None
         except RecursionError:
             end_of_item = _end_of_value(text, start) if self._state is _State.LIST_ITEM else None
             if end_of_item is None:

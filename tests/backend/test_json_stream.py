@@ -55,6 +55,7 @@ def test_items_of_a_list_and_of_an_object(chunk: int) -> None:
         (b'[{"a": "\xc3"', "UTF-8"),
         (b"[" * 100_000, "nested too deeply|ends before"),
         (b'{"a":' * 10_000, "nested too deeply"),
+        (b'[{"a": ' + b"9" * 5000 + b"}]", "number too long"),
     ],
 )
 @pytest.mark.parametrize("chunk", [1, 64, 100_000])
