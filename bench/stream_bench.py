@@ -12,12 +12,20 @@ Prints figures, it is not a test. Run from the repository root:
   worst of the runs);
 - growth: GUI time per update (model update, view, layout, paint) at ~2 KB and ~200 KB;
 - latency: responder paced at 100 chunks/s: chunk yielded -> its text in the view;
-- history: time to show a stored 10,000-message conversation, and the peak RSS then.
+- history: time to show a stored 10,000-message conversation, and the peak RSS then;
+- with `--reasoning`, the reasoning variant too (issue 14): a reply of a 50 KB reasoning part,
+  then a 150 KB answer (the echo responder reasons from a leading `<think>...</think>`,
+  PROTOCOL.md section 8), throughput (the bare loop counts `reasoning` and `delta` events),
+  stall and latency against the same targets. It waits for every `MarkdownBody` in the reply's
+  widget to have taken in all its text and rendered what is on screen, so a thinking block
+  built from `MarkdownBody` is measured once the window shows reasoning, with no change here;
+  until then the window shows the answer only and the figures are for that.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -35,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_text import history_text, markdown_reply  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from sse_throughput import consume, start_turn  # noqa: E402
+from requests_sse import EventSource  # noqa: E402
+from sse_throughput import start_turn  # noqa: E402
 
 from backend import responders  # noqa: E402
 from backend.config import Settings  # noqa: E402
@@ -157,6 +166,31 @@ class Waiter:
 WAITER = Waiter()
 
 
+def consume(url: str, headers: dict[str, str]) -> tuple[int, int, float]:
+    """Read one stream to `end`: (characters of `delta` and `reasoning` events, events,
+    seconds)."""
+    chars = events = 0
+    t0 = time.perf_counter()
+    with EventSource(url, headers=headers, timeout=60, max_connect_retry=0) as es:
+        for ev in es:
+            events += 1
+            if ev.type in ("delta", "reasoning"):
+                chars += len(json.loads(ev.data or "")["text"])
+            elif ev.type in ("end", "error"):
+                break
+    return chars, events, time.perf_counter() - t0
+
+
+def thinking(reasoning: str, answer: str) -> str:
+    """A message the echo responder answers with `reasoning` apart, then `answer`."""
+    return f"<think>{reasoning}</think>{answer}"
+
+
+def answer_of(text: str) -> str:
+    """The answer the echo responder gives to `text` (the part after `</think>`)."""
+    return text.split("</think>", 1)[1] if text.startswith("<think>") else text
+
+
 def wait(app: QApplication, done: Callable[[], bool], timeout: float = 120.0) -> float:
     """Run the event loop until `done()`; returns when it first held (perf_counter)."""
     return WAITER.wait(done, timeout)
@@ -246,16 +280,21 @@ def measure_throughput(app: QApplication, window: MainWindow, text: str) -> Thro
     if not window.controller.send(text):
         raise RuntimeError("the window refused to send")
 
+    answer = answer_of(text)
+
     def shown() -> bool:
-        """All of the text taken into the view, and what is on screen rendered."""
+        """All of the text taken into the view, and what is on screen rendered (in every
+        `MarkdownBody` of the reply: its answer, and its reasoning once that is shown)."""
         widgets = window.chat_view.widgets
-        if len(widgets) != 2 or len(widgets[-1].body.text()) < len(text):
+        if len(widgets) != 2 or len(widgets[-1].body.text()) < len(answer):
             return False
-        body = widgets[-1].body
-        if not isinstance(body, MarkdownBody):
+        if not isinstance(widgets[-1].body, MarkdownBody):
             return True
+        bodies = widgets[-1].findChildren(MarkdownBody)
+        if any(body.pending for body in bodies):
+            return False
         settle()
-        return not body.unrendered_in_view
+        return not any(body.unrendered_in_view for body in bodies)
 
     gui_s = wait(app, shown) - t0
     hb.stop()
@@ -264,20 +303,23 @@ def measure_throughput(app: QApplication, window: MainWindow, text: str) -> Thro
     cid = window.controller.current_id
     window.controller.delete(cid)
     wait(app, lambda: window.controller.model_for(cid) is None)
+    shown_chars = len(answer) if answer is text else len(text) - len("<think></think>")
     return Throughput(
         chars / bare_s,
         events / bare_s,
         events,
-        len(text) / gui_s,
+        shown_chars / gui_s,
         EVENTS["deltas"] / gui_s,
         EVENTS["deltas"],
         hb.worst,
     )
 
 
-def bench_throughput(app: QApplication, window: MainWindow, text: str, runs: int) -> None:
+def bench_throughput(
+    app: QApplication, window: MainWindow, text: str, runs: int, label: str = ""
+) -> None:
     results = [measure_throughput(app, window, text) for _ in range(runs)]
-    print(f"throughput: {len(text):,} chars of Markdown, {runs} paired run(s)")
+    print(f"throughput{label}: {len(text):,} chars of Markdown, {runs} paired run(s)")
     for i, r in enumerate(results, 1):
         print(
             f"  run {i}: bare requests-sse loop {r.bare_cps:>10,.0f} chars/s"
@@ -289,7 +331,7 @@ def bench_throughput(app: QApplication, window: MainWindow, text: str, runs: int
     stall = max(r.stall for r in results)
     print(f"  ratio GUI/bare, median: {ratio:.2f}  (target >= 0.7: {verdict(ratio >= 0.7)})")
     print(
-        f"stall: worst heartbeat lateness {stall * 1000:.1f} ms (worst of the runs)"
+        f"stall{label}: worst heartbeat lateness {stall * 1000:.1f} ms (worst of the runs)"
         f"  (target <= 50 ms: {verdict(stall <= 0.05)})"
     )
 
@@ -322,9 +364,16 @@ def bench_growth(app: QApplication, window: MainWindow, text: str, step: int = 1
     print(f"  ratio: {b / a:.2f}  (target <= 2: {verdict(b / a <= 2)})")
 
 
-def bench_latency(app: QApplication, window: MainWindow, chars: int) -> None:
+def bench_latency(
+    app: QApplication, window: MainWindow, chars: int, reasoning_chars: int = 0
+) -> None:
+    """With `reasoning_chars`, the reply first reasons that many characters; only the
+    answer's chunks count (the view's `MarkdownBody` counts the answer's characters)."""
     PACE["delay"] = 0.01
     text = markdown_reply(chars)
+    if reasoning_chars:
+        text = thinking(markdown_reply(reasoning_chars), text)
+    answer = answer_of(text)
     SENT.clear()
     SHOWN.clear()
     window.controller.new_conversation("latency")
@@ -334,7 +383,7 @@ def bench_latency(app: QApplication, window: MainWindow, chars: int) -> None:
     wait(app, lambda: bool(window.controller.is_streaming()))
     wait(app, lambda: not window.controller.is_streaming(), timeout=60)
     PACE["delay"] = 0.0
-    sent = SENT[-len(text) :]
+    sent = SENT[-len(answer) :]
     lat: list[float] = []
     j = 0
     for i, t in enumerate(sent):
@@ -345,7 +394,13 @@ def bench_latency(app: QApplication, window: MainWindow, chars: int) -> None:
     lat.sort()
     p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     rate = (len(sent) - 1) / (sent[-1] - sent[0])
-    print(f"latency: {len(lat)} chunks at {rate:.0f} chunks/s, chunk leaves responder -> in view")
+    label = f" (reasoning variant: {reasoning_chars} chars of reasoning first)"
+    if not reasoning_chars:
+        label = ""
+    print(
+        f"latency{label}: {len(lat)} chunks at {rate:.0f} chunks/s,"
+        " chunk leaves responder -> in view"
+    )
     print(
         f"  p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
         f"  (target p99 <= 40 ms: {verdict(p99 <= 0.04)})"
@@ -406,7 +461,14 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=10_000)
     parser.add_argument("--latency-chars", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5, help="paired throughput runs")
+    parser.add_argument(
+        "--reasoning", action="store_true", help="the reasoning variant too (issue 14)"
+    )
+    parser.add_argument("--only-reasoning", action="store_true", help="the reasoning variant alone")
+    parser.add_argument("--reasoning-chars", type=int, default=50_000)
+    parser.add_argument("--answer-chars", type=int, default=150_000)
     args = parser.parse_args()
+    reasoning = args.reasoning or args.only_reasoning
     app = QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -414,7 +476,7 @@ def main() -> None:
         settings = Settings(
             data_dir=data,
             echo_delay=0.0,
-            max_content_chars=args.chars + 1000,
+            max_content_chars=max(args.chars, args.reasoning_chars + args.answer_chars) + 1000,
             max_body_bytes=8 << 20,
         )
         ui = UiSettings(QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat))
@@ -428,10 +490,18 @@ def main() -> None:
         wait(app, lambda: bool(window.controller.current_id))  # it opens the history
         text = markdown_reply(args.chars)
         try:
-            bench_throughput(app, window, text, args.runs)
-            bench_growth(app, window, text)
-            bench_latency(app, window, args.latency_chars)
-            bench_history(app, window, cid, args.history)
+            if not args.only_reasoning:
+                bench_throughput(app, window, text, args.runs)
+                bench_growth(app, window, text)
+                bench_latency(app, window, args.latency_chars)
+            if reasoning:
+                thought = thinking(
+                    markdown_reply(args.reasoning_chars), markdown_reply(args.answer_chars)
+                )
+                bench_throughput(app, window, thought, args.runs, " (reasoning variant)")
+                bench_latency(app, window, args.latency_chars, args.latency_chars // 4)
+            if not args.only_reasoning:
+                bench_history(app, window, cid, args.history)
         finally:
             window.close()
             app.processEvents()

@@ -57,6 +57,7 @@ def test_items_of_a_list_and_of_an_object(chunk: int) -> None:
         (b'{"a":' * 10_000, "nested too deeply"),
         (b"[" + b"9" * 5000 + b"]", "number too long"),
         (b'{"content": ' + b"9" * 5000 + b"}", "number too long"),
+        (b'[{"a": ' + b"9" * 5000 + b"}]", "number too long"),
     ],
 )
 @pytest.mark.parametrize("chunk", [1, 64, 100_000])

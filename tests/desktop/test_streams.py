@@ -61,6 +61,29 @@ def test_dropped_connection_resumes_without_loss_or_doubling(
     assert not window.banner.isVisibleTo(window)
 
 
+def test_a_reply_with_reasoning_resumes_after_its_reasoning(
+    make_window: WindowFactory,
+    driver: Callable[[MainWindow], Driver],
+    server: EmbeddedServer,
+    proxy: ControlledProxy,
+    deltas: dict[str, list[str]],
+    qtbot: QtBot,
+) -> None:
+    """Event ids count the reasoning's code points too (PROTOCOL.md section 4), so a
+    resume during the answer asks for what follows both: the answer is not doubled."""
+    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+    d = driver(window)
+    answer = "".join(f"{i:03d}|" for i in range(40))
+    d.send(f"<think>{'r' * 40}</think>{answer}", paste=True)
+    d.wait_reply_chars(20)
+    proxy.drop()
+    d.wait_reply_done()
+    reply = d.last_reply()
+    assert proxy.event_requests >= 2
+    assert "".join(deltas[reply.id]) == answer
+    assert (reply.content, reply.status) == (answer, "complete")
+
+
 def test_lost_backend_gives_up_with_retry(
     make_window: WindowFactory,
     driver: Callable[[MainWindow], Driver],
