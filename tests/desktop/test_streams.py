@@ -95,7 +95,9 @@ def test_lost_backend_gives_up_with_retry(
     window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
     window.controller.streams.backoff = (0.05, 0.05, 0.05)
     d = driver(window)
-    text = "r" * 30 + "s" * 30 + "t" * 30
+    # 6 s of echo at 0.02 s a character: the reply is still streaming when the proxy closes,
+    # however late a busy machine shows the first characters
+    text = "r" * 100 + "s" * 100 + "t" * 100
     d.send(text, paste=True)
     d.wait_reply_chars(10)
     proxy.close()  # the backend is unreachable from now on
