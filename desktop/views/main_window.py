@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from desktop import __version__
 from desktop.controller import ChatController
 from desktop.prefs.sync import ProviderSettingsManager
 from desktop.prefs.ui import UiSettings
@@ -73,7 +72,7 @@ class MainWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
-        self.composer = Composer(self)
+        self.composer = Composer(self, self.ui_settings)
 
         right = QWidget(self)
         column = QVBoxLayout(right)
@@ -121,7 +120,6 @@ class MainWindow(QMainWindow):
                 menu.addSeparator()
             menu.addAction(action)
         self.addActions(actions)
-        self.statusBar().showMessage(f"SSE Chat {__version__}")
 
     def _wire(self) -> None:
         c = self.controller
@@ -169,7 +167,6 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         log.info("backend ready at %s", base_url)
-        self.statusBar().showMessage(f"Connected to {base_url}", 5000)
         self.chat_view.set_hint(EMPTY)
         self.composer.focus()
 
@@ -198,6 +195,7 @@ class MainWindow(QMainWindow):
         self.sidebar.show_current(cid)
         self.chat_view.set_model(self.controller.current_model if cid else None)
         self.chat_view.set_hint("" if cid else EMPTY)
+        self.composer.show_conversation(cid)
         self.composer.cancel_edit()
         self.composer.focus()
 
@@ -220,6 +218,7 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self.ui_settings.geometry = self.saveGeometry()
         self.ui_settings.splitter_state = self.splitter.saveState()
+        self.composer.save_draft()
         self.ui_settings.sync()
 
     def shutdown(self) -> None:
@@ -231,6 +230,10 @@ class MainWindow(QMainWindow):
         self.controller.shutdown()
         self.launcher.stop()
         log.info("shut down")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.composer.fit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
