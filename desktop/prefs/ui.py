@@ -13,6 +13,8 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from desktop.theme import MODES, ThemeMode
 
+#: The font size offsets (points over the system's size) that zoom may reach.
+FONT_OFFSETS = tuple(range(-4, 13))
 ORGANIZATION = "sse-chat"
 APPLICATION = "sse-chat"
 
@@ -70,6 +72,20 @@ class UiSettings:
     @send_with_ctrl_enter.setter
     def send_with_ctrl_enter(self, value: bool) -> None:
         self.store.setValue("chat/send_with_ctrl_enter", bool(value))
+
+    @property
+    def font_offset(self) -> int:
+        """Points added to the system's font size (Appearance; Ctrl+= / Ctrl+- / Ctrl+0)."""
+        value = self.store.value("appearance/font_offset", 0)
+        try:
+            number = int(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return 0
+        return number if number in FONT_OFFSETS else 0
+
+    @font_offset.setter
+    def font_offset(self, value: int) -> None:
+        self.store.setValue("appearance/font_offset", int(value))
 
     def draft(self, cid: str) -> str:
         """The unsent text of conversation `cid` ("" if none)."""

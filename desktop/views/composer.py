@@ -87,6 +87,7 @@ class Composer(QWidget):
         self.editing_id = ""
         self.conversation_id = ""
         self._stashed_draft = ""
+        self._loose = ""  # the draft of the no-conversation view (never stored)
         self._sending_from: str | None = None
         self._streaming = False
         self._ready = False
@@ -208,14 +209,25 @@ class Composer(QWidget):
         self.input.moveCursor(self.input.textCursor().MoveOperation.End)
 
     def show_conversation(self, cid: str) -> None:
-        """Keep the draft of the conversation shown so far and show `cid`'s own."""
+        """Keep the draft of the conversation shown so far and show `cid`'s own. (While a
+        message sent from the no-conversation view is on its way, its text stays: the
+        conversation shown next is the one being made for it.)"""
         if cid == self.conversation_id:
             return
         self.cancel_edit()
-        self._store(self.conversation_id, self.draft)
+        carry = self.conversation_id == "" and self._sending_from == ""
+        if self.conversation_id:
+            self._store(self.conversation_id, self.draft)
+        else:
+            self._loose = "" if carry else self.draft
         self.conversation_id = cid
-        self.set_draft(self.ui.draft(cid) if self.ui is not None else "")
+        if not carry:
+            self.set_draft(self.ui.draft(cid) if self.ui is not None and cid else self._loose)
         self.hint.hide()
+
+    def send_failed(self) -> None:
+        """The message sent was refused: its text stays where it is."""
+        self._sending_from = None
 
     def save_draft(self) -> None:
         """Store the shown draft (before the window closes)."""

@@ -26,6 +26,7 @@ from desktop.safe_text import plain
 from desktop.views.about import HelpMenu
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
+from desktop.views.keyboard import WindowKeys
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
 from desktop.views.widget_utils import restyle
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self._make_actions()
         self.help_menu = HelpMenu(self, parts.data_dir)
+        self.keys = WindowKeys(self)
         self._wire()
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         c.sent.connect(self._sent)
         c.reply_ended.connect(self._reply_ended)
         c.error.connect(self.show_error)
+        c.error.connect(lambda _text: self.composer.send_failed())
         c.turn_requested.connect(self.clear_error)
         c.turn_requested.connect(self.composer.focus)
         c.actions.edit_requested.connect(self.composer.begin_edit)
@@ -229,7 +232,11 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.controller.shutdown()
         self.launcher.stop()
+        self.keys.zoom.restore()
         log.info("shut down")
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+        return self.keys.tab(next) or super().focusNextPrevChild(next)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -1,0 +1,72 @@
+"""The sheet of keyboard shortcuts (Ctrl+/): made from the window's `QAction`s when it
+opens, so it lists exactly what the keys do (it cannot go stale)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+#: Keys handled by widgets rather than actions (so no `QAction` names them).
+WIDGET_KEYS = (
+    ("Send the message", "Enter (or Ctrl+Enter, as set in Settings)"),
+    ("New line in the message", "Shift+Enter"),
+    ("Rename the conversation", "F2 (in the list)"),
+    ("Delete the conversation", "Del (in the list)"),
+    ("Move to the next control", "Tab / Shift+Tab"),
+)
+
+
+def rows_for(actions: Iterable[QAction]) -> list[tuple[str, str]]:
+    """(what, keys) for every action with a shortcut, without duplicates, sorted by name."""
+    seen: dict[str, str] = {}
+    for action in actions:
+        keys = [k for k in action.shortcuts() if not k.isEmpty()]
+        if not keys:
+            continue
+        name = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+        name = name.rstrip(".…")
+        text = " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+        seen.setdefault(name, text)
+    return sorted(seen.items())
+
+
+class ShortcutsSheet(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("shortcutsSheet")
+        self.setWindowTitle("Keyboard shortcuts")
+        self.setAccessibleName("Keyboard shortcuts")
+        self.table = QTableWidget(0, 2, self)
+        self.table.setObjectName("shortcutsTable")
+        self.table.setAccessibleName("Keyboard shortcuts")
+        self.table.setHorizontalHeaderLabels(["Action", "Keys"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents
+        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(self.sizeHint().expandedTo(self.table.sizeHint()))
+
+    def fill(self, actions: Iterable[QAction]) -> None:
+        rows = rows_for(actions) + list(WIDGET_KEYS)
+        self.table.setRowCount(len(rows))
+        for row, (name, keys) in enumerate(rows):
+            self.table.setItem(row, 0, QTableWidgetItem(name))
+            self.table.setItem(row, 1, QTableWidgetItem(keys))
