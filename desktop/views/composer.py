@@ -139,7 +139,7 @@ class Composer(QWidget):
         layout.addWidget(self.hint)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            theme_changes(app).connect(lambda _scheme: self._refresh())
+            theme_changes(app).connect(self._theme_changed)  # a method: gone with the composer
         self.set_ctrl_enter_sends(ui.send_with_ctrl_enter if ui is not None else False)
         self._refresh()
         self.fit()
@@ -158,6 +158,9 @@ class Composer(QWidget):
     def set_ctrl_enter_sends(self, on: bool) -> None:
         self.input.ctrl_enter_sends = on
         self.input.setPlaceholderText(CTRL_PLACEHOLDER if on else ENTER_PLACEHOLDER)
+        self._refresh()
+
+    def _theme_changed(self, _scheme: str) -> None:
         self._refresh()
 
     @property

@@ -24,6 +24,7 @@ from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
 from desktop.safe_text import plain
 from desktop.views.about import HelpMenu
+from desktop.views.chat_header import ChatHeader
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
 from desktop.views.keyboard import WindowKeys
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.backend_error = ""
 
         self.sidebar = Sidebar(self.controller.conversations, self)
+        self.header = ChatHeader(self.controller, self)
         self.chat_view = ChatView(self)
         self.banner = plain(QLabel(self))  # errors quote the backend and upstreams
         self.banner.setObjectName("banner")
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 6, 6)
+        column.addWidget(self.header)
         column.addWidget(self.chat_view, 1)
         column.addWidget(self.banner)
         column.addWidget(self.composer)
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([220, 580])
         self.setCentralWidget(self.splitter)
+        self._provider_applied(self.provider_settings.config)
         self._make_actions()
         self.help_menu = HelpMenu(self, parts.data_dir)
         self.keys = WindowKeys(self)
@@ -140,6 +144,7 @@ class MainWindow(QMainWindow):
         c.turn_requested.connect(self.composer.focus)
         c.actions.edit_requested.connect(self.composer.begin_edit)
         self.provider_settings.failed.connect(self.show_error)
+        self.provider_settings.applied.connect(self._provider_applied)
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.selected.connect(c.select)
         self.sidebar.delete_requested.connect(c.delete)
@@ -171,10 +176,14 @@ class MainWindow(QMainWindow):
             return
         log.info("backend ready at %s", base_url)
         self.chat_view.set_hint(EMPTY)
+        self.header.set_connection("online")
+        self.header.fetch_models()
+        self.header.refresh()
         self.composer.focus()
 
     def _backend_failed(self, reason: str) -> None:
         self.backend_error = reason
+        self.header.set_connection("offline", reason)
         self.chat_view.set_hint("")
         self.show_error(reason)
 
@@ -184,6 +193,12 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(self.provider_settings, self.ui_settings, self)
         self.settings_dialog.show_settings()
+
+    def _provider_applied(self, config: object) -> None:
+        """New provider settings: the picker's "Default" and its model list follow."""
+        name = getattr(config, "model", "") or getattr(config, "provider", "")
+        self.header.set_default_model(str(name))
+        self.header.fetch_models(force=True)
 
     def new_conversation(self) -> None:
         self.controller.new_conversation()
