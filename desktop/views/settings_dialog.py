@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +58,7 @@ NO_KEYRING = (
     "⚠ No system keyring is available: the API key will be saved in plain text in {location}."
 )
 CUSTOM_PRESET = "Presets…"
+PROMPT_LINES = 3  # the system prompt box never gets smaller than this
 
 
 class SettingsDialog(QDialog):
@@ -185,6 +186,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.result_label)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        lines = self.system_prompt.fontMetrics().lineSpacing()
+        self.system_prompt.setMinimumHeight(PROMPT_LINES * lines)
         self.setMinimumWidth(560)
 
     # -- showing -----------------------------------------------------------------------------
@@ -268,6 +271,10 @@ class SettingsDialog(QDialog):
         openai = self.provider.currentData() == "openai"
         self.server_box.setEnabled(openai)
         self.echo_box.setEnabled(not openai)
+        # where the key is kept matters only where a key is used
+        self.key_note.setVisible(openai)
+        if not self._busy:  # a result (or a complaint) about the other provider is stale
+            self._show_result("", "")
         self._update_buttons()
 
     def _preset_chosen(self, index: int) -> None:
@@ -301,6 +308,16 @@ class SettingsDialog(QDialog):
         self.result_label.setText(text)
         restyle(self.result_label, severity)
         self.result_label.setVisible(bool(text))
+        # the dialog grows when the result appears, rather than squeezing the form's rows
+        # over each other (the system prompt slid under the temperature field): its
+        # explicit minimum width means Qt keeps no minimum height of its own
+        QTimer.singleShot(0, self._grow)
+
+    def _grow(self) -> None:
+        layout = self.layout()
+        needed = max(layout.minimumSize().height(), layout.totalHeightForWidth(self.width()))
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _check(self, text: str, answered: Callable[[int, ProviderCheck], None]) -> None:
         """Ask the backend to try the draft; `answered(request, answer)` follows."""
