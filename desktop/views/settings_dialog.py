@@ -315,6 +315,8 @@ class SettingsDialog(QDialog):
 
     def _grow(self) -> None:
         layout = self.layout()
+        if layout is None:
+            return
         needed = max(layout.minimumSize().height(), layout.totalHeightForWidth(self.width()))
         if needed > self.height():
             self.resize(self.width(), needed)
