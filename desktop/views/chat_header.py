@@ -42,9 +42,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Connection = Literal["starting", "online", "offline"]
-DEFAULT_LABEL = "Default model"
+DEFAULT_LABEL = "Default"
 NO_TITLE = "New conversation"
-PICKER_CHARS = 14  # the model picker's width, in characters (longer names are cut)
+PICKER_CHARS = 10  # the model picker's width, in characters (longer names are cut)
+TITLE_MIN_CHARS = 8  # the title keeps at least this many characters' room
 
 
 def button_text(text: str) -> str:
@@ -115,6 +116,7 @@ class ChatHeader(QFrame):
         self.title_stack = QStackedWidget(self)
         # the title gives way first when the window is narrow
         self.title_stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title_stack.setMinimumWidth(TITLE_MIN_CHARS * self.fontMetrics().averageCharWidth())
         self.title_button = QPushButton(self)
         self.title_button.setObjectName("headerTitle")
         self.title_button.setFlat(True)
@@ -139,7 +141,7 @@ class ChatHeader(QFrame):
 
         self.prompt_button = QToolButton(self)
         self.prompt_button.setObjectName("promptButton")
-        self.prompt_button.setText("System prompt")
+        self.prompt_button.setText("Prompt")
         self.prompt_button.setAccessibleName("System prompt for this conversation")
         self.prompt_button.clicked.connect(self.open_prompt)
         self.popover = PromptPopover(self)

@@ -37,8 +37,9 @@ MAX_SHARE = 0.4
 #: How long the "cannot send now" hint stays.
 HINT_MS = 4000
 STREAMING_HINT = "A reply is still streaming: press Esc (or Stop) to end it, then send."
-ENTER_PLACEHOLDER = "Message SSE Chat (Enter sends, Shift+Enter for a new line)"
-CTRL_PLACEHOLDER = "Message SSE Chat (Ctrl+Enter sends, Enter for a new line)"
+PLACEHOLDER = "Message SSE Chat"
+ENTER_KEYS = "Enter sends, Shift+Enter makes a new line"
+CTRL_KEYS = "Ctrl+Enter sends, Enter makes a new line"
 
 
 class InputBox(QPlainTextEdit):
@@ -157,7 +158,9 @@ class Composer(QWidget):
 
     def set_ctrl_enter_sends(self, on: bool) -> None:
         self.input.ctrl_enter_sends = on
-        self.input.setPlaceholderText(CTRL_PLACEHOLDER if on else ENTER_PLACEHOLDER)
+        self.input.setPlaceholderText(PLACEHOLDER)
+        self.input.setToolTip(CTRL_KEYS if on else ENTER_KEYS)
+        self.input.setAccessibleDescription(CTRL_KEYS if on else ENTER_KEYS)
         self._refresh()
 
     def _theme_changed(self, _scheme: str) -> None:

@@ -16,13 +16,21 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.controller import ChatController
 from desktop.prefs.sync import ProviderSettingsManager
 from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
 from desktop.safe_text import plain
+from desktop.theme import COMPOSER_MAX_WIDTH
 from desktop.views.about import HelpMenu
 from desktop.views.chat_header import ChatHeader
 from desktop.views.chat_view import ChatView
@@ -49,6 +57,7 @@ log = logging.getLogger(__name__)
 
 STARTING = "Starting the chat backend…"
 EMPTY = "Type a message below to start a conversation."
+COMPOSER_STRETCH = 100  # against 1 for each side: below its maximum width it fills the column
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +92,12 @@ class MainWindow(QMainWindow):
         column.addWidget(self.header)
         column.addWidget(self.chat_view, 1)
         column.addWidget(self.banner)
-        column.addWidget(self.composer)
+        self.composer.setMaximumWidth(COMPOSER_MAX_WIDTH)
+        centred = QHBoxLayout()  # the composer fills the column up to its width, centred
+        centred.addStretch(1)
+        centred.addWidget(self.composer, COMPOSER_STRETCH)
+        centred.addStretch(1)
+        column.addLayout(centred)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("splitter")
         self.splitter.addWidget(self.sidebar)

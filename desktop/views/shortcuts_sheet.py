@@ -9,7 +9,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -53,16 +52,12 @@ class ShortcutsSheet(QDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.ResizeToContents
-        )
+        self.table.horizontalHeader().setStretchLastSection(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(self.sizeHint().expandedTo(self.table.sizeHint()))
 
     def fill(self, actions: Iterable[QAction]) -> None:
         rows = rows_for(actions) + list(WIDGET_KEYS)
@@ -70,3 +65,26 @@ class ShortcutsSheet(QDialog):
         for row, (name, keys) in enumerate(rows):
             self.table.setItem(row, 0, QTableWidgetItem(name))
             self.table.setItem(row, 1, QTableWidgetItem(keys))
+        self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Big enough to show every row and both columns whole (within the parent)."""
+        table = self.table
+        frame = 2 * table.frameWidth()
+        width = table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width()
+        height = table.verticalHeader().length() + table.horizontalHeader().height()
+        layout = self.layout()
+        margins = layout.contentsMargins() if layout is not None else None
+        extra_w = margins.left() + margins.right() if margins is not None else 0
+        extra_h = (margins.top() + margins.bottom()) if margins is not None else 0
+        buttons = self.findChild(QDialogButtonBox)
+        if buttons is not None:
+            extra_h += buttons.sizeHint().height() + (layout.spacing() if layout else 0)
+        wanted_w, wanted_h = width + frame + extra_w, height + frame + extra_h
+        parent = self.parentWidget()
+        if parent is not None:
+            wanted_w = min(wanted_w, parent.width())
+            wanted_h = min(wanted_h, parent.height())
+        self.resize(wanted_w, wanted_h)
