@@ -84,7 +84,8 @@ class WindowKeys(QObject):
     def regions(self) -> list[QWidget]:
         """Where F6 goes, in order (a folded sidebar is left out)."""
         w = self.window
-        found: list[QWidget] = [w.sidebar.list, w.chat_view, w.composer.input]
+        chat = w.chat_view if w.chat_view.isVisible() else w.empty_state.cards[0]
+        found: list[QWidget] = [w.sidebar.list, chat, w.composer.input]
         return [r for r in found if r.isVisible() and r.isEnabled()]
 
     def cycle(self, step: int) -> None:
@@ -104,6 +105,8 @@ class WindowKeys(QObject):
             return w.composer
         if region is w.sidebar.list:
             return w.sidebar
+        if region in w.empty_state.cards:
+            return w.empty_state
         return region
 
     def tab(self, forward: bool) -> bool:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,7 @@ from desktop.views.about import HelpMenu
 from desktop.views.chat_header import ChatHeader
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
+from desktop.views.empty_state import EmptyState
 from desktop.views.keyboard import WindowKeys
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
@@ -90,7 +92,13 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 6, 6)
         column.addWidget(self.header)
-        column.addWidget(self.chat_view, 1)
+        self.empty_state = EmptyState(self)
+        self.empty_state.setMaximumWidth(COMPOSER_MAX_WIDTH)
+        self.empty_state.suggestion_chosen.connect(self._suggested)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.chat_view)
+        self.stack.addWidget(self.empty_state)
+        column.addWidget(self.stack, 1)
         column.addWidget(self.banner)
         self.composer.setMaximumWidth(COMPOSER_MAX_WIDTH)
         centred = QHBoxLayout()  # the composer fills the column up to its width, centred
@@ -201,6 +209,7 @@ class MainWindow(QMainWindow):
         self.header.set_connection("online")
         self.header.fetch_models()
         self.header.refresh()
+        self._watch_model()
         self.composer.focus()
 
     def _backend_failed(self, reason: str) -> None:
@@ -220,6 +229,7 @@ class MainWindow(QMainWindow):
         """New provider settings: the picker's "Default" and its model list follow."""
         name = getattr(config, "model", "") or getattr(config, "provider", "")
         self.header.set_default_model(str(name))
+        self.empty_state.set_model(str(name))
         self.header.fetch_models(force=True)
 
     def new_conversation(self) -> None:
@@ -231,7 +241,29 @@ class MainWindow(QMainWindow):
         self.chat_view.follow = True
         self.chat_view.scroll_to_bottom()
 
+    def _suggested(self, prompt: str) -> None:
+        self.composer.set_draft(prompt)
+        self.composer.focus()
+
+    def _watch_model(self) -> None:
+        """Follow the shown conversation's rows: empty shows the empty state."""
+        model = self.controller.current_model
+        if getattr(self, "_watched", None) is not model:
+            old = getattr(self, "_watched", None)
+            if old is not None:
+                for signal in (old.rowsInserted, old.rowsRemoved, old.modelReset):
+                    signal.disconnect(self._show_empty_state)
+            for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+                signal.connect(self._show_empty_state)
+            self._watched = model
+        self._show_empty_state()
+
+    def _show_empty_state(self, *_args: object) -> None:
+        empty = self.controller.ready and self.controller.current_model.rowCount() == 0
+        self.stack.setCurrentWidget(self.empty_state if empty else self.chat_view)
+
     def _current_changed(self, cid: str) -> None:
+        self._watch_model()
         self.sidebar.show_current(cid)
         self.chat_view.set_model(self.controller.current_model if cid else None)
         self.chat_view.set_hint("" if cid else EMPTY)

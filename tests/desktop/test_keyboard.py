@@ -38,16 +38,21 @@ def test_f6_cycles_sidebar_chat_and_composer(
     d = driver(window)
     d.activate()
     qtbot.waitUntil(lambda: _focus() is window.composer.input)
+    chat = window.empty_state.cards[0]  # an empty conversation: the empty state's first card
     seen = []
     for _ in range(3):
         qtbot.keyClick(_focus(), Qt.Key.Key_F6, NONE)  # type: ignore[arg-type]
         seen.append(_focus())
-    assert seen == [window.sidebar.list, window.chat_view, window.composer.input]
+    assert seen == [window.sidebar.list, chat, window.composer.input]
     back = []
     for _ in range(3):
         qtbot.keyClick(_focus(), Qt.Key.Key_F6, SHIFT)  # type: ignore[arg-type]
         back.append(_focus())
-    assert back == [window.chat_view, window.sidebar.list, window.composer.input]
+    assert back == [chat, window.sidebar.list, window.composer.input]
+    d.send("now the conversation has messages")
+    window.composer.focus()
+    qtbot.keyClick(_focus(), Qt.Key.Key_F6, SHIFT)  # type: ignore[arg-type]
+    assert _focus() is window.chat_view
 
 
 def test_tab_from_the_composer_passes_the_conversation_in_one_stop(
