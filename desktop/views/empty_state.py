@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -14,8 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.safe_text import plain, tooltip
+from desktop.theme import COMPOSER_MAX_WIDTH
 
 GREETING = "How can I help you today?"
+CENTRE_STRETCH = 100  # against 1 for each side: below its maximum width it fills the page
 SUGGESTIONS = (
     ("Explain a concept", "Explain how public-key cryptography works, simply."),
     ("Write some code", "Write a Python function that merges two sorted lists."),
@@ -33,6 +36,7 @@ class EmptyState(QWidget):
         self.setObjectName("emptyState")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.greeting = plain(QLabel(GREETING, self))
+        self.greeting.setWordWrap(True)
         self.greeting.setObjectName("emptyGreeting")
         self.greeting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.model_label = plain(QLabel(self))
@@ -52,7 +56,13 @@ class EmptyState(QWidget):
             card.clicked.connect(lambda _=False, p=prompt: self.suggestion_chosen.emit(p))
             grid.addWidget(card, i // 2, i % 2)
             self.cards.append(card)
-        layout = QVBoxLayout(self)
+        inner = QWidget(self)  # the reading column's width, centred on the page
+        inner.setMaximumWidth(COMPOSER_MAX_WIDTH)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(inner, CENTRE_STRETCH)
+        outer.addStretch(1)
+        layout = QVBoxLayout(inner)
         layout.addStretch(1)
         layout.addWidget(self.greeting)
         layout.addWidget(self.model_label)

@@ -93,7 +93,6 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 6, 6)
         column.addWidget(self.header)
         self.empty_state = EmptyState(self)
-        self.empty_state.setMaximumWidth(COMPOSER_MAX_WIDTH)
         self.empty_state.suggestion_chosen.connect(self._suggested)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.chat_view)
