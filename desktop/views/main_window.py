@@ -222,6 +222,9 @@ class MainWindow(QMainWindow):
         """The Settings dialog (window-modal, never blocking the event loop)."""
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(self.provider_settings, self.ui_settings, self)
+            self.settings_dialog.accepted.connect(
+                lambda: self.composer.set_ctrl_enter_sends(self.ui_settings.send_with_ctrl_enter)
+            )
         self.settings_dialog.show_settings()
 
     def _provider_applied(self, config: object) -> None:

@@ -145,6 +145,9 @@ class SettingsDialog(QDialog):
         echo.addRow("&Pause between characters:", self.echo_delay)
 
         self.theme = ThemeChooser(ui_settings, self)
+        self.ui_settings = ui_settings
+        self.ctrl_enter = QCheckBox("Send with Ctrl+Enter (Enter makes a new line)", self)
+        self.ctrl_enter.setAccessibleName("Send with Ctrl+Enter")
 
         self.test_button = QPushButton("Test &connection", self)
         self.test_button.clicked.connect(self.test_connection)
@@ -172,6 +175,7 @@ class SettingsDialog(QDialog):
         label_buddies(top)
         look = QFormLayout()
         look.addRow("Th&eme:", self.theme)
+        look.addRow("Sending:", self.ctrl_enter)
         label_buddies(look)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
@@ -197,6 +201,7 @@ class SettingsDialog(QDialog):
         self._set_busy(False)
         self.load(self.manager.config)
         self.theme.show_saved()
+        self.ctrl_enter.setChecked(self.ui_settings.send_with_ctrl_enter)
         self.show_key.setChecked(False)
         self._fill_key()
         self.manager.load_key()
@@ -408,6 +413,7 @@ class SettingsDialog(QDialog):
             return
         self._set_busy(False)
         self.theme.save()
+        self.ui_settings.send_with_ctrl_enter = self.ctrl_enter.isChecked()
         log.info("settings saved: provider %s", self.manager.config.provider)
         self.accept()
 

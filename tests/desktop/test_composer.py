@@ -111,3 +111,24 @@ def test_ctrl_enter_sends_when_so_set(
     d.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: d.model.rowCount() >= rows + 2, timeout=WAIT_MS)
     assert d.model.messages[0].content == "two\n"
+
+
+def test_the_send_key_is_set_in_settings(
+    window: MainWindow,
+    driver: Callable[[MainWindow], Driver],
+    qtbot: QtBot,
+    memory_keyring: object,
+) -> None:
+    from tests.support.settings_dialog import DialogDriver
+
+    dd = DialogDriver(qtbot, window)
+    dialog = dd.open()
+    assert not dialog.ctrl_enter.isChecked()
+    dialog.ctrl_enter.setChecked(True)
+    dd.save(dialog)
+    assert window.ui_settings.send_with_ctrl_enter
+    assert window.composer.input.ctrl_enter_sends
+    d = driver(window)
+    d.type("x")
+    d.press(Qt.Key.Key_Return)
+    assert window.composer.draft == "x\n"
