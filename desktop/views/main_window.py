@@ -114,8 +114,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self._provider_applied(self.provider_settings.config)
         self._make_actions()
+        self.keys = WindowKeys(self)  # its View menu before Help, the last one
         self.help_menu = HelpMenu(self, parts.data_dir)
-        self.keys = WindowKeys(self)
         self._name_controls()
         self._wire()
         self._restore_layout()
