@@ -192,6 +192,11 @@ class ChatClient:
         data = self._request("PATCH", f"/api/conversations/{cid}", {"title": title})
         return Conversation.from_json(data)
 
+    def update_conversation(self, cid: str, fields: dict[str, Any]) -> Conversation:
+        """PATCH any of `title`, `model`, `system_prompt` (None = back to the default)."""
+        data = self._request("PATCH", f"/api/conversations/{cid}", fields)
+        return Conversation.from_json(data)
+
     def delete_conversation(self, cid: str) -> None:
         self._request("DELETE", f"/api/conversations/{cid}")
 

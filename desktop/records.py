@@ -33,6 +33,8 @@ class Conversation:
     title: str
     created_at: str
     updated_at: str
+    model: str | None = None  # PROTOCOL section 11: None = the app's default
+    system_prompt: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Conversation:
@@ -41,6 +43,8 @@ class Conversation:
             title=str(data.get("title") or ""),
             created_at=str(data.get("created_at", "")),
             updated_at=str(data.get("updated_at", "")),
+            model=_optional_str(data.get("model")),
+            system_prompt=_optional_str(data.get("system_prompt")),
         )
 
 

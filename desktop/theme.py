@@ -61,6 +61,7 @@ class ThemeColors:
     code_bg: str
     inline_code_bg: str
     danger: str
+    ok: str  # the connection dot when online (not text)
     selection_bg: str  # selected text, highlighted menu item
     selection_text: str
     current_bg: str  # the sidebar's current conversation
@@ -111,6 +112,7 @@ LIGHT = _scheme(
     code_bg="#f6f8fa",
     inline_code_bg="#eff1f3",
     danger="#c9252d",
+    ok="#1a7f37",
     code_style="default",
 )
 
@@ -139,6 +141,7 @@ DARK = _scheme(
     code_bg="#0f1013",
     inline_code_bg="#2a2d34",
     danger="#ff6b6b",
+    ok="#3fb950",
     code_style="github-dark",
 )
 
@@ -171,6 +174,12 @@ TEXT_PAIRS: dict[str, tuple[str, ...]] = {
 }
 
 SCHEMES: dict[Scheme, ThemeColors] = {"light": LIGHT, "dark": DARK}
+
+# Size tokens that widgets set themselves (the stylesheet cannot: a `QFrame`'s min-height
+# there is not honoured by its layout). The rest of the sizes live in `chat.qss`.
+HEADER_HEIGHT = 48  # DESIGN.md: the chat header
+POPOVER_MIN_WIDTH = 320  # the header's system prompt popover
+COMPOSER_MAX_WIDTH = 760  # DESIGN.md: the reading column (the composer is centred in it)
 
 
 def palette_for(colors: ThemeColors) -> QPalette:

@@ -1,5 +1,6 @@
 """What the window remembers between launches, kept in `QSettings`: its geometry, the
-splitter, the last conversation and the theme.
+splitter, the last conversation, the theme, the send key and the composer's drafts (one per
+conversation).
 
 The app uses the user's settings (organisation and application "sse-chat"); tests
 pass a `QSettings` on a file of their own, so they never touch the real ones. The
@@ -18,6 +19,8 @@ from desktop.theme import MODES, ThemeMode
 
 log = logging.getLogger(__name__)
 
+#: The font size offsets (points over the system's size) that zoom may reach.
+FONT_OFFSETS = tuple(range(-4, 13))
 ORGANIZATION = "sse-chat"
 APPLICATION = "sse-chat"
 
@@ -81,6 +84,44 @@ class UiSettings:
     def theme(self, mode: ThemeMode) -> None:
         self.store.setValue("appearance/theme", mode)
         self.store.sync()
+
+    @property
+    def send_with_ctrl_enter(self) -> bool:
+        """Ctrl+Enter sends (Enter makes a new line); False (the default): Enter sends."""
+        value = self.store.value("chat/send_with_ctrl_enter", False)
+        return value is True or value == "true"
+
+    @send_with_ctrl_enter.setter
+    def send_with_ctrl_enter(self, value: bool) -> None:
+        self.store.setValue("chat/send_with_ctrl_enter", bool(value))
+
+    @property
+    def font_offset(self) -> int:
+        """Points added to the system's font size (Appearance; Ctrl+= / Ctrl+- / Ctrl+0)."""
+        value = self.store.value("appearance/font_offset", 0)
+        try:
+            number = int(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return 0
+        return number if number in FONT_OFFSETS else 0
+
+    @font_offset.setter
+    def font_offset(self, value: int) -> None:
+        self.store.setValue("appearance/font_offset", int(value))
+
+    def draft(self, cid: str) -> str:
+        """The unsent text of conversation `cid` ("" if none)."""
+        value = self.store.value(f"drafts/{cid}", "") if cid else ""
+        return value if isinstance(value, str) else ""
+
+    def set_draft(self, cid: str, text: str) -> None:
+        """Keep (or, when empty, forget) the unsent text of conversation `cid`."""
+        if not cid:
+            return
+        if text:
+            self.store.setValue(f"drafts/{cid}", text)
+        else:
+            self.store.remove(f"drafts/{cid}")
 
     def sync(self) -> None:
         self.store.sync()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from desktop.views.widget_utils import repolish
 
@@ -27,7 +27,23 @@ def label_buddies(form: QFormLayout) -> None:
             continue
         label, field = label_item.widget(), field_item.widget()
         if isinstance(label, QLabel) and field is not None:
-            label.setBuddy(field.focusProxy() or field)
+            target = field.focusProxy() or field
+            label.setBuddy(target)
+            name_after(target, label.text())
+
+
+def name_after(widget: QWidget, label: str) -> None:
+    """Give `widget` (and an editable combo box's line edit) the label's words as its
+    accessible name, unless it has one: a screen reader says what the field is for."""
+    words = label.replace("&&", "\0").replace("&", "").replace("\0", "&").strip().rstrip(":")
+    if not words:
+        return
+    for target in (
+        widget,
+        *(widget.findChildren(QLineEdit) if isinstance(widget, QComboBox) else ()),
+    ):
+        if not target.accessibleName():
+            target.setAccessibleName(words)
 
 
 def restyle(label: QLabel, severity: str) -> None:

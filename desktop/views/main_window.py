@@ -15,18 +15,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop import __version__
 from desktop.controller import ChatController
 from desktop.prefs.sync import ProviderSettingsManager
 from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
 from desktop.safe_text import plain
+from desktop.theme import COMPOSER_MAX_WIDTH
 from desktop.views.about import HelpMenu
+from desktop.views.chat_header import ChatHeader
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
+from desktop.views.empty_state import EmptyState
+from desktop.views.keyboard import WindowKeys
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
 from desktop.views.widget_utils import restyle
@@ -48,6 +59,7 @@ log = logging.getLogger(__name__)
 
 STARTING = "Starting the chat backend…"
 EMPTY = "Type a message below to start a conversation."
+COMPOSER_STRETCH = 100  # against 1 for each side: below its maximum width it fills the column
 
 
 class MainWindow(QMainWindow):
@@ -67,20 +79,32 @@ class MainWindow(QMainWindow):
         self.backend_error = ""
 
         self.sidebar = Sidebar(self.controller.conversations, self)
+        self.header = ChatHeader(self.controller, self)
         self.chat_view = ChatView(self)
         self.banner = plain(QLabel(self))  # errors quote the backend and upstreams
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
-        self.composer = Composer(self)
+        self.composer = Composer(self, self.ui_settings)
 
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 6, 6)
-        column.addWidget(self.chat_view, 1)
+        column.addWidget(self.header)
+        self.empty_state = EmptyState(self)
+        self.empty_state.suggestion_chosen.connect(self._suggested)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.chat_view)
+        self.stack.addWidget(self.empty_state)
+        column.addWidget(self.stack, 1)
         column.addWidget(self.banner)
-        column.addWidget(self.composer)
+        self.composer.setMaximumWidth(COMPOSER_MAX_WIDTH)
+        centred = QHBoxLayout()  # the composer fills the column up to its width, centred
+        centred.addStretch(1)
+        centred.addWidget(self.composer, COMPOSER_STRETCH)
+        centred.addStretch(1)
+        column.addLayout(centred)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("splitter")
         self.splitter.addWidget(self.sidebar)
@@ -88,8 +112,11 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([220, 580])
         self.setCentralWidget(self.splitter)
+        self._provider_applied(self.provider_settings.config)
         self._make_actions()
+        self.keys = WindowKeys(self)  # its View menu before Help, the last one
         self.help_menu = HelpMenu(self, parts.data_dir)
+        self._name_controls()
         self._wire()
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
@@ -121,7 +148,13 @@ class MainWindow(QMainWindow):
                 menu.addSeparator()
             menu.addAction(action)
         self.addActions(actions)
-        self.statusBar().showMessage(f"SSE Chat {__version__}")
+
+    def _name_controls(self) -> None:
+        """Accessible names for the parts made elsewhere (a screen reader says them)."""
+        self.sidebar.list.setAccessibleName("Conversations")
+        self.sidebar.list.setAccessibleDescription("F2 renames, Del deletes")
+        self.composer.setAccessibleName("Composer")
+        self.banner.setAccessibleName("Message from the app")
 
     def _wire(self) -> None:
         c = self.controller
@@ -136,11 +169,13 @@ class MainWindow(QMainWindow):
         c.sent.connect(self._sent)
         c.reply_ended.connect(self._reply_ended)
         c.error.connect(self.show_error)
+        c.error.connect(lambda _text: self.composer.send_failed())
         c.turn_requested.connect(self.clear_error)
         c.turn_requested.connect(self.composer.focus)
         c.actions.edit_requested.connect(self.chat_view.begin_edit)  # in place (issue 13)
         self.chat_view.edit_submitted.connect(lambda mid, text: c.edit_and_resend(mid, text, True))
         self.provider_settings.failed.connect(self.show_error)
+        self.provider_settings.applied.connect(self._provider_applied)
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.selected.connect(c.select)
         self.sidebar.delete_requested.connect(c.delete)
@@ -171,12 +206,16 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         log.info("backend ready at %s", base_url)
-        self.statusBar().showMessage(f"Connected to {base_url}", 5000)
         self.chat_view.set_hint(EMPTY)
+        self.header.set_connection("online")
+        self.header.fetch_models()
+        self.header.refresh()
+        self._watch_model()
         self.composer.focus()
 
     def _backend_failed(self, reason: str) -> None:
         self.backend_error = reason
+        self.header.set_connection("offline", reason)
         self.chat_view.set_hint("")
         self.show_error(reason)
 
@@ -185,7 +224,17 @@ class MainWindow(QMainWindow):
         """The Settings dialog (window-modal, never blocking the event loop)."""
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(self.provider_settings, self.ui_settings, self)
+            self.settings_dialog.accepted.connect(
+                lambda: self.composer.set_ctrl_enter_sends(self.ui_settings.send_with_ctrl_enter)
+            )
         self.settings_dialog.show_settings()
+
+    def _provider_applied(self, config: object) -> None:
+        """New provider settings: the picker's "Default" and its model list follow."""
+        name = getattr(config, "model", "") or getattr(config, "provider", "")
+        self.header.set_default_model(str(name))
+        self.empty_state.set_model(str(name))
+        self.header.fetch_models(force=True)
 
     def new_conversation(self) -> None:
         self.controller.new_conversation()
@@ -196,10 +245,33 @@ class MainWindow(QMainWindow):
         self.chat_view.follow = True
         self.chat_view.scroll_to_bottom()
 
+    def _suggested(self, prompt: str) -> None:
+        self.composer.set_draft(prompt)
+        self.composer.focus()
+
+    def _watch_model(self) -> None:
+        """Follow the shown conversation's rows: empty shows the empty state."""
+        model = self.controller.current_model
+        if getattr(self, "_watched", None) is not model:
+            old = getattr(self, "_watched", None)
+            if old is not None:
+                for signal in (old.rowsInserted, old.rowsRemoved, old.modelReset):
+                    signal.disconnect(self._show_empty_state)
+            for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+                signal.connect(self._show_empty_state)
+            self._watched = model
+        self._show_empty_state()
+
+    def _show_empty_state(self, *_args: object) -> None:
+        empty = self.controller.ready and self.controller.current_model.rowCount() == 0
+        self.stack.setCurrentWidget(self.empty_state if empty else self.chat_view)
+
     def _current_changed(self, cid: str) -> None:
+        self._watch_model()
         self.sidebar.show_current(cid)
         self.chat_view.set_model(self.controller.current_model if cid else None)
         self.chat_view.set_hint("" if cid else EMPTY)
+        self.composer.show_conversation(cid)
         self.composer.cancel_edit()
         self.composer.focus()
 
@@ -222,6 +294,7 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self.ui_settings.geometry = self.saveGeometry()
         self.ui_settings.splitter_state = self.splitter.saveState()
+        self.composer.save_draft()
         self.ui_settings.sync()
 
     def shutdown(self) -> None:
@@ -232,7 +305,15 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.controller.shutdown()
         self.launcher.stop()
+        self.keys.zoom.restore()
         log.info("shut down")
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+        return self.keys.tab(next) or super().focusNextPrevChild(next)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.composer.fit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

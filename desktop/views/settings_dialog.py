@@ -16,7 +16,7 @@ from functools import partial
 from typing import cast
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -82,6 +82,9 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     if scheme not in ("http", "https") or not parts.hostname:
         return None
     return scheme, parts.hostname.lower().rstrip("."), port or (443 if scheme == "https" else 80)
+
+
+PROMPT_LINES = 3  # the system prompt box never gets smaller than this
 
 
 class SettingsDialog(QDialog):
@@ -171,6 +174,9 @@ class SettingsDialog(QDialog):
         echo.addRow("&Pause between characters:", self.echo_delay)
 
         self.theme = ThemeChooser(ui_settings, self)
+        self.ui_settings = ui_settings
+        self.ctrl_enter = QCheckBox("Send with Ctrl+Enter (Enter makes a new line)", self)
+        self.ctrl_enter.setAccessibleName("Send with Ctrl+Enter")
 
         self.test_button = QPushButton("Test &connection", self)
         self.test_button.clicked.connect(self.test_connection)
@@ -198,6 +204,7 @@ class SettingsDialog(QDialog):
         label_buddies(top)
         look = QFormLayout()
         look.addRow("Th&eme:", self.theme)
+        look.addRow("Sending:", self.ctrl_enter)
         label_buddies(look)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
@@ -212,6 +219,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.result_label)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        lines = self.system_prompt.fontMetrics().lineSpacing()
+        self.system_prompt.setMinimumHeight(PROMPT_LINES * lines)
         self.setMinimumWidth(560)
 
     # -- showing -----------------------------------------------------------------------------
@@ -221,6 +230,7 @@ class SettingsDialog(QDialog):
         self._set_busy(False)
         self.load(self.manager.config)
         self.theme.show_saved()
+        self.ctrl_enter.setChecked(self.ui_settings.send_with_ctrl_enter)
         self.show_key.setChecked(False)
         self._fill_key()
         self.manager.load_key()
@@ -314,6 +324,10 @@ class SettingsDialog(QDialog):
         openai = self.provider.currentData() == "openai"
         self.server_box.setEnabled(openai)
         self.echo_box.setEnabled(not openai)
+        # where the key is kept matters only where a key is used
+        self.key_note.setVisible(openai)
+        if not self._busy:  # a result (or a complaint) about the other provider is stale
+            self._show_result("", "")
         self._update_buttons()
 
     def _preset_chosen(self, index: int) -> None:
@@ -347,6 +361,18 @@ class SettingsDialog(QDialog):
         self.result_label.setText(text)
         restyle(self.result_label, severity)
         self.result_label.setVisible(bool(text))
+        # the dialog grows when the result appears, rather than squeezing the form's rows
+        # over each other (the system prompt slid under the temperature field): its
+        # explicit minimum width means Qt keeps no minimum height of its own
+        QTimer.singleShot(0, self._grow)
+
+    def _grow(self) -> None:
+        layout = self.layout()
+        if layout is None:
+            return
+        needed = max(layout.minimumSize().height(), layout.totalHeightForWidth(self.width()))
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _check(self, text: str, answered: Callable[[int, ProviderCheck], None]) -> None:
         """Ask the backend to try the draft; `answered(request, answer)` follows."""
@@ -435,6 +461,7 @@ class SettingsDialog(QDialog):
             return
         self._set_busy(False)
         self.theme.save()
+        self.ui_settings.send_with_ctrl_enter = self.ctrl_enter.isChecked()
         log.info("settings saved: provider %s", self.manager.config.provider)
         self.accept()
 

@@ -310,6 +310,8 @@ def test_without_a_keyring_the_key_goes_to_the_settings_file_with_a_warning(
     window = make_window(echo_delay=0.0)
     d = dialogs(window)
     dialog = d.open()
+    assert not dialog.key_note.isVisible()  # Echo uses no key (issue 15 item 11)
+    d.choose_openai(dialog)
     assert dialog.key_note.isVisible()
     assert "No system keyring" in dialog.key_note.text()
     assert ui_settings.store.fileName() in dialog.key_note.text()

@@ -1,0 +1,62 @@
+"""Font zoom: the app's font follows the system's size plus the Appearance setting's
+offset (`UiSettings.font_offset`, in points), changed with Ctrl+= / Ctrl+- / Ctrl+0."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from desktop.prefs.ui import FONT_OFFSETS, UiSettings
+
+
+def _app() -> QApplication | None:
+    app = QApplication.instance()
+    return app if isinstance(app, QApplication) else None
+
+
+class FontZoom(QObject):
+    def __init__(self, ui: UiSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ui = ui
+        app = _app()
+        font = app.font() if app is not None else QFont()
+        self.base_points = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
+        self.apply(ui.font_offset)
+
+    @property
+    def offset(self) -> int:
+        return self.ui.font_offset
+
+    def apply(self, offset: int) -> None:
+        offset = max(FONT_OFFSETS[0], min(FONT_OFFSETS[-1], offset))
+        self.ui.font_offset = offset
+        app = _app()
+        if app is None:
+            return
+        self._set(app, self.base_points + offset)
+
+    def zoom_in(self) -> None:
+        self.apply(self.offset + 1)
+
+    def zoom_out(self) -> None:
+        self.apply(self.offset - 1)
+
+    def reset(self) -> None:
+        self.apply(0)
+
+    def restore(self) -> None:
+        """Back to the system's size (the window closes)."""
+        app = _app()
+        if app is not None:
+            self._set(app, self.base_points)
+
+    @staticmethod
+    def _set(app: QApplication, points: float) -> None:
+        """The app's font and every open window's (with a stylesheet in force, Qt does
+        not pass an app font change on to the widgets already made)."""
+        font = app.font()
+        font.setPointSizeF(points)
+        app.setFont(font)
+        for widget in app.topLevelWidgets():
+            widget.setFont(font)

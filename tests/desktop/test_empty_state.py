@@ -1,0 +1,33 @@
+"""The empty state: shown for a conversation without messages, with the model that will
+answer; a suggestion card fills the composer; gone once a message is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.views.empty_state import SUGGESTIONS
+from desktop.views.main_window import MainWindow
+from tests.support.window_driver import WAIT_MS, Driver
+
+
+def test_the_empty_state_greets_names_the_model_and_suggests(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    empty = window.empty_state
+    qtbot.waitUntil(empty.isVisible)
+    assert not window.chat_view.isVisible()
+    assert empty.model_label.text() == "echo will answer"
+    assert len(empty.cards) == 4
+    qtbot.mouseClick(empty.cards[1], Qt.MouseButton.LeftButton)
+    assert window.composer.draft == SUGGESTIONS[1][1]
+    assert window.composer.input.hasFocus()
+    d = driver(window)
+    d.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.chat_view.isVisible(), timeout=WAIT_MS)
+    assert not empty.isVisible()
+    d.wait_reply_done()
+    window.controller.new_conversation()
+    qtbot.waitUntil(empty.isVisible, timeout=WAIT_MS)
