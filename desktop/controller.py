@@ -45,6 +45,10 @@ class ChatController(QObject):
     error = Signal(str)
     #: The user asked for a new reply (send, edit-and-resend, regenerate, retry).
     turn_requested = Signal()
+    #: The view shows a new chat not sent yet (True) or a stored conversation (False).
+    draft_changed = Signal(bool)
+    #: Scroll the shown conversation to this message and highlight it for a moment.
+    reveal = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +78,12 @@ class ChatController(QObject):
     @property
     def current_model(self) -> MessageListModel:
         return self._models.get(self.current_id, self._empty)
+
+    @property
+    def draft(self) -> bool:
+        """A new chat is shown: it exists only in the view until its first message is
+        sent (then `send` creates it)."""
+        return not self.current_id
 
     def model_for(self, cid: str) -> MessageListModel | None:
         return self._models.get(cid)
@@ -122,6 +132,7 @@ class ChatController(QObject):
         elif cid:
             self._models[cid] = self._models.pop(cid)  # most recently shown last
         self.current_changed.emit(cid)
+        self.draft_changed.emit(not cid)
         self.streaming_changed.emit(self.is_streaming())
         self._forget_old_models()
 
@@ -169,15 +180,16 @@ class ChatController(QObject):
         self.conversations.upsert(detail.conversation)
         for msg in model.streaming():  # e.g. a reply running in `sse-chat serve`
             self.streams.follow(model, msg.id)
+        self.conversations.set_streaming(model.conversation_id, bool(model.streaming()))
         if model.conversation_id == self.current_id:
             self.streaming_changed.emit(self.is_streaming())
 
-    def new_conversation(self, title: str | None = None) -> None:
-        if self.client is None:
+    def new_conversation(self) -> None:
+        """Show a new chat as a draft: nothing is stored until its first message is sent,
+        so asking again (Ctrl+N three times) makes no empty conversations."""
+        if self.client is None or self._busy:
             return
-        self.runner.call(
-            self.client.create_conversation, title, on_result=self._created, on_error=self._report
-        )
+        self.select("")
 
     def _created(self, conv: Conversation) -> None:
         self.conversations.upsert(conv)
@@ -346,6 +358,7 @@ class ChatController(QObject):
         if model is not None:
             self.streams.follow(model, turn.reply.id)
         self.conversations.touch(cid, turn.reply.created_at)
+        self.conversations.set_streaming(cid, self.is_streaming(cid))
         if cid == self.current_id:
             self.sent.emit()
             self.streaming_changed.emit(self.is_streaming())
@@ -355,6 +368,7 @@ class ChatController(QObject):
         self._report(exc)
 
     def _stream_finished(self, cid: str, mid: str, reason: str) -> None:
+        self.conversations.set_streaming(cid, self.is_streaming(cid))
         if cid == self.current_id:
             if reason:
                 self.error.emit(reason)

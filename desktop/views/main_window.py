@@ -29,6 +29,7 @@ from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
+from desktop.views.sidebar_flows import SidebarFlows
 from desktop.views.widget_utils import restyle
 from desktop.workers import BackendLauncher
 
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.help_menu = HelpMenu(self, parts.data_dir)
         self._wire()
+        self.sidebar_flows = SidebarFlows(self, self.sidebar, self.controller, self.ui_settings)
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
         self.new_action.setEnabled(False)
