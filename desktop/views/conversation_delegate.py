@@ -62,8 +62,9 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.setFont(small)
             painter.setPen(QColor(colors.muted))
             label = QRect(rect.left() + SIDEBAR.pad, rect.top(), rect.width(), SIDEBAR.section)
-            painter.drawText(label, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
-                             section)
+            painter.drawText(
+                label, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft, section
+            )
         row = row_rect(rect, index).adjusted(2, 1, -2, -1)
         hovered = bool(state & QStyle.StateFlag.State_MouseOver)
         if state & QStyle.StateFlag.State_Selected:
@@ -82,8 +83,9 @@ class ConversationDelegate(QStyledItemDelegate):
         elided = painter.fontMetrics().elidedText(
             title, Qt.TextElideMode.ElideRight, text_rect.width()
         )
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         elided)
+        painter.drawText(
+            text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided
+        )
         more = more_rect(rect, index)
         if hovered:
             painter.setPen(QColor(colors.muted))

@@ -47,11 +47,14 @@ class ConversationList(QListView):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
         index = self.indexAt(pos)
-        if index.isValid() and event.button() == Qt.MouseButton.LeftButton:
-            if more_rect(self.visualRect(index), index).contains(pos):
-                self.more_clicked.emit(index.row(), self.viewport().mapToGlobal(pos))
-                event.accept()
-                return
+        if (
+            index.isValid()
+            and event.button() == Qt.MouseButton.LeftButton
+            and more_rect(self.visualRect(index), index).contains(pos)
+        ):
+            self.more_clicked.emit(index.row(), self.viewport().mapToGlobal(pos))
+            event.accept()
+            return
         super().mousePressEvent(event)
 
     def relayout(self, *_args: object) -> None:
