@@ -27,6 +27,8 @@ from desktop.safe_text import plain
 from desktop.views.about import HelpMenu
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
+from desktop.views.reveal import reveal_message
+from desktop.views.search_flow import SearchFlow
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
 from desktop.views.sidebar_flows import SidebarFlows
@@ -93,6 +95,8 @@ class MainWindow(QMainWindow):
         self.help_menu = HelpMenu(self, parts.data_dir)
         self._wire()
         self.sidebar_flows = SidebarFlows(self, self.sidebar, self.controller, self.ui_settings)
+        self.search_flow = SearchFlow(self.sidebar, self.controller)
+        self.controller.reveal.connect(lambda mid: reveal_message(self.chat_view, mid))
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
         self.new_action.setEnabled(False)
