@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.chat_actions import ChatActions
 from desktop.client import ApiError, ChatClient
+from desktop.live import LiveSync
 from desktop.models import ConversationListModel, MessageListModel
 from desktop.models.conversations import UNTITLED, title_of
 from desktop.records import Conversation, ConversationDetail, Turn
@@ -64,6 +65,7 @@ class ChatController(QObject):
         self.streams = ReplyStreams(self)
         self.streams.finished.connect(self._stream_finished)
         self.actions = ChatActions(self)
+        self.live = LiveSync(self)  # what other clients change (GET /api/events)
 
     @property
     def closed(self) -> bool:
@@ -78,6 +80,11 @@ class ChatController(QObject):
     @property
     def current_model(self) -> MessageListModel:
         return self._models.get(self.current_id, self._empty)
+
+    @property
+    def busy(self) -> bool:
+        """A send/edit/regenerate request of this window is on its way."""
+        return self._busy
 
     @property
     def draft(self) -> bool:
@@ -217,6 +224,11 @@ class ChatController(QObject):
             on_result=lambda _: self._deleted(cid),
             on_error=self._report,
         )
+
+    def removed_elsewhere(self, cid: str) -> None:
+        """Another client deleted `cid`: forget it as if deleted here."""
+        if self.conversations.get(cid) is not None or cid in self._models:
+            self._deleted(cid)
 
     def _deleted(self, cid: str) -> None:
         model = self._models.pop(cid, None)
