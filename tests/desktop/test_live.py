@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from backend.embedded import EmbeddedServer
 from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig
+from tests.support.tcp_proxy import ControlledProxy
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
@@ -90,3 +91,28 @@ def test_changes_made_elsewhere_show_at_once(
     # the shown conversation deleted elsewhere goes from the view
     curl("DELETE", f"/api/conversations/{shown}")
     qtbot.waitUntil(lambda: window.controller.current_id != shown, timeout=WAIT_MS)
+
+
+def test_the_change_stream_resumes_where_it_dropped(
+    make_window: WindowFactory,
+    server: EmbeddedServer,
+    proxy: ControlledProxy,
+    qtbot: QtBot,
+) -> None:
+    curl = Curl(server)  # straight to the backend, past the proxy
+    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+    live = window.controller.live
+    assert live.worker is not None
+    qtbot.waitUntil(lambda: live.events >= 1, timeout=WAIT_MS)
+    curl("POST", "/api/conversations", {"title": "before the drop"})
+    qtbot.waitUntil(lambda: "before the drop" in titles(window), timeout=WAIT_MS)
+    seen = live.worker.last_event_id
+    assert seen
+
+    proxy.close()  # the window cannot reach the backend ...
+    curl("POST", "/api/conversations", {"title": "while cut off"})  # ... while this happens
+    proxy.reopen()
+    # the resumed subscription (Last-Event-ID) replays what was missed, without `reset`
+    qtbot.waitUntil(lambda: "while cut off" in titles(window), timeout=WAIT_MS)
+    assert live.worker.connections >= 2
+    assert int(live.worker.last_event_id) > int(seen)
