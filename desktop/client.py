@@ -265,9 +265,9 @@ class ChatClient:
             log.info("GET %s failed: %s", path, type(exc).__name__)
             raise ApiError(0, "connection failed") from None
 
-    def upload_import(self, body: Iterable[bytes], size: int) -> dict[str, Any]:
-        """POST an export document (read from `body`, `size` bytes) to `/api/import`."""
-        headers = {"Content-Type": "application/json", "Content-Length": str(size)}
+    def upload_import(self, body: Iterable[bytes]) -> dict[str, Any]:
+        """POST an export document, sent chunk by chunk from `body`, to `/api/import`."""
+        headers = {"Content-Type": "application/json"}
         try:
             response = self._session().post(
                 self.url("/api/import"),

@@ -32,6 +32,7 @@ from desktop.views.search_flow import SearchFlow
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
 from desktop.views.sidebar_flows import SidebarFlows
+from desktop.views.transfer import TransferFlows
 from desktop.views.widget_utils import restyle
 from desktop.workers import BackendLauncher
 
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
         self._wire()
         self.sidebar_flows = SidebarFlows(self, self.sidebar, self.controller, self.ui_settings)
         self.search_flow = SearchFlow(self.sidebar, self.controller)
+        self.transfer = TransferFlows(self, self.controller)
+        self.sidebar.export_requested.connect(self.transfer.export_conversation)
         self.controller.reveal.connect(lambda mid: reveal_message(self.chat_view, mid))
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
