@@ -110,6 +110,8 @@ class LiveSync(QObject):
         cid = msg.conversation_id
         ctrl.conversations.touch(cid, msg.created_at)
         model = ctrl.model_for(cid)
+        if model is None and msg.is_streaming:
+            ctrl.conversations.set_streaming(cid, True)  # the sidebar's dot
         if model is None or model.row_of(msg.id) >= 0:
             return
         if ctrl.busy:
@@ -129,6 +131,8 @@ class LiveSync(QObject):
     def _message_updated(self, data: dict[str, Any]) -> None:
         msg = Message.from_json(data["message"])
         model = self.controller.model_for(msg.conversation_id)
+        if model is None and not msg.is_streaming:
+            self.controller.conversations.set_streaming(msg.conversation_id, False)
         if model is None or model.row_of(msg.id) < 0:
             return
         if self.controller.streams.worker_for(msg.id) is None:  # a followed one ends itself

@@ -24,6 +24,7 @@ from desktop.prefs.sync import ProviderSettingsManager
 from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
 from desktop.safe_text import plain
+from desktop.theme import SIDEBAR
 from desktop.views.about import HelpMenu
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([220, 580])
+        self.splitter.setSizes([SIDEBAR.width, 640])
         self.setCentralWidget(self.splitter)
         self._make_actions()
         self.help_menu = HelpMenu(self, parts.data_dir)

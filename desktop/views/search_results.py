@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QPainter, QTextDocument
+from PySide6.QtGui import QColor, QFont, QPainter, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.models.conversations import UNTITLED
@@ -113,21 +113,19 @@ class SearchResultsModel(QAbstractListModel):
 
 
 class SearchHitDelegate(QStyledItemDelegate):
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        return QSize(SIDEBAR.min_width, SIDEBAR.result)
+    """Line 1: the title (bold, elided) and the date (muted, right); lines 2-3: the snippet."""
 
-    def document(self, hit: SearchHit, width: int) -> QTextDocument:
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        line = option.fontMetrics.lineSpacing()  # type: ignore[attr-defined]
+        return QSize(SIDEBAR.min_width, max(SIDEBAR.result, SIDEBAR.pad + 3 * line + 4))
+
+    def snippet_document(self, hit: SearchHit, width: int) -> QTextDocument:
         colors = colors_of()
         doc = QTextDocument()
         doc.setDocumentMargin(0)
         doc.setTextWidth(width)
-        title = html.escape(hit.title or UNTITLED)
-        date = html.escape(short_date(hit.created_at))
-        doc.setHtml(
-            f'<div style="color:{colors.text}"><b>{title}</b>'
-            f'<span style="color:{colors.muted}">&nbsp;&nbsp;{date}</span></div>'
-            f'<div style="color:{colors.muted}">{snippet_html(hit.snippet, hit.highlights)}</div>'
-        )
+        doc.setDefaultStyleSheet(f"body {{ color: {colors.muted}; }} b {{ color: {colors.text}; }}")
+        doc.setHtml(f"<body>{snippet_html(hit.snippet, hit.highlights)}</body>")
         return doc
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -137,6 +135,7 @@ class SearchHitDelegate(QStyledItemDelegate):
         colors = colors_of()
         rect: QRect = option.rect  # type: ignore[attr-defined]
         state = option.state  # type: ignore[attr-defined]
+        font = QFont(option.font)  # type: ignore[attr-defined]
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = rect.adjusted(2, 1, -2, -1)
@@ -149,8 +148,27 @@ class SearchHitDelegate(QStyledItemDelegate):
             painter.setBrush(QColor(colors.button))
             painter.drawRoundedRect(box, SIDEBAR.radius, SIDEBAR.radius)
         inner = box.adjusted(SIDEBAR.pad, SIDEBAR.pad // 2, -SIDEBAR.pad, -SIDEBAR.pad // 2)
-        doc = self.document(hit, inner.width())
-        painter.translate(inner.topLeft())
-        painter.setClipRect(QRect(0, 0, inner.width(), inner.height()))
+        line = painter.fontMetrics().lineSpacing()
+        date = short_date(hit.created_at)
+        date_width = painter.fontMetrics().horizontalAdvance(date) + SIDEBAR.pad
+        painter.setPen(QColor(colors.muted))
+        head = QRect(inner.left(), inner.top(), inner.width(), line)
+        painter.drawText(head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, date)
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(bold)
+        painter.setPen(QColor(colors.text))
+        title_rect = head.adjusted(0, 0, -date_width, 0)
+        title = painter.fontMetrics().elidedText(
+            hit.title or UNTITLED, Qt.TextElideMode.ElideRight, title_rect.width()
+        )
+        painter.drawText(
+            title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title
+        )
+        painter.setFont(font)
+        doc = self.snippet_document(hit, inner.width())
+        doc.setDefaultFont(font)
+        painter.translate(inner.left(), inner.top() + line + 2)
+        painter.setClipRect(QRect(0, 0, inner.width(), 2 * line))
         doc.drawContents(painter)
         painter.restore()

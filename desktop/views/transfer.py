@@ -100,6 +100,9 @@ class TransferFlows(QObject):
         self.import_action = QAction("&Import…", window)
         self.import_action.triggered.connect(self.import_file)
         menu = window.menuBar().addMenu("&History")
+        menus = [a for a in window.menuBar().actions() if a.text() == "&Help"]
+        if menus:  # before Help
+            window.menuBar().insertMenu(menus[0], menu)
         for action in (self.export_action, self.export_all_action, self.import_action):
             menu.addAction(action)
             action.setEnabled(False)
@@ -190,9 +193,11 @@ class TransferFlows(QObject):
         return client.upload_import(job.chunks(path, size))
 
     def _sent(self, done: int, size: int) -> None:
-        if self.progress is not None and size:
-            self.progress.setValue(min(999, done * 1000 // size))
-            self.progress.setLabelText(f"Sending… {done // 1024:,} of {size // 1024:,} KiB")
+        dialog = self.progress
+        if dialog is not None and size:
+            # (a window-modal QProgressDialog handles events in setValue: it goes last)
+            dialog.setLabelText(f"Sending… {done // 1024:,} of {size // 1024:,} KiB")
+            dialog.setValue(min(999, done * 1000 // size))
 
     def _imported(self, result: dict[str, Any]) -> None:
         self._close_progress()
