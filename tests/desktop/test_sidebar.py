@@ -143,3 +143,21 @@ def test_delete_asks_with_a_red_delete_button(
     assert button == "Delete"
     assert fmt == Qt.TextFormat.PlainText
     qtbot.waitUntil(lambda: window.controller.conversations.rowCount() == 0, timeout=WAIT_MS)
+
+
+def test_f2_renames_the_shown_conversation(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    d = driver(window)
+    d.send("to be renamed")
+    d.wait_reply_done()
+    cid = window.controller.current_id
+    d.shortcut(Qt.Key.Key_F2, Qt.KeyboardModifier.NoModifier)
+    editor = QApplication.focusWidget()
+    assert editor is not None and editor.objectName() == "renameEditor"
+    assert window.sidebar.renaming
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "Named with F2")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    convs = window.controller.conversations
+    qtbot.waitUntil(lambda: convs.get(cid).title == "Named with F2", timeout=WAIT_MS)
