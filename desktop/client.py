@@ -10,7 +10,9 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import requests
 from requests_sse import EventSource, ReadyState
@@ -23,6 +25,10 @@ CONNECT_TIMEOUT: Final = 3.05
 READ_TIMEOUT: Final = 15.0
 #: The server pings a silent stream every 15 s; twice that means the line is dead.
 STREAM_READ_TIMEOUT: Final = 35.0
+#: An import of a big file is read and stored before it is answered.
+IMPORT_READ_TIMEOUT: Final = 600.0
+#: Bytes per chunk of an export written or an import sent.
+CHUNK: Final = 256 * 1024
 
 _STATUS_TEXT: Final = {
     401: "The backend refused the access token.",
@@ -248,6 +254,50 @@ class ChatClient:
         models = data.get("models") if isinstance(data, dict) else None
         return [str(m) for m in models or []]
 
+    # -- search, branches, export and import (PROTOCOL.md sections 7, 9, 10) -------------
+    def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Hits for `query`, best first (each a dict as PROTOCOL.md section 9 gives)."""
+        params = urlencode({"q": query, "limit": limit})
+        data = self._request("GET", f"/api/search?{params}")
+        return [h for h in data if isinstance(h, dict)] if isinstance(data, list) else []
+
+    def download(self, path: str, write: Callable[[bytes], object]) -> None:
+        """GET `path` and hand its body to `write` chunk by chunk (an export)."""
+        try:
+            with self._session().get(
+                self.url(path), stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
+            ) as response:
+                if response.status_code >= 400:
+                    raise ApiError(response.status_code, _detail_of(response))
+                for chunk in response.iter_content(CHUNK):
+                    write(chunk)
+        except requests.RequestException as exc:
+            log.info("GET %s failed: %s", path, type(exc).__name__)
+            raise ApiError(0, "connection failed") from None
+
+    def upload_import(self, body: Iterable[bytes]) -> dict[str, Any]:
+        """POST an export document, sent chunk by chunk from `body`, to `/api/import`."""
+        headers = {"Content-Type": "application/json"}
+        try:
+            response = self._session().post(
+                self.url("/api/import"),
+                data=body,
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT, IMPORT_READ_TIMEOUT),
+            )
+        except requests.RequestException as exc:
+            log.info("import failed: %s", type(exc).__name__)
+            raise ApiError(0, "connection failed") from None
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _detail_of(response))
+        data = response.json()
+        return data if isinstance(data, dict) else {}
+
+    def open_change_stream(self, last_event_id: str, session: requests.Session) -> EventSource:
+        """Connect to `GET /api/events` (docs/API-EXTENSIONS.md), resuming after
+        `last_event_id` ("" = a fresh subscription, which starts with `ready`)."""
+        return self._open_source("/api/events", last_event_id or None, session)
+
     def open_events(self, mid: str, last_event_id: int, session: requests.Session) -> EventSource:
         """Connect to a reply's event stream, resuming after code point `last_event_id`.
 
@@ -255,6 +305,10 @@ class ChatClient:
         Iterating it raises `StreamDropped` when the connection ends early, instead of
         requests-sse's own sleep-and-reconnect, so the caller decides how to resume.
         """
+        latest = str(last_event_id) if last_event_id else None
+        return self._open_source(f"/api/messages/{mid}/events", latest, session)
+
+    def _open_source(self, path: str, latest: str | None, session: requests.Session) -> EventSource:
         holder: list[EventSource] = []
 
         def on_error() -> None:
@@ -263,12 +317,12 @@ class ChatClient:
                 raise StreamDropped
 
         source = EventSource(
-            self.url(f"/api/messages/{mid}/events"),
+            self.url(path),
             session=session,
             timeout=(CONNECT_TIMEOUT, STREAM_READ_TIMEOUT),  # type: ignore[arg-type]
             max_connect_retry=0,
             on_error=on_error,
-            latest_event_id=str(last_event_id) if last_event_id else None,
+            latest_event_id=latest,
         )
         holder.append(source)
         try:

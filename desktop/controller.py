@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop.branches import Branches
 from desktop.chat_actions import ChatActions
 from desktop.client import ApiError, ChatClient
+from desktop.live import LiveSync
 from desktop.models import ConversationListModel, MessageListModel
 from desktop.models.conversations import UNTITLED, title_of
 from desktop.records import Conversation, ConversationDetail, Turn
@@ -46,6 +47,10 @@ class ChatController(QObject):
     error = Signal(str)
     #: The user asked for a new reply (send, edit-and-resend, regenerate, retry).
     turn_requested = Signal()
+    #: The view shows a new chat not sent yet (True) or a stored conversation (False).
+    draft_changed = Signal(bool)
+    #: Scroll the shown conversation to this message and highlight it for a moment.
+    reveal = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +67,7 @@ class ChatController(QObject):
         self.streams.finished.connect(self._stream_finished)
         self.branches = Branches(self)  # switch branch, delete a subtree (section 7)
         self.actions = ChatActions(self)
+        self.live = LiveSync(self)  # what other clients change (GET /api/events)
 
     @property
     def closed(self) -> bool:
@@ -76,6 +82,17 @@ class ChatController(QObject):
     @property
     def current_model(self) -> MessageListModel:
         return self._models.get(self.current_id, self._empty)
+
+    @property
+    def busy(self) -> bool:
+        """A send/edit/regenerate request of this window is on its way."""
+        return self._busy
+
+    @property
+    def draft(self) -> bool:
+        """A new chat is shown: it exists only in the view until its first message is
+        sent (then `send` creates it)."""
+        return not self.current_id
 
     def model_for(self, cid: str) -> MessageListModel | None:
         return self._models.get(cid)
@@ -124,6 +141,7 @@ class ChatController(QObject):
         elif cid:
             self._models[cid] = self._models.pop(cid)  # most recently shown last
         self.current_changed.emit(cid)
+        self.draft_changed.emit(not cid)
         self.streaming_changed.emit(self.is_streaming())
         self._forget_old_models()
 
@@ -171,15 +189,16 @@ class ChatController(QObject):
         self.conversations.upsert(detail.conversation)
         for msg in model.streaming():  # e.g. a reply running in `sse-chat serve`
             self.streams.follow(model, msg.id)
+        self.conversations.set_streaming(model.conversation_id, bool(model.streaming()))
         if model.conversation_id == self.current_id:
             self.streaming_changed.emit(self.is_streaming())
 
-    def new_conversation(self, title: str | None = None) -> None:
-        if self.client is None:
+    def new_conversation(self) -> None:
+        """Show a new chat as a draft: nothing is stored until its first message is sent,
+        so asking again (Ctrl+N three times) makes no empty conversations."""
+        if self.client is None or self._busy:
             return
-        self.runner.call(
-            self.client.create_conversation, title, on_result=self._created, on_error=self._report
-        )
+        self.select("")
 
     def _created(self, conv: Conversation) -> None:
         self.conversations.upsert(conv)
@@ -207,6 +226,11 @@ class ChatController(QObject):
             on_result=lambda _: self._deleted(cid),
             on_error=self._report,
         )
+
+    def removed_elsewhere(self, cid: str) -> None:
+        """Another client deleted `cid`: forget it as if deleted here."""
+        if self.conversations.get(cid) is not None or cid in self._models:
+            self._deleted(cid)
 
     def _deleted(self, cid: str) -> None:
         model = self._models.pop(cid, None)
@@ -350,6 +374,7 @@ class ChatController(QObject):
         if model is not None:
             self.streams.follow(model, turn.reply.id)
         self.conversations.touch(cid, turn.reply.created_at)
+        self.conversations.set_streaming(cid, self.is_streaming(cid))
         if cid == self.current_id:
             if sent:
                 self.sent.emit()
@@ -360,6 +385,7 @@ class ChatController(QObject):
         self._report(exc)
 
     def _stream_finished(self, cid: str, mid: str, reason: str) -> None:
+        self.conversations.set_streaming(cid, self.is_streaming(cid))
         if cid == self.current_id:
             if reason:
                 self.error.emit(reason)

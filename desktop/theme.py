@@ -290,3 +290,32 @@ def current_theme(app: QApplication) -> tuple[ThemeMode, Scheme | None]:
     if not isinstance(found, _ThemeState):
         return "system", None
     return found.mode, found.scheme
+
+
+@dataclass(frozen=True)
+class SidebarMetrics:
+    """The sidebar's sizes (DESIGN.md: 260 px wide, resizable 200-400, rows 36 px)."""
+
+    width: int = 260
+    min_width: int = 200
+    max_width: int = 400
+    row: int = 36  # a conversation's row
+    section: int = 28  # a date group's label above its first row
+    pad: int = 10  # text inset in a row
+    radius: int = 6  # a row's hover/current background
+    dot: int = 8  # the "reply streaming" dot
+    more: int = 28  # the hover "⋯" button's width
+    result: int = 64  # a search result (title, snippet, date)
+    fold_below: int = 700  # the window width under which the sidebar folds away
+    search_delay_ms: int = 200  # typing pause before a search is sent
+    highlight_ms: int = 1500  # how long a revealed message stays highlighted
+
+
+SIDEBAR = SidebarMetrics()
+
+
+def colors_of(app: QApplication | None = None) -> ThemeColors:
+    """The tokens of the scheme shown (light before the first `apply_theme`)."""
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    scheme = current_theme(app)[1] if isinstance(app, QApplication) else None
+    return SCHEMES[scheme or "light"]

@@ -1,9 +1,14 @@
-"""`ConversationListModel`: the sidebar's list, most recently updated first."""
+"""`ConversationListModel`: the sidebar's list: pinned first, then most recently updated
+first, each row knowing its date group (`GroupRole`: "Pinned", "Today", "Yesterday",
+"Previous 7 days", "Previous 30 days", then "March 2026"...) and whether a reply is
+streaming in it (`StreamingRole`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -38,9 +43,38 @@ def title_of(content: str, limit: int = 60) -> str:
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
+PINNED = "Pinned"
+
+
+def group_of(updated_at: str, today: date) -> str:
+    """The sidebar section of a conversation updated at `updated_at` (ISO, any zone)."""
+    try:
+        when = datetime.fromisoformat(updated_at.replace("Z", "+00:00"))
+    except ValueError:
+        return "Older"
+    day = when.astimezone().date() if when.tzinfo else when.date()
+    age = (today - day).days
+    if age <= 0:
+        return "Today"
+    if age == 1:
+        return "Yesterday"
+    if age < 7:
+        return "Previous 7 days"
+    if age < 30:
+        return "Previous 30 days"
+    return f"{day:%B %Y}"
+
+
 class ConversationListModel(QAbstractListModel):
     IdRole = Qt.ItemDataRole.UserRole + 1
     ConversationRole = Qt.ItemDataRole.UserRole + 2
+    #: The row's section ("Pinned", "Today", ...).
+    GroupRole = Qt.ItemDataRole.UserRole + 3
+    #: The section label to draw above the row ("" unless it starts its section).
+    SectionRole = Qt.ItemDataRole.UserRole + 4
+    PinnedRole = Qt.ItemDataRole.UserRole + 5
+    #: A reply is streaming in this conversation (shown or not).
+    StreamingRole = Qt.ItemDataRole.UserRole + 6
 
     #: An in-place edit asks for a new title; the controller decides (via the backend).
     rename_requested = Signal(str, str)
@@ -48,6 +82,10 @@ class ConversationListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Conversation] = []
+        self._pinned: list[str] = []
+        self._streaming: set[str] = set()
+        #: Today's date (local): tests may replace it.
+        self.today: Callable[[], date] = date.today
 
     # -- Qt API --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -67,7 +105,20 @@ class ConversationListModel(QAbstractListModel):
             return conv.id
         if role == self.ConversationRole:
             return conv
+        if role == self.GroupRole:
+            return self._group(conv)
+        if role == self.SectionRole:
+            group = self._group(conv)
+            first = index.row() == 0 or self._group(self._rows[index.row() - 1]) != group
+            return group if first else ""
+        if role == self.PinnedRole:
+            return conv.id in self._pinned
+        if role == self.StreamingRole:
+            return conv.id in self._streaming
         return None
+
+    def _group(self, conv: Conversation) -> str:
+        return PINNED if conv.id in self._pinned else group_of(conv.updated_at, self.today())
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -91,7 +142,41 @@ class ConversationListModel(QAbstractListModel):
     def set_conversations(self, rows: list[Conversation]) -> None:
         self.beginResetModel()
         self._rows = sorted(rows, key=lambda c: c.updated_at, reverse=True)
+        self._rows.sort(key=lambda c: c.id not in self._pinned)  # stable: pinned first
         self.endResetModel()
+
+    @property
+    def pinned(self) -> list[str]:
+        return list(self._pinned)
+
+    def set_pinned(self, ids: list[str]) -> None:
+        """Pin `ids` (the rest unpinned), keeping the current rows (a layout change)."""
+        if ids == self._pinned:
+            return
+        self.layoutAboutToBeChanged.emit()
+        before = list(self._rows)
+        persistent = self.persistentIndexList()
+        self._pinned = list(ids)
+        self._rows.sort(key=lambda c: c.updated_at, reverse=True)
+        self._rows.sort(key=lambda c: c.id not in self._pinned)
+        rows = {c.id: r for r, c in enumerate(self._rows)}
+        for old in persistent:
+            if old.isValid() and old.row() < len(before):
+                self.changePersistentIndex(old, self.index(rows[before[old.row()].id]))
+        self.layoutChanged.emit()
+
+    def set_streaming(self, cid: str, streaming: bool) -> None:
+        """Mark (or unmark) `cid` as having a reply streaming (the sidebar's dot)."""
+        if (cid in self._streaming) == streaming:
+            return
+        if streaming:
+            self._streaming.add(cid)
+        else:
+            self._streaming.discard(cid)
+        row = self.row_of(cid)
+        if row >= 0:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [self.StreamingRole])
 
     def row_of(self, cid: str) -> int:
         for row, conv in enumerate(self._rows):
@@ -139,7 +224,13 @@ class ConversationListModel(QAbstractListModel):
             self.endRemoveRows()
 
     def _position_for(self, conv: Conversation) -> int:
+        pinned = conv.id in self._pinned
         for i, other in enumerate(self._rows):
+            other_pinned = other.id in self._pinned
+            if other_pinned != pinned:
+                if pinned:
+                    return i
+                continue
             if other.updated_at <= conv.updated_at:
                 return i
         return len(self._rows)

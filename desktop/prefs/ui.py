@@ -123,5 +123,27 @@ class UiSettings:
         else:
             self.store.remove(f"drafts/{cid}")
 
+    @property
+    def pinned(self) -> list[str]:
+        """The ids of the conversations pinned to the top of the sidebar, oldest pin first."""
+        value = self.store.value("sidebar/pinned", [])
+        if isinstance(value, str):  # QSettings gives a one-item list back as a str
+            value = [value] if value else []
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    @pinned.setter
+    def pinned(self, ids: list[str]) -> None:
+        self.store.setValue("sidebar/pinned", list(ids))
+        self.store.sync()
+
+    @property
+    def sidebar_collapsed(self) -> bool:
+        value = self.store.value("sidebar/collapsed", False)
+        return value is True or value == "true"
+
+    @sidebar_collapsed.setter
+    def sidebar_collapsed(self, value: bool) -> None:
+        self.store.setValue("sidebar/collapsed", bool(value))
+
     def sync(self) -> None:
         self.store.sync()

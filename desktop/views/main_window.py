@@ -31,15 +31,19 @@ from desktop.prefs.sync import ProviderSettingsManager
 from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
 from desktop.safe_text import plain
-from desktop.theme import COMPOSER_MAX_WIDTH
+from desktop.theme import COMPOSER_MAX_WIDTH, SIDEBAR
 from desktop.views.about import HelpMenu
 from desktop.views.chat_header import ChatHeader
 from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
 from desktop.views.empty_state import EmptyState
 from desktop.views.keyboard import WindowKeys
+from desktop.views.reveal import reveal_message
+from desktop.views.search_flow import SearchFlow
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
+from desktop.views.sidebar_flows import SidebarFlows
+from desktop.views.transfer import TransferFlows
 from desktop.views.widget_utils import restyle
 from desktop.workers import BackendLauncher
 
@@ -110,7 +114,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([220, 580])
+        self.splitter.setSizes([SIDEBAR.width, 640])
         self.setCentralWidget(self.splitter)
         self._provider_applied(self.provider_settings.config)
         self._make_actions()
@@ -118,6 +122,11 @@ class MainWindow(QMainWindow):
         self.help_menu = HelpMenu(self, parts.data_dir)
         self._name_controls()
         self._wire()
+        self.sidebar_flows = SidebarFlows(self, self.sidebar, self.controller, self.ui_settings)
+        self.search_flow = SearchFlow(self.sidebar, self.controller)
+        self.transfer = TransferFlows(self, self.controller)
+        self.sidebar.export_requested.connect(self.transfer.export_conversation)
+        self.controller.reveal.connect(lambda mid: reveal_message(self.chat_view, mid))
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
         self.new_action.setEnabled(False)

@@ -32,20 +32,31 @@ def test_new_rename_delete(
     first = window.controller.current_id
     assert titles(window) == ["in the first one"]  # titled after its first message
 
-    d.shortcut(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N
-    qtbot.waitUntil(lambda: convs.rowCount() == 2, timeout=WAIT_MS)
-    second = window.controller.current_id
-    assert second != first
-    assert convs.conversations[0].id == second  # newest first
+    for _ in range(3):  # Ctrl+N three times: a draft, no empty rows
+        d.shortcut(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.controller.draft, timeout=WAIT_MS)
+    assert window.controller.current_id == ""
+    assert convs.rowCount() == 1
     assert d.model.rowCount() == 0
-    assert window.sidebar.current_id == second
-    assert titles(window)[0] == "New conversation"
-    d.send("names the new one")  # the first message names an untitled conversation
+    d.send("names the new one")  # the first message creates and names the conversation
     d.wait_reply_done()
+    second = window.controller.current_id
+    assert second not in ("", first)
+    assert not window.controller.draft
+    assert convs.conversations[0].id == second  # newest first
+    assert window.sidebar.current_id == second
     qtbot.waitUntil(lambda: titles(window)[0] == "names the new one", timeout=WAIT_MS)
 
-    # rename in place: the Rename button opens the editor on the selected row
-    window.sidebar.rename_button.click()
+    # rename in place: the row menu's Rename opens the editor on the row
+    menu = window.sidebar.menu_for(second)
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Rename",
+        "Pin",
+        "Export…",
+        "Delete…",
+    ]
+    rename = next(a for a in menu.actions() if a.objectName() == "rename")
+    rename.trigger()
     editor = QApplication.focusWidget()
     assert isinstance(editor, QLineEdit)
     editor.selectAll()
@@ -57,11 +68,11 @@ def test_new_rename_delete(
     # delete asks first; "no" keeps it
     asked: list[str] = []
     monkeypatch.setattr(window.sidebar, "confirm_delete", lambda t: asked.append(t) or False)
-    window.sidebar.delete_button.click()
+    window.sidebar.delete(second)
     assert asked == ["Renamed chat"]
     assert convs.rowCount() == 2
     monkeypatch.setattr(window.sidebar, "confirm_delete", lambda t: True)
-    window.sidebar.delete_button.click()
+    window.sidebar.delete(second)
     qtbot.waitUntil(lambda: convs.rowCount() == 1, timeout=WAIT_MS)
     assert convs.get(second) is None
     # the remaining conversation is shown, with its history
@@ -103,7 +114,7 @@ def test_switching_away_while_streaming_keeps_streaming(
     reply_id = d.last_reply().id
 
     window.new_conversation()
-    qtbot.waitUntil(lambda: window.controller.current_id not in ("", first), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.controller.draft, timeout=WAIT_MS)
     assert window.composer.send_button.text() == "Send"  # this one is idle
     d.send("meanwhile")
     d.wait_reply_done()

@@ -70,7 +70,7 @@ def test_quit_mid_stream_then_relaunch_keeps_history_and_layout(
     d.send("an older message")
     d.wait_reply_done()
     window.new_conversation()
-    qtbot.waitUntil(lambda: window.controller.conversations.rowCount() == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.controller.draft, timeout=WAIT_MS)
     text = "quitting while this streams " * 4
     d.send(text, paste=True)
     d.wait_reply_chars(10)

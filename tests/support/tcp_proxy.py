@@ -139,7 +139,7 @@ class ControlledProxy(LoopbackProxy):
     `close()` stops listening too (the backend looks gone), `reopen()` listens again on
     the same port. It rewrites the `Host` header to the upstream's so the backend's
     DNS-rebinding guard accepts the requests. `event_requests` counts the client's
-    chunks that carry a `GET` of an event stream.
+    chunks that carry a `GET` of a reply's event stream (not the change stream).
     """
 
     def __init__(self, upstream_port: int) -> None:
@@ -157,7 +157,7 @@ class ControlledProxy(LoopbackProxy):
             shut(src, dst, close=False)  # `drop()` and `close()` close them
 
     def _count(self, data: bytes) -> None:
-        if b"/events" in data and b"GET " in data:
+        if b"/events" in data and b"GET /api/messages/" in data:
             with self._lock:
                 self.event_requests += 1
 

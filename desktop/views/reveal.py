@@ -1,0 +1,43 @@
+"""`reveal_message`: scroll the chat view to one message and highlight it for a moment
+(a search hit opened from the sidebar). Kept apart from `ChatView`, which it only drives
+through its public paging API."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from shiboken6 import isValid
+
+from desktop.theme import SIDEBAR
+from desktop.views.chat_view import ChatView
+from desktop.views.message_widget import MessageWidget
+from desktop.views.widget_utils import restyle
+
+
+def widget_of(view: ChatView, mid: str) -> MessageWidget | None:
+    return next((w for w in view.widgets if w.message.id == mid), None)
+
+
+def reveal_message(view: ChatView, mid: str) -> bool:
+    """Page older messages in until `mid` has a widget, scroll it into view and mark it
+    `revealed` for `SIDEBAR.highlight_ms`. False if the shown conversation lacks it."""
+    model = view.model
+    row = model.row_of(mid) if model is not None else -1
+    if row < 0:
+        return False
+    while row < view.first_row and view.load_older():
+        pass
+    widget = widget_of(view, mid)
+    if widget is None:
+        return False
+    view.follow = False
+    view._settle()  # noqa: SLF001 - positions must be current before scrolling
+    bar = view.verticalScrollBar()
+    bar.setValue(max(0, widget.y() - view.viewport().height() // 4))
+    restyle(widget, revealed=True)
+
+    def fade() -> None:
+        if isValid(widget):
+            restyle(widget, revealed=False)
+
+    QTimer.singleShot(SIDEBAR.highlight_ms, fade)
+    return True

@@ -1,0 +1,109 @@
+"""`ChangeWorker`: follows the backend's change stream (`GET /api/events`,
+docs/API-EXTENSIONS.md) on its own QThread.
+
+`changed(type, data)` carries each event (`conversation.created`, `message.created`,
+`reset`, ...; `data` the decoded JSON object) to the GUI thread. A dropped connection is
+resumed with `Last-Event-ID` = the last id seen, after a growing pause, for as long as the
+worker runs (a backend that restarts is found again); a refusal (401, 400) ends it with
+`failed(reason)`. `stop()` shuts the socket down, which wakes a blocked read at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from typing import Any
+
+import requests
+from PySide6.QtCore import QObject, QThread, Signal
+
+from desktop.client import ApiError, ChatClient, StreamDropped
+from desktop.workers.stream_worker import _socket_of
+
+log = logging.getLogger(__name__)
+
+#: Waits before reconnecting after 1, 2, ... failures in a row (the last one repeats).
+RETRY = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+
+class ChangeWorker(QThread):
+    changed = Signal(str, object)
+    failed = Signal(str)
+
+    def __init__(self, client: ChatClient, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("change-stream")
+        self.client = client
+        self.last_event_id = ""
+        self.connections = 0  # times connected (for tests)
+        self._abort = threading.Event()
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+
+    def stop(self) -> None:
+        self._abort.set()
+        with self._lock:
+            sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _remember_socket(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            self._sock = _socket_of(response)
+        if self._abort.is_set():
+            self.stop()
+
+    def run(self) -> None:
+        try:
+            session = self.client.new_session()
+        except ApiError as exc:
+            self.failed.emit(exc.message)
+            return
+        session.hooks["response"].append(self._remember_socket)
+        try:
+            self._follow(session)
+        except Exception:  # never let a bug kill the thread silently
+            log.exception("change stream worker crashed")
+            self.failed.emit("Live updates stopped because of an internal error.")
+        finally:
+            self.client.release(session)
+
+    def _follow(self, session: requests.Session) -> None:
+        failures = 0
+        while not self._abort.is_set():
+            try:
+                source = self.client.open_change_stream(self.last_event_id, session)
+            except ApiError as exc:
+                if exc.status != 0:
+                    if not self._abort.is_set():
+                        self.failed.emit(exc.message)
+                    return
+                failures += 1
+                if self._abort.wait(RETRY[min(failures, len(RETRY)) - 1]):
+                    return
+                continue
+            self.connections += 1
+            try:
+                for event in source:
+                    if self._abort.is_set():
+                        return
+                    failures = 0
+                    if event.last_event_id:
+                        self.last_event_id = event.last_event_id
+                    if not event.type or not event.data:
+                        continue
+                    data = json.loads(event.data)
+                    self.changed.emit(event.type, data if isinstance(data, dict) else {})
+            except (StreamDropped, requests.RequestException, OSError, ValueError) as exc:
+                log.info("change stream dropped after %s: %r", self.last_event_id, exc)
+            finally:
+                with self._lock:
+                    self._sock = None
+                source.close()
+            failures += 1
+            if self._abort.wait(RETRY[min(failures, len(RETRY)) - 1]):
+                return
