@@ -15,10 +15,15 @@ from desktop.views.main_window import MainWindow
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
-def _new_conversation(window: MainWindow, qtbot: QtBot) -> str:
+def _new_conversation(window: MainWindow, d: Driver, qtbot: QtBot) -> str:
+    """A second conversation (a new chat is a draft until its first message is sent)."""
     before = window.controller.current_id
     window.controller.new_conversation()
+    qtbot.waitUntil(lambda: window.controller.current_id == "", timeout=WAIT_MS)
+    assert window.composer.draft == ""  # the draft of `before` did not follow
+    d.send("second conversation")
     qtbot.waitUntil(lambda: window.controller.current_id not in ("", before), timeout=WAIT_MS)
+    d.wait_reply_done()
     return window.controller.current_id
 
 
@@ -35,7 +40,7 @@ def test_each_conversation_keeps_its_draft_across_a_restart(
     d.wait_reply_done()
     a = window.controller.current_id
     d.type("draft of A")
-    b = _new_conversation(window, qtbot)
+    b = _new_conversation(window, d, qtbot)
     assert window.composer.draft == ""  # A's draft did not follow
     d.type("draft of B")
     window.controller.select(a)
@@ -58,7 +63,7 @@ def test_a_sent_draft_is_forgotten(
     d.send("hello")
     d.wait_reply_done()
     a = window.controller.current_id
-    _new_conversation(window, qtbot)
+    _new_conversation(window, d, qtbot)
     window.controller.select(a)
     assert window.composer.draft == ""
     assert window.ui_settings.draft(a) == ""

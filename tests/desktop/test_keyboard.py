@@ -25,9 +25,10 @@ def _two_conversations(window: MainWindow, d: Driver, qtbot: QtBot) -> tuple[str
     d.send("first conversation")
     d.wait_reply_done()
     a = window.controller.current_id
-    window.controller.new_conversation()
-    qtbot.waitUntil(lambda: window.controller.current_id not in ("", a), timeout=WAIT_MS)
+    window.controller.new_conversation()  # a draft until its first message is sent
+    qtbot.waitUntil(lambda: window.controller.current_id == "", timeout=WAIT_MS)
     d.send("second conversation")
+    qtbot.waitUntil(lambda: window.controller.current_id not in ("", a), timeout=WAIT_MS)
     d.wait_reply_done()
     return a, window.controller.current_id
 

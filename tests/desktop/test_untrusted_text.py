@@ -142,15 +142,15 @@ def test_html_in_a_fence_label_and_a_title(
             return
         asked.append((box.textFormat(), box.text()))
         box.grab()
-        box.button(QMessageBox.StandardButton.No).click()
+        box.button(QMessageBox.StandardButton.Cancel).click()  # keep it
 
     QTimer.singleShot(0, answer_no)
     window.sidebar.delete_current()  # runs the confirmation box until answered
     assert asked, "no confirmation was asked"
     fmt, text = asked[0]
     assert fmt == Qt.TextFormat.PlainText
-    assert shown(text, fmt) == f"Delete “{payload}” and all its messages? This cannot be undone."
-    assert conversations.get(cid) is not None  # "No" kept it
+    assert shown(text, fmt).startswith(f"Delete “{payload}”?\n\nIts messages, every branch")
+    assert conversations.get(cid) is not None  # "Cancel" kept it
     window.sidebar.list.grab()
     window.grab()
     assert watch.opens() == 0
