@@ -9,13 +9,13 @@ import json
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from oai_support import DEADLINE, serving
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from backend.openai.upstream import OpenAICompatResponder
+from tests.support.fake_openai import DEADLINE, serving
 
 
 def _chunk(text: str, finish: str | None = None) -> str:
