@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_helpers import Api, text_of
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.store import Store
 from backend.turns import DISK_FULL_DETAIL
+from tests.support.backend_helpers import Api, text_of
 from tests.support.full_disk import RaisingDisk, stored_as
 from tests.support.waiting import wait_until
 

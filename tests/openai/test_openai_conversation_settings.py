@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_support import app_for
-
+from tests.support.app_support import app_for
 from tests.support.fake_openai import DEADLINE, Upstream
 from tests.support.waiting import wait_until
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import openai
 import pytest
-from app_support import KEY, App, app_for, events
 
 from backend.app import create_app
 from backend.config import Settings
@@ -21,6 +20,7 @@ from backend.openai.upstream import OpenAICompatResponder
 from backend.reasoning import ReplySplitter
 from backend.records import Part, merged
 from backend.responders import ChatMessage, Chunk, Usage
+from tests.support.app_support import KEY, App, app_for, events
 from tests.support.fake_openai import DEADLINE, Upstream, serving
 
 THOUGHT = "Let me think."  # the fake's reasoning: "Let me ", "think", "."

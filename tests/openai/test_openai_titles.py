@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from app_support import App, app_for
 
+from tests.support.app_support import App, app_for
 from tests.support.fake_openai import DEADLINE, Upstream
 from tests.support.waiting import wait_until
 

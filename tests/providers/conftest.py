@@ -1,26 +1,19 @@
 """Fixtures for the provider settings: the real backend and a fake OpenAI upstream, on loopback.
 
-The fake upstream (`upstream`) is the root tests/conftest.py's; `provider_helpers` is put on
-`sys.path` here (this folder has no `__init__.py`).
+The fake upstream (`upstream`) is the root tests/conftest.py's; the helpers are in
+`tests.support.provider_helpers`.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-for extra in (ROOT, Path(__file__).resolve().parent):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
-
-from provider_helpers import Api  # noqa: E402
-
-from backend.config import Settings  # noqa: E402
-from backend.embedded import EmbeddedServer  # noqa: E402
+from backend.config import Settings
+from backend.embedded import EmbeddedServer
+from tests.support.provider_helpers import Api
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from provider_helpers import Api, openai_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -27,6 +26,7 @@ from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.turns import cut_note
 from tests.support.fake_openai import DEADLINE, serving
+from tests.support.provider_helpers import Api, openai_settings
 from tests.support.waiting import wait_until
 
 LIMIT = 5_000

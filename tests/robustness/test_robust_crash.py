@@ -19,7 +19,14 @@ import pytest
 import requests
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
-from robust_helpers import (
+
+from backend.config import Settings
+from backend.embedded import EmbeddedServer
+from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
+from desktop.workers import LaunchConfig
+from tests.support.http_client import TokenApi
+from tests.support.robust_helpers import (
     REPO,
     Samples,
     integrity,
@@ -30,13 +37,6 @@ from robust_helpers import (
     store_problems,
     wait_for,
 )
-
-from backend.config import Settings
-from backend.embedded import EmbeddedServer
-from desktop.app import build_window
-from desktop.prefs.ui import UiSettings
-from desktop.workers import LaunchConfig
-from tests.support.http_client import TokenApi
 
 KILLS = 5
 ECHO_DELAY = 0.01

@@ -28,12 +28,12 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from robust_helpers import FIGURES, store_problems, wait_for
 
 from backend.app import create_app
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.store import Store
+from tests.support.robust_helpers import FIGURES, store_problems, wait_for
 
 EXAMPLES = int(os.environ.get("ROBUST_FUZZ_EXAMPLES", "800"))
 FUZZ = settings(
