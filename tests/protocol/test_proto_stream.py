@@ -11,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.waiting import wait_until
+
 from .conftest import ServerFactory
 from .support import (
     Api,
@@ -20,7 +22,6 @@ from .support import (
     read_stream,
     sse_follow,
     sse_text,
-    wait_until,
 )
 
 LONG = "".join(f"w{i:03d} " for i in range(60)).strip()  # ~300 chars, ~3 s at 0.01 s/char
