@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from backend.app import create_app
 from backend.config import ProviderSettings, Settings
@@ -26,7 +27,7 @@ from tests.support.waiting import wait_until
 
 CONFIGURED_TEMPERATURE = 0.7
 KEY = "sk-test-key"  # the key the fake upstream accepts
-USER = [{"role": "user", "content": "Hi there"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi there"}]
 UPSTREAM_TEXT = "Hello, world!"  # the fake's four pieces: "Hel", "lo", ", wor", "ld!"
 
 

@@ -55,7 +55,7 @@ def url() -> Iterator[str]:
 def test_events_are_decoded_however_the_bytes_are_cut(url: str) -> None:
     responder = OpenAICompatResponder(url, None, "m")
 
-    async def collect() -> list[str]:
+    async def collect() -> list[object]:
         return [piece async for piece in responder.stream([])]
 
     pieces = asyncio.run(asyncio.wait_for(collect(), DEADLINE))

@@ -235,7 +235,7 @@ def test_cancelling_the_consumer_closes_the_upstream_connection(
     upstream: Upstream, model: str, before_cancel: int
 ) -> None:
     async def scenario() -> None:
-        got: list[str] = []
+        got: list[object] = []
 
         async def consume() -> None:
             async for piece in responder(upstream, model).stream(HELLO):

@@ -5,6 +5,7 @@ kill, and the window offers Retry on it. Start-up on an unusable data folder fai
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -94,6 +95,10 @@ class AppProcess:
         self._reader.join(5)
 
 
+def _reached(at: float) -> bool:
+    return time.monotonic() >= at
+
+
 def _follow(url: str, token: str, samples: Samples, stop: threading.Event) -> None:
     """Read a reply's stream, noting when each length arrived, until it drops."""
     try:
@@ -166,7 +171,7 @@ def test_sigkill_mid_reply_loses_nothing(
 
             kill_after = rng.uniform(1.3, 3.2)
             kill_at = sent_at + kill_after
-            wait_for(lambda at=kill_at: time.monotonic() >= at, timeout=10, interval=0.005)
+            wait_for(functools.partial(_reached, kill_at), timeout=10, interval=0.005)
             killed_at = time.monotonic()
             proc.kill()
             stop.set()
