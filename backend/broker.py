@@ -9,11 +9,11 @@ merges many chunks into one event per part instead of buffering them.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 from dataclasses import dataclass, field
 
 from backend.records import Message, Part, PartType
+from backend.wakeup import Wakeup
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,7 @@ class LiveReply:
         self._starts: list[int] = []  # each part's start offset
         self._length = 0
         self._outcome: Outcome | None = None
-        self._closed = False
-        self._changed = asyncio.Event()
+        self._wakeup = Wakeup()
 
     @property
     def length(self) -> int:
@@ -70,7 +69,7 @@ class LiveReply:
     @property
     def closed(self) -> bool:
         """True when the server is shutting down: subscribers should leave."""
-        return self._closed
+        return self._wakeup.closed
 
     def parts_from(self, offset: int) -> list[Part]:
         """What follows code point `offset`: one part from the one `offset` falls in, in order.
@@ -119,17 +118,14 @@ class LiveReply:
         self._wake()
 
     def close(self) -> None:
-        self._closed = True
-        self._wake()
+        self._wakeup.close()
 
     def _wake(self) -> None:
-        event, self._changed = self._changed, asyncio.Event()
-        event.set()
+        self._wakeup.wake()
 
     async def wait_past(self, offset: int) -> None:
         """Return once there is text beyond `offset`, the reply has finished, or closed."""
-        while self._length <= offset and self._outcome is None and not self._closed:
-            await self._changed.wait()
+        await self._wakeup.until(lambda: self._length > offset or self._outcome is not None)
 
 
 class ReplyBroker:

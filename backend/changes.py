@@ -11,7 +11,6 @@ Only touched from the event loop's thread.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 
 from backend.records import Conversation, Message
 from backend.schemas import ConversationOut, MessageOut
+from backend.wakeup import Wakeup
 
 #: How many changes are kept for clients that reconnect.
 KEEP = 1000
@@ -44,8 +44,7 @@ class ChangeFeed:
     def __init__(self, keep: int = KEEP, first_id: int | None = None) -> None:
         self._log: deque[Change] = deque(maxlen=keep)
         self._last = time.time_ns() // 1000 if first_id is None else first_id
-        self._changed = asyncio.Event()
-        self._closed = False
+        self._wakeup = Wakeup()
 
     @property
     def last_id(self) -> int:
@@ -54,13 +53,13 @@ class ChangeFeed:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._wakeup.closed
 
     def publish(self, kind: str, data: dict[str, Any]) -> Change:
         self._last += 1
         change = Change(self._last, kind, data)
         self._log.append(change)
-        self._wake()
+        self._wakeup.wake()
         return change
 
     def since(self, last_id: int) -> list[Change] | None:
@@ -73,17 +72,11 @@ class ChangeFeed:
 
     async def wait_past(self, last_id: int) -> None:
         """Return once there is a change after `last_id`, or the feed is closed."""
-        while self._last <= last_id and not self._closed:
-            await self._changed.wait()
+        await self._wakeup.until(lambda: self._last > last_id)
 
     def close(self) -> None:
         """Server shutdown: wake every subscriber so its stream ends."""
-        self._closed = True
-        self._wake()
-
-    def _wake(self) -> None:
-        event, self._changed = self._changed, asyncio.Event()
-        event.set()
+        self._wakeup.close()
 
     # -- what the routes and turns publish --------------------------------------------------
 

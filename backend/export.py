@@ -20,7 +20,8 @@ from urllib.parse import quote
 from backend import store_tree as tree
 from backend.records import Conversation, Message, utc_now
 from backend.schemas import ConversationOut, MessageOut
-from backend.store import Store, _conversation, _message
+from backend.store import Store
+from backend.store_messages import _conversation, _message
 from backend.store_thread import AsyncStore
 
 FORMAT = "sse-chat"

@@ -15,6 +15,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.asgi import HttpMiddleware
 from backend.config import Settings
 from backend.errors import ApiError
 
@@ -76,7 +77,7 @@ def allowed_hosts(port: int) -> frozenset[str]:
     return frozenset(names)
 
 
-class GuardMiddleware:
+class GuardMiddleware(HttpMiddleware):
     """403 for a foreign `Host` (when bound to loopback) or an `Origin` not allowed; and,
     without a token (`--no-auth`), for a cross-site request without an allowed `Origin`.
 
@@ -87,15 +88,12 @@ class GuardMiddleware:
     """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
+        super().__init__(app)
         self.check_host = settings.is_loopback
         self.origins = frozenset(o.rstrip("/") for o in settings.allow_origins)
         self.check_fetch_site = not settings.auth
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         if self.check_host:
             server = scope.get("server")
@@ -131,7 +129,7 @@ class GuardMiddleware:
         return host == headers.get("host", "").lower()
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """413 for a body over the limit: by `Content-Length`, or by counting streamed bytes.
 
     The body (at most the limit) is read up front and replayed to the app.
@@ -140,15 +138,12 @@ class BodyLimitMiddleware:
     def __init__(
         self, app: ASGIApp, max_bytes: int, streamed: dict[str, int] | None = None
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         #: Paths that read their body as a stream themselves, with their own limit.
         self.streamed = streamed or {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         length = headers.get("content-length")
         own = self.streamed.get(scope.get("path", ""))

@@ -18,7 +18,9 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from backend.asgi import HttpMiddleware
 
 STATIC_DIR = Path(__file__).with_name("static")
 INDEX = STATIC_DIR / "index.html"
@@ -62,17 +64,10 @@ for _suffix, _type in (
     mimetypes.add_type(_type, _suffix)
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Adds `SECURITY_HEADERS` to every HTTP answer (those a route already set win)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

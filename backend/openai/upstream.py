@@ -19,13 +19,13 @@ import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
 
 from backend.openai.chunks import Completion, parse_chunk, parse_completion
+from backend.openai.connection import auth_headers, normalise_base_url, timeouts
 from backend.openai.errors import (
     UpstreamError,
     clip,
@@ -34,9 +34,9 @@ from backend.openai.errors import (
     status_error,
     transport_error,
 )
+from backend.openai.models import ConnectionCheck, check_connection, list_models
 from backend.openai.reading import (
     MAX_JSON_ANSWER_BYTES,
-    MAX_MODEL_LIST_BYTES,
     MAX_SILENT_BYTES,
     AnswerTooLarge,
     capped_events,
@@ -75,29 +75,6 @@ class MessageLike(Protocol):
 
     @property
     def content(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class ConnectionCheck:
-    """The outcome of `check_connection`: `ok`, a sentence for the user, the models seen."""
-
-    ok: bool
-    detail: str
-    models: list[str] = field(default_factory=list)
-    model_found: bool | None = None
-
-
-def _normalise_base_url(base_url: str) -> str:
-    return base_url.strip().rstrip("/")
-
-
-def _auth_headers(api_key: str | None) -> dict[str, str]:
-    key = (api_key or "").strip()
-    return {"Authorization": f"Bearer {key}"} if key else {}
-
-
-def _timeout(connect: float, read: float) -> httpx.Timeout:
-    return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
 
 
 def _rejects_stream_options(response: httpx.Response, head: bytes) -> bool:
@@ -143,7 +120,7 @@ class OpenAICompatResponder:
         read_timeout: float = 60,
         max_tokens: int | None = None,
     ) -> None:
-        self.base_url = _normalise_base_url(base_url)
+        self.base_url = normalise_base_url(base_url)
         self._api_key = api_key
         self.model = model
         self.system_prompt = system_prompt
@@ -180,29 +157,26 @@ class OpenAICompatResponder:
         self, *, temperature: float | None = None, max_tokens: int | None = None
     ) -> OpenAICompatResponder:
         """A copy for one request; options given replace the configured ones, None keeps them."""
-        clone = copy.copy(self)
-        if temperature is not None:
-            clone.temperature = temperature
-        if max_tokens is not None:
-            clone.max_tokens = max_tokens
-        clone.finish_reason = None
-        return clone
+        return self._copy(temperature=temperature, max_tokens=max_tokens)
 
     def configured(self, model: str | None, system_prompt: str | None) -> OpenAICompatResponder:
         """A copy for one conversation's turn: its own model / system prompt, None keeps ours."""
+        return self._copy(model=model, system_prompt=system_prompt)
+
+    def _copy(self, **changes: Any) -> OpenAICompatResponder:
+        """A copy with the attributes given (None: keep ours), no finish reason yet."""
         clone = copy.copy(self)
-        if model is not None:
-            clone.model = model
-        if system_prompt is not None:
-            clone.system_prompt = system_prompt
+        for name, value in changes.items():
+            if value is not None:
+                setattr(clone, name, value)
         clone.finish_reason = None
         return clone
 
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(
-            timeout=_timeout(self.connect_timeout, self.read_timeout),
-            headers=_auth_headers(self._api_key),
+            timeout=timeouts(self.connect_timeout, self.read_timeout),
+            headers=auth_headers(self._api_key),
         ) as client:
             yield client
 
@@ -305,8 +279,8 @@ class OpenAICompatResponder:
         try:
             async with (
                 httpx.AsyncClient(
-                    timeout=_timeout(min(timeout, self.connect_timeout), timeout),
-                    headers=_auth_headers(self._api_key),
+                    timeout=timeouts(min(timeout, self.connect_timeout), timeout),
+                    headers=auth_headers(self._api_key),
                 ) as client,
                 client.stream("POST", url, json=body) as response,
             ):
@@ -356,61 +330,3 @@ class OpenAICompatResponder:
                 code="upstream_error",
             )
         return body
-
-
-async def list_models(base_url: str, api_key: str | None, *, timeout: float = 10) -> list[str]:
-    """The model ids `GET {base_url}/models` lists, in the server's order."""
-    base = _normalise_base_url(base_url)
-    url = f"{base}/models"
-    log.info("upstream request: GET %s", shown_url(url))
-    try:
-        async with (
-            httpx.AsyncClient(
-                timeout=_timeout(timeout, timeout), headers=_auth_headers(api_key)
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 300:
-                raise status_error(response, base, body=await read_head(response))
-            raw = await read_capped(response, MAX_MODEL_LIST_BYTES)
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, base, timeout, timeout) from exc
-    except AnswerTooLarge:
-        raise UpstreamError(
-            f"{shown_url(base)}/models sent more than {size_text(MAX_MODEL_LIST_BYTES)} "
-            "as its model list",
-            code="malformed",
-        ) from None
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        data = json.loads(text)["data"]
-        return [str(item["id"]) for item in data]
-    except (ValueError, KeyError, TypeError):
-        raise UpstreamError(
-            f"{shown_url(base)}/models did not answer with an OpenAI model list: {clip(text)!r}",
-            code="malformed",
-        ) from None
-
-
-async def check_connection(
-    base_url: str, api_key: str | None, model: str | None = None, *, timeout: float = 10
-) -> ConnectionCheck:
-    """Check that the server answers and accepts the key; never raises `UpstreamError`.
-
-    `ok` is True when `GET /models` succeeded. When `model` is given, `model_found` says
-    whether the server lists it (llama.cpp serves whatever it loaded under any name, so a
-    missing model is reported in `detail` but does not make `ok` False).
-    """
-    where = shown_url(_normalise_base_url(base_url))
-    try:
-        models = await list_models(base_url, api_key, timeout=timeout)
-    except UpstreamError as exc:
-        return ConnectionCheck(ok=False, detail=exc.detail)
-    detail = f"Connected to {where}: {len(models)} model(s) available"
-    found: bool | None = None
-    if model:
-        found = model in models
-        if not found:
-            shown = ", ".join(models[:10]) + (", …" if len(models) > 10 else "")
-            detail += f", but '{model}' is not among them ({shown or 'none listed'})"
-    return ConnectionCheck(ok=True, detail=detail, models=models, model_found=found)

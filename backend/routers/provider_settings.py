@@ -13,12 +13,8 @@ from fastapi import APIRouter, Depends
 from backend.config import ProviderSettings, is_http_url, same_origin
 from backend.deps import ServicesDep
 from backend.errors import BadGateway, Unprocessable
-from backend.openai.upstream import (
-    ConnectionCheck,
-    UpstreamError,
-    check_connection,
-    list_models,
-)
+from backend.openai.errors import UpstreamError
+from backend.openai.models import ConnectionCheck, check_connection, list_models
 from backend.providers import ECHO_MODELS, InvalidProviderSettings
 from backend.schemas import (
     ModelList,

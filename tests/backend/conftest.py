@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backend_helpers import Api, FailingResponder, StallingResponder
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.responders import Responder
+from tests.support.backend_helpers import Api, FailingResponder, StallingResponder
 
 
 @pytest.fixture

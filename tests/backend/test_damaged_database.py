@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from backend_helpers import Api
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.recovery import quick_check
+from tests.support.backend_helpers import Api
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from backend_helpers import Api, StallingResponder
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.logs import TokenRedactingFilter, redact
+from tests.support.backend_helpers import Api, StallingResponder
 
 
 def test_an_unusable_data_folder_is_a_plain_runtime_error(tmp_path: Path) -> None:

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_helpers import Api, text_of
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.store import Store
 from backend.turns import DISK_FULL_DETAIL
+from tests.support.backend_helpers import Api, text_of
 from tests.support.full_disk import RaisingDisk, stored_as
 from tests.support.waiting import wait_until
 
@@ -56,7 +56,7 @@ def api(server: EmbeddedServer) -> Api:
     return Api(server.base_url, server.token)
 
 
-def _outcome(api: Api, reply_id: str) -> tuple[str, str, dict[str, Any]]:
+def _outcome(api: Api, reply_id: str) -> tuple[str | None, str, dict[str, Any]]:
     events = api.events(reply_id)
     return events[-1].type, text_of(events), json.loads(events[-1].data or "")
 
@@ -132,7 +132,7 @@ def test_a_final_write_that_fails_for_a_moment_still_ends_complete(
 
 def _request(
     conn: http.client.HTTPConnection, method: str, path: str, token: str, body: Any = None
-) -> tuple[int, dict[str, Any], http.client.HTTPResponse]:
+) -> tuple[int, Any, http.client.HTTPResponse]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     data = None if body is None else json.dumps(body)
     conn.request(method, path, body=data, headers=headers)

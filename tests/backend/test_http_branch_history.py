@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from backend_helpers import Api
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.responders import ChatMessage
 from backend.store import Store
+from tests.support.backend_helpers import Api
 
 
 class RecordingResponder:

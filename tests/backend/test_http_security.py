@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from backend_helpers import Api
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
+from tests.support.backend_helpers import Api
 
 ALLOWED = "http://localhost:5173"
 

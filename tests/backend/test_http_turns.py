@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from backend_helpers import Api, read_until_outcome, text_of
-
 from backend.config import Settings
+from tests.support.backend_helpers import Api, read_until_outcome, text_of
 
 
 def test_a_turn_streams_the_echo_then_ends_with_the_stored_message(api: Api) -> None:

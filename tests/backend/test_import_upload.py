@@ -7,10 +7,10 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from backend_helpers import Api
 
 from backend.errors import Unprocessable
 from backend.upload_body import boundary_of, file_part
+from tests.support.backend_helpers import Api
 
 _MESSAGE = {"author": {"role": "user"}, "content": {"content_type": "text", "parts": ["hi --x"]}}
 FILE = json.dumps(

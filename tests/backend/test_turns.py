@@ -7,14 +7,13 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from backend_helpers import StallingResponder
-
 from backend.broker import ReplyBroker
 from backend.records import Message, Part
 from backend.responders import ChatMessage, Chunk, Usage
 from backend.store import Store
 from backend.store_thread import AsyncStore
 from backend.turns import TurnService
+from tests.support.backend_helpers import StallingResponder
 
 
 def test_a_growing_reply_is_persisted_periodically_then_interrupted_on_shutdown(

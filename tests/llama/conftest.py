@@ -13,30 +13,22 @@ A missing build fails these tests with the command that builds it; they are neve
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-for extra in (ROOT, HERE):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
-
-from llama_support import (  # noqa: E402
+from backend.config import ProviderSettings, Settings
+from backend.embedded import EmbeddedServer
+from tests.support.http_client import TokenApi
+from tests.support.llama_support import (
     MODEL,
     N_PREDICT,
     REASONING_BUDGET,
     LlamaServer,
     built_paths,
 )
-
-from backend.config import ProviderSettings, Settings  # noqa: E402
-from backend.embedded import EmbeddedServer  # noqa: E402
-from tests.support.http_client import TokenApi  # noqa: E402
 
 
 def _serve(

@@ -8,7 +8,8 @@ one whose reply ended by itself (its context full, an end-of-text token) shows f
 
 from __future__ import annotations
 
-from llama_support import (
+from tests.support.http_client import TokenApi
+from tests.support.llama_support import (
     QUESTION,
     LlamaServer,
     chat_direct,
@@ -16,8 +17,6 @@ from llama_support import (
     follow,
     stored_messages,
 )
-
-from tests.support.http_client import TokenApi
 from tests.support.waiting import wait_until
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from llama_support import (
+from tests.support.http_client import TokenApi
+from tests.support.llama_support import (
     FOLLOW_UP,
     MODEL,
     N_PREDICT,
@@ -25,8 +26,6 @@ from llama_support import (
     read_completion,
     stored_messages,
 )
-
-from tests.support.http_client import TokenApi
 
 
 def reply_to(api: TokenApi, cid: str, content: str) -> dict[str, Any]:

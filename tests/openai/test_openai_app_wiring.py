@@ -7,10 +7,10 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from oai_support import DEADLINE, serving
 
 from backend.app import create_app
 from backend.config import Settings
+from tests.support.fake_openai import DEADLINE, serving
 
 
 def test_v1_on_the_real_app(tmp_path: Path) -> None:

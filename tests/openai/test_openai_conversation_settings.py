@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_support import app_for
-from oai_support import Upstream, wait_until
+from tests.support.app_support import app_for
+from tests.support.fake_openai import DEADLINE, Upstream
+from tests.support.waiting import wait_until
 
 CONFIGURED_PROMPT = "Be a pirate."
 
@@ -60,5 +61,5 @@ def test_the_title_is_asked_of_the_conversations_model(tmp_path: Path, upstream:
         cid = http.post("/api/conversations", json={"model": "qwen2.5:7b"}).json()["id"]
         app.turn(http, cid, "Hi")
         app.finished(http, cid)
-        assert wait_until(lambda: len(upstream.fake.completions) == 1)
+        assert wait_until(lambda: len(upstream.fake.completions) == 1, timeout=DEADLINE)
     assert upstream.fake.completions[0].body["model"] == "qwen2.5:7b"

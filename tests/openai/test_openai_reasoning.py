@@ -13,8 +13,7 @@ from typing import Any
 
 import openai
 import pytest
-from app_support import KEY, App, app_for, events
-from oai_support import DEADLINE, Upstream, serving
+from openai.types.chat import ChatCompletionMessageParam
 
 from backend.app import create_app
 from backend.config import Settings
@@ -22,6 +21,8 @@ from backend.openai.upstream import OpenAICompatResponder
 from backend.reasoning import ReplySplitter
 from backend.records import Part, merged
 from backend.responders import ChatMessage, Chunk, Usage
+from tests.support.app_support import KEY, App, app_for, events
+from tests.support.fake_openai import DEADLINE, Upstream, serving
 
 THOUGHT = "Let me think."  # the fake's reasoning: "Let me ", "think", "."
 ANSWER = "Hello, world!"  # its reply: "Hel", "lo", ", wor", "ld!"
@@ -154,7 +155,7 @@ def reasoning_of(delta_or_message: Any) -> str:
 
 @pytest.mark.parametrize("model", REASONING_MODELS)
 def test_v1_passes_reasoning_on(tmp_path: Path, upstream: Upstream, model: str) -> None:
-    messages = [{"role": "user", "content": "Hi"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
     with app_for(tmp_path, upstream, model) as app:
         api = v1(app).chat.completions
         chunks = [c for c in api.create(model=model, messages=messages, stream=True) if c.choices]
@@ -174,7 +175,9 @@ def test_v1_takes_reasoning_out_of_an_echoed_think_tag(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", echo_delay=0)
     with serving(create_app(settings), lifespan="on") as server:
         app = App(server, settings, upstream=None)  # type: ignore[arg-type]
-        messages = [{"role": "user", "content": "<think>plan</think>Answer"}]
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "user", "content": "<think>plan</think>Answer"}
+        ]
         api = v1(app).chat.completions
         chunks = [c for c in api.create(model="echo", messages=messages, stream=True) if c.choices]
         assert "".join(reasoning_of(c.choices[0].delta) for c in chunks) == "plan"

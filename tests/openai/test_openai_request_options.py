@@ -16,16 +16,18 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from oai_support import DEADLINE, LoopbackServer, Upstream, serving, wait_until
+from openai.types.chat import ChatCompletionMessageParam
 
 from backend.app import create_app
 from backend.config import ProviderSettings, Settings
 from backend.openai.upstream import OpenAICompatResponder
 from backend.responders import EchoResponder, TunableResponder
+from tests.support.fake_openai import DEADLINE, LoopbackServer, Upstream, serving
+from tests.support.waiting import wait_until
 
 CONFIGURED_TEMPERATURE = 0.7
 KEY = "sk-test-key"  # the key the fake upstream accepts
-USER = [{"role": "user", "content": "Hi there"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi there"}]
 UPSTREAM_TEXT = "Hello, world!"  # the fake's four pieces: "Hel", "lo", ", wor", "ld!"
 
 
@@ -147,7 +149,7 @@ def test_chat_turns_still_use_the_configured_options(backend: Backend, upstream:
             messages = http.get(f"/api/conversations/{cid}").json()["messages"]
             return bool(messages[-1]["status"] == "complete")
 
-        assert wait_until(reply_done)
+        assert wait_until(reply_done, timeout=DEADLINE)
     body = upstream.fake.last.body
     assert body["messages"][-1] == {"role": "user", "content": "hi"}
     assert body["temperature"] == CONFIGURED_TEMPERATURE

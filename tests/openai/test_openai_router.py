@@ -16,15 +16,16 @@ import httpx
 import openai
 import pytest
 from fastapi import FastAPI
-from oai_support import DEADLINE, LoopbackServer, Upstream, serving
+from openai.types.chat import ChatCompletionMessageParam
 
 from backend.app import create_app
 from backend.config import ProviderSettings, Settings
 from backend.openai.upstream import OpenAICompatResponder
 from backend.responders import EchoResponder, Responder
+from tests.support.fake_openai import DEADLINE, LoopbackServer, Upstream, serving
 
 TOKEN = "launch-token-for-tests"
-USER = [{"role": "user", "content": "Hi there"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi there"}]
 
 
 def app_with(tmp_path: Path, responder: Responder, **kwargs: Any) -> FastAPI:

@@ -9,13 +9,13 @@ import json
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from oai_support import DEADLINE, serving
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from backend.openai.upstream import OpenAICompatResponder
+from tests.support.fake_openai import DEADLINE, serving
 
 
 def _chunk(text: str, finish: str | None = None) -> str:
@@ -55,7 +55,7 @@ def url() -> Iterator[str]:
 def test_events_are_decoded_however_the_bytes_are_cut(url: str) -> None:
     responder = OpenAICompatResponder(url, None, "m")
 
-    async def collect() -> list[str]:
+    async def collect() -> list[object]:
         return [piece async for piece in responder.stream([])]
 
     pieces = asyncio.run(asyncio.wait_for(collect(), DEADLINE))

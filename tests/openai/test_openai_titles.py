@@ -12,8 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from app_support import App, app_for
-from oai_support import Upstream, wait_until
+
+from tests.support.app_support import App, app_for
+from tests.support.fake_openai import DEADLINE, Upstream
+from tests.support.waiting import wait_until
 
 ANSWER = "Hello, world!"  # the fake's reply
 THOUGHT = "Let me think."  # and its reasoning
@@ -48,7 +50,7 @@ def test_the_model_names_the_conversation_after_its_first_reply(
     upstream.fake.title = '<think>They greet me.</think>"Greeting the world."'
     with app.http() as http:
         cid = first_turn(app, http)
-        assert wait_until(lambda: title(http, cid) == "Greeting the world")
+        assert wait_until(lambda: title(http, cid) == "Greeting the world", timeout=DEADLINE)
         (request,) = upstream.fake.completions
         body: dict[str, Any] = request.body
         assert body["stream"] is False and body["model"] == "reasoning-content"
@@ -71,10 +73,10 @@ def test_a_rename_meanwhile_wins(
     gate = upstream.fake.title_gate = threading.Event()
     with app.http() as http:
         cid = first_turn(app, http)
-        assert wait_until(lambda: len(upstream.fake.completions) == 1)
+        assert wait_until(lambda: len(upstream.fake.completions) == 1, timeout=DEADLINE)
         assert http.patch(f"/api/conversations/{cid}", json={"title": "Mine"}).status_code == 200
         gate.set()
-        assert wait_until(lambda: logged(caplog, "renamed meanwhile"))
+        assert wait_until(lambda: logged(caplog, "renamed meanwhile"), timeout=DEADLINE)
         assert title(http, cid) == "Mine"
 
 
@@ -85,7 +87,9 @@ def test_a_failure_keeps_the_first_words_title(
     upstream.fake.title_fails = True
     with app.http() as http:
         cid = first_turn(app, http)
-        assert wait_until(lambda: logged(caplog, "No title from reasoning-content"))
+        assert wait_until(
+            lambda: logged(caplog, "No title from reasoning-content"), timeout=DEADLINE
+        )
         assert "CUDA out of memory" in caplog.text
         assert title(http, cid) == FIRST_WORDS
 
@@ -100,7 +104,7 @@ def test_with_the_setting_off_no_title_is_asked_for(app: App, upstream: Upstream
         on = http.put("/api/settings", json={**settings, "auto_title": True})
         assert on.status_code == 200
         named = first_turn(app, http)
-        assert wait_until(lambda: title(http, named) == upstream.fake.title)
+        assert wait_until(lambda: title(http, named) == upstream.fake.title, timeout=DEADLINE)
         assert title(http, quiet) == FIRST_WORDS
     assert len(upstream.fake.completions) == 1  # the one for `named` only
 

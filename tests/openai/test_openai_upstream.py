@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
-from oai_support import DEADLINE, Upstream, closed_port, unanswered_port
 
 from backend.openai.upstream import (
     OpenAICompatResponder,
@@ -18,6 +17,7 @@ from backend.openai.upstream import (
     check_connection,
     list_models,
 )
+from tests.support.fake_openai import DEADLINE, Upstream, closed_port, unanswered_port
 
 T = TypeVar("T")
 KEY = "sk-test-key"
@@ -235,7 +235,7 @@ def test_cancelling_the_consumer_closes_the_upstream_connection(
     upstream: Upstream, model: str, before_cancel: int
 ) -> None:
     async def scenario() -> None:
-        got: list[str] = []
+        got: list[object] = []
 
         async def consume() -> None:
             async for piece in responder(upstream, model).stream(HELLO):

@@ -486,8 +486,15 @@ class BackendProcess:
 
     def wait_output(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
         rx = re.compile(pattern)
+
+        def matched() -> re.Match[str] | None:
+            found = rx.search(self.output)
+            if found is None:
+                self._dead_check()
+            return found
+
         return wait_until(
-            lambda: rx.search(self.output) or self._dead_check(),
+            matched,
             timeout=timeout,
             what=f"output matching {pattern!r}; got {self.output!r}",
         )

@@ -229,7 +229,8 @@ def test_put_head_404_for_a_message_not_in_this_conversation(api: Api) -> None:
 
 def test_put_head_body_must_name_a_message(api: Api) -> None:
     cid = api.create_conversation()["id"]
-    for body in ({}, {"message_id": 5}, {"message_id": None}, []):
+    bodies: list[object] = [{}, {"message_id": 5}, {"message_id": None}, []]
+    for body in bodies:
         check_error(api.put(f"/api/conversations/{cid}/head", json=body), 422)
 
 

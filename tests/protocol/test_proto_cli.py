@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.waiting import wait_until
+
 from .conftest import TUTORIAL_ORIGIN
 from .support import (
     Api,
@@ -18,7 +20,6 @@ from .support import (
     check_error,
     check_stream_framing,
     free_port,
-    wait_until,
 )
 
 URL_RX = r"https?://(?:127\.0\.0\.1|localhost):{port}\S*?[?&#]token=([A-Za-z0-9_\-]+)"

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from .support import Api, check_message, free_port, read_stream, wait_until
+from tests.support.waiting import wait_until
+
+from .support import Api, check_message, free_port, read_stream
 
 PARTIAL = "partial 😀 text"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.waiting import wait_until
+
 from .support import (
     Api,
     RawStream,
@@ -14,7 +16,6 @@ from .support import (
     check_turn,
     parse_time,
     wait_clock_past,
-    wait_until,
 )
 
 LONG = "".join(f"w{i:03d} " for i in range(60)).strip()  # ~300 chars, ~3 s at 0.01 s/char

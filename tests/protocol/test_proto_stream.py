@@ -11,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.waiting import wait_until
+
 from .conftest import ServerFactory
 from .support import (
     Api,
@@ -20,7 +22,6 @@ from .support import (
     read_stream,
     sse_follow,
     sse_text,
-    wait_until,
 )
 
 LONG = "".join(f"w{i:03d} " for i in range(60)).strip()  # ~300 chars, ~3 s at 0.01 s/char
@@ -354,7 +355,7 @@ def test_thirty_two_concurrent_conversations(make_server: ServerFactory) -> None
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60
+        alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=60
     ).filter(lambda t: t.strip() != "")
 )
 def test_any_text_round_trips_with_code_point_ids(server: Any, text: str) -> None:

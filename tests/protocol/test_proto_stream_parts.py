@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from .support import Api, Event, RawStream, read_stream, wait_until
+from tests.support.waiting import wait_until
+
+from .support import Api, Event, RawStream, read_stream
 
 
 def finished(api: Api, content: str) -> tuple[dict[str, Any], dict[str, Any]]:

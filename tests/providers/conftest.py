@@ -1,37 +1,19 @@
 """Fixtures for the provider settings: the real backend and a fake OpenAI upstream, on loopback.
 
-The fake upstream is tests/openai's (`oai_support`); that folder has no `__init__.py` (so it
-never shadows the `openai` package), so it is put on `sys.path` here to import it.
+The fake upstream (`upstream`) is the root tests/conftest.py's; the helpers are in
+`tests.support.provider_helpers`.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-for extra in (ROOT, ROOT / "tests" / "openai", Path(__file__).resolve().parent):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
-
-from oai_support import FakeUpstream, Upstream, serving  # noqa: E402
-from provider_helpers import Api  # noqa: E402
-
-from backend.config import Settings  # noqa: E402
-from backend.embedded import EmbeddedServer  # noqa: E402
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    fake = FakeUpstream()
-    with serving(fake.app()) as server:
-        try:
-            yield Upstream(fake, server)
-        finally:
-            fake.release.set()  # let stalled handlers finish so uvicorn can stop
+from backend.config import Settings
+from backend.embedded import EmbeddedServer
+from tests.support.provider_helpers import Api
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from oai_support import DEADLINE, Upstream
-from provider_helpers import KEY, Api
 
 from backend.cli import serve_main
+from tests.support.fake_openai import DEADLINE, Upstream
+from tests.support.provider_helpers import KEY, Api
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = re.compile(r"Open: (http://127\.0\.0\.1:\d+)/\?token=(\S+)")

@@ -12,14 +12,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from oai_support import serving
-from provider_helpers import Api, openai_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from backend.openai.errors import MAX_DETAIL_CHARS
+from tests.support.fake_openai import serving
+from tests.support.provider_helpers import Api, openai_settings
 
 #: Control characters of every kind, bidi overrides, and markup a rich-text label would obey.
 NASTY = (

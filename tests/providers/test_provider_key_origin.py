@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from oai_support import FakeUpstream, Upstream, serving
-from provider_helpers import KEY, Api, openai_settings
+
+from tests.support.fake_openai import FakeUpstream, Upstream, serving
+from tests.support.provider_helpers import KEY, Api, openai_settings
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oai_support import DEADLINE, serving, wait_until
-from provider_helpers import Api, openai_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -27,6 +25,9 @@ from starlette.routing import Route
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.turns import cut_note
+from tests.support.fake_openai import DEADLINE, serving
+from tests.support.provider_helpers import Api, openai_settings
+from tests.support.waiting import wait_until
 
 LIMIT = 5_000
 
@@ -123,7 +124,8 @@ def test_a_never_ending_upstream_is_cut_at_the_limit(limited: Api, endless: Runn
     assert reply.text[:LIMIT] == ("loop " * LIMIT)[:LIMIT]
     stored = limited.messages(cid)[-1]
     assert (stored["status"], stored["content"]) == ("complete", reply.text)
-    assert wait_until(endless.fake.closed.is_set), "the upstream connection was left open"
+    closed = wait_until(endless.fake.closed.is_set, timeout=DEADLINE)
+    assert closed, "the upstream connection was left open"
     turn = next(b for b in endless.fake.bodies if b.get("stream"))  # not the title request
     assert turn["max_tokens"] == 1234  # configured: sent upstream
 
@@ -154,7 +156,7 @@ def test_an_endless_answer_without_text_fails_the_reply(
     assert reply.outcome == "error" and reply.message["status"] == "failed"
     expected = "over 256 KiB" if model == "one-endless-event" else "1 MiB of stream without"
     assert expected in reply.data["detail"], reply.data["detail"]
-    assert wait_until(endless.fake.closed.is_set)
+    assert wait_until(endless.fake.closed.is_set, timeout=DEADLINE)
 
 
 def test_model_lists_and_error_bodies_are_read_up_to_a_cap(limited: Api, endless: Running) -> None:
@@ -189,4 +191,4 @@ def test_v1_completions_are_cut_at_the_limit_too(
         choice = answer.json()["choices"][0]
         text, finish = choice["message"]["content"], choice["finish_reason"]
     assert (len(text), finish) == (LIMIT, "length")
-    assert wait_until(endless.fake.closed.is_set)
+    assert wait_until(endless.fake.closed.is_set, timeout=DEADLINE)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 import requests
-from oai_support import Upstream, closed_port
-from provider_helpers import KEY, Api, openai_settings
 
 from backend.embedded import EmbeddedServer
+from tests.support.fake_openai import Upstream, closed_port
+from tests.support.provider_helpers import KEY, Api, openai_settings
 
 SETTINGS_KEYS = {
     "provider",

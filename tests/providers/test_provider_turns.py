@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import openai
-from oai_support import DEADLINE, Upstream, closed_port
-from provider_helpers import KEY, Api, openai_settings
 
 from backend.embedded import EmbeddedServer
+from tests.support.fake_openai import DEADLINE, Upstream, closed_port
+from tests.support.provider_helpers import KEY, Api, openai_settings
 
 UPSTREAM_TEXT = "Hello, world!"  # what the fake upstream streams by default
 

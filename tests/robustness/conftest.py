@@ -17,10 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from robust_helpers import FIGURES, ServerFactory  # noqa: E402
-
 from backend.config import Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
+from tests.support.robust_helpers import FIGURES, ServerFactory  # noqa: E402
 
 
 @pytest.fixture

@@ -29,18 +29,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextBrowser, QTextEdit, QWidget
 from pytestqt.qtbot import QtBot
-from robust_helpers import (
+
+from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
+from desktop.workers import LaunchConfig
+from tests.support.qt_text import anchors, document_of, point_of
+from tests.support.robust_helpers import (
     ServerFactory,
     non_loopback_address,
     spawn,
     stop_process,
     wait_for,
 )
-
-from desktop.app import build_window
-from desktop.prefs.ui import UiSettings
-from desktop.workers import LaunchConfig
-from tests.support.qt_text import anchors, document_of, point_of
 
 
 def _raw(port: int, path: str, headers: dict[str, str]) -> int:

@@ -5,6 +5,7 @@ kill, and the window offers Retry on it. Start-up on an unusable data folder fai
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -19,7 +20,14 @@ import pytest
 import requests
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
-from robust_helpers import (
+
+from backend.config import Settings
+from backend.embedded import EmbeddedServer
+from desktop.app import build_window
+from desktop.prefs.ui import UiSettings
+from desktop.workers import LaunchConfig
+from tests.support.http_client import TokenApi
+from tests.support.robust_helpers import (
     REPO,
     Samples,
     integrity,
@@ -30,13 +38,6 @@ from robust_helpers import (
     store_problems,
     wait_for,
 )
-
-from backend.config import Settings
-from backend.embedded import EmbeddedServer
-from desktop.app import build_window
-from desktop.prefs.ui import UiSettings
-from desktop.workers import LaunchConfig
-from tests.support.http_client import TokenApi
 
 KILLS = 5
 ECHO_DELAY = 0.01
@@ -92,6 +93,10 @@ class AppProcess:
     def stop(self) -> None:
         stop_process(self.proc)
         self._reader.join(5)
+
+
+def _reached(at: float) -> bool:
+    return time.monotonic() >= at
 
 
 def _follow(url: str, token: str, samples: Samples, stop: threading.Event) -> None:
@@ -166,7 +171,7 @@ def test_sigkill_mid_reply_loses_nothing(
 
             kill_after = rng.uniform(1.3, 3.2)
             kill_at = sent_at + kill_after
-            wait_for(lambda at=kill_at: time.monotonic() >= at, timeout=10, interval=0.005)
+            wait_for(functools.partial(_reached, kill_at), timeout=10, interval=0.005)
             killed_at = time.monotonic()
             proc.kill()
             stop.set()

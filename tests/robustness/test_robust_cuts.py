@@ -12,13 +12,13 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from robust_helpers import CuttingProxy, ServerFactory, cut_plan, long_text
 
 from desktop.app import build_window
 from desktop.client import ChatClient
 from desktop.prefs.ui import UiSettings
 from desktop.records import Message
 from desktop.workers import LaunchConfig, StreamWorker
+from tests.support.robust_helpers import CuttingProxy, ServerFactory, cut_plan, long_text
 
 CUTS = 24
 WAIT_MS = 30_000

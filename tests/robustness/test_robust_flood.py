@@ -11,6 +11,7 @@ waited longest without a request (never one being answered).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import resource
@@ -48,7 +49,7 @@ def flood(port: int, idle: int, partial: int) -> Iterator[list[socket.socket]]:
             socks.append(sock)
             if n >= idle:
                 with contextlib.suppress(OSError):
-                    wait_until(lambda s=sock: _writable(s), timeout=5, what="connect")
+                    wait_until(functools.partial(_writable, sock), timeout=5, what="connect")
                     sock.send(_partial_head(port))
         yield socks
     finally:

@@ -8,6 +8,7 @@ freed every such reply is stored, without a restart, and nothing stored before i
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ from tests.support.waiting import wait_until
 
 TEXT = "".join(f"line {i:05d} of a long reply\n" for i in range(2000))[:60_000]
 FREE_LEVELS = (400_000, 300_000, 240_000, 200_000, 160_000, 130_000, 100_000, 70_000, 40_000)
+
+
+def _stored_failed(db_path: Path, reply_id: str) -> bool:
+    return stored_as(db_path, reply_id) == ("failed", TEXT)
 
 
 def _follow(api: TokenApi, reply_id: str) -> tuple[str, str, dict[str, Any]]:
@@ -106,7 +111,7 @@ def test_a_disk_filling_up_mid_reply(
             assert api.post("/api/conversations", json={}).status_code == 201
             for reply_id in failed:
                 wait_until(
-                    lambda r=reply_id: stored_as(settings.db_path, r) == ("failed", TEXT),
+                    functools.partial(_stored_failed, settings.db_path, reply_id),
                     timeout=15,
                     what=f"reply {reply_id} to be stored once there is room",
                 )

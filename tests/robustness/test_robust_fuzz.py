@@ -18,7 +18,7 @@ import re
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +28,12 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from robust_helpers import FIGURES, store_problems, wait_for
 
 from backend.app import create_app
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.store import Store
+from tests.support.robust_helpers import FIGURES, store_problems, wait_for
 
 EXAMPLES = int(os.environ.get("ROBUST_FUZZ_EXAMPLES", "800"))
 FUZZ = settings(
@@ -264,7 +264,7 @@ def _safe_value(name: str, value: Any) -> Any:
 
 
 @st.composite
-def json_bodies(draw: st.DrawFn) -> Any:
+def json_bodies(draw: Callable[..., Any]) -> Any:
     """Mostly near-valid objects with fuzzed values; sometimes any JSON at all."""
     if draw(st.integers(0, 4)) == 0:
         return draw(JSON_VALUES)
@@ -324,14 +324,14 @@ IDS = st.one_of(
 )
 
 
-def _target(fz: Fuzzer, draw: st.DrawFn, kind: str) -> str:
+def _target(fz: Fuzzer, draw: Callable[..., Any], kind: str) -> str:
     pool = fz.cids if kind == "cid" else fz.mids
     if draw(st.booleans()):  # a real object (drawn by index: the pool changes)
         return pool[draw(st.integers(0, 1 << 16)) % len(pool)]
     return draw(IDS)
 
 
-def _fill(fz: Fuzzer, draw: st.DrawFn, template: str) -> str:
+def _fill(fz: Fuzzer, draw: Callable[..., Any], template: str) -> str:
     path = template.replace("{cid}", _target(fz, draw, "cid")) if "{cid}" in template else template
     return path.replace("{mid}", _target(fz, draw, "mid")) if "{mid}" in path else path
 
@@ -564,8 +564,8 @@ def test_regressions_found_by_the_fuzz(fuzzer: Fuzzer) -> None:
         fuzzer.call(("PUT", "/api/settings"), "/api/settings", data=raw, headers=json_type,
                     expect={422})  # fmt: skip
         fuzzer.call(("GET", "/api/settings"), "/api/settings", expect={200})
-    raw = json.dumps({"provider": "openai", "base_url": CLOSED_PORT_URLS[0], "api_key": "\ud800"})
-    fuzzer.call(("POST", "/api/provider/check"), "/api/provider/check", data=raw.encode(),
+    check = json.dumps({"provider": "openai", "base_url": CLOSED_PORT_URLS[0], "api_key": "\ud800"})
+    fuzzer.call(("POST", "/api/provider/check"), "/api/provider/check", data=check.encode(),
                 headers=json_type, expect={422})  # fmt: skip
 
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from robust_helpers import store_problems
 from test_robust_fuzz import EXAMPLES, FUZZ, SPECIAL_TEXT, TEXT, Fuzzer
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
+from tests.support.robust_helpers import store_problems
 
 SOME = settings(FUZZ, max_examples=max(20, EXAMPLES // 4))
 IMPORT = ("POST", "/api/import")

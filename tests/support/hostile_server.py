@@ -27,6 +27,7 @@ class HostileServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
+                body: dict[str, object]
                 if self.path.startswith("/v1/chat/"):
                     status, body = 400, {"error": {"message": owner.text}}
                 elif self.path.startswith("/v1/"):

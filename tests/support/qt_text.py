@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
@@ -40,7 +42,7 @@ def point_of(widget: QWidget, doc: QTextDocument, pos: int) -> tuple[QWidget, QP
         return widget.viewport(), QPoint(rect.left() + 1, rect.center().y())
     block = doc.findBlock(pos)
     line = block.layout().lineForTextPosition(pos - block.position())
-    x = line.cursorToX(pos - block.position())
+    x: Any = line.cursorToX(pos - block.position())
     x = x[0] if isinstance(x, tuple) else x
     top = doc.documentLayout().blockBoundingRect(block).top() + line.y() + line.height() / 2
     origin = widget.contentsRect().topLeft()

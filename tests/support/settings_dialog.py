@@ -1,14 +1,10 @@
 """Helpers for the Settings tests: an in-memory keyring, the fake upstream, a dialog driver.
 
-The fake OpenAI-compatible upstream is tests/openai's `oai_support` (that folder has no
-`__init__.py`, so it never shadows the `openai` package); its folder is put on `sys.path`
-here, as tests/providers/conftest.py does (one shared fixture is still to come).
+The fake OpenAI-compatible upstream is `tests.support.fake_openai` (re-exported here for the
+Settings tests); the shared `upstream` fixture is in tests/conftest.py.
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
@@ -16,15 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-_OPENAI_TESTS = Path(__file__).resolve().parents[1] / "openai"
-if str(_OPENAI_TESTS) not in sys.path:
-    sys.path.insert(0, str(_OPENAI_TESTS))
-
-from oai_support import FakeUpstream, Upstream, closed_port, serving  # noqa: E402
-
-from desktop.views.main_window import MainWindow  # noqa: E402
-from desktop.views.settings_dialog import SettingsDialog  # noqa: E402
-from tests.support.window_driver import WAIT_MS  # noqa: E402
+from desktop.views.main_window import MainWindow
+from desktop.views.settings_dialog import SettingsDialog
+from tests.support.fake_openai import FakeUpstream, Upstream, closed_port, serving
+from tests.support.window_driver import WAIT_MS
 
 __all__ = [
     "KEY",

@@ -14,11 +14,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from playwright.sync_api import Browser, Playwright, sync_playwright  # noqa: E402
-from web_helpers import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP, WebPage  # noqa: E402
 
 from backend.config import Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
 from tests.support.http_client import TokenApi  # noqa: E402
+from tests.support.web_helpers import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP, WebPage  # noqa: E402
 
 
 def _serve(data_dir: Path, **overrides: Any) -> Iterator[EmbeddedServer]:

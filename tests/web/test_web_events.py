@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 import requests
-from web_helpers import ChangeReader
 
 from backend.changes import ChangeFeed
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
+from tests.support.web_helpers import ChangeReader
 
 
 def kinds(events: list[tuple[str, str, dict[str, Any]]]) -> list[str]:

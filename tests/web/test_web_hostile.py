@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from web_helpers import WAIT_MS, WebPage
 
 from backend.embedded import EmbeddedServer
+from tests.support.web_helpers import WAIT_MS, WebPage
 
 HOSTILE = """Look: <img src=x onerror="window.__pwned='img'"> and
 <script>window.__pwned='script'</script>

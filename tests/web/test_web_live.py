@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from web_helpers import WAIT_MS, WebPage
-
 from backend.embedded import EmbeddedServer
 from tests.support.http_client import TokenApi
+from tests.support.web_helpers import WAIT_MS, WebPage
 
 
 def test_what_another_client_does_shows_up_live(

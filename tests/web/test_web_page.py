@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from web_helpers import WAIT_MS, WebPage
-
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from tests.support.http_client import TokenApi
+from tests.support.web_helpers import WAIT_MS, WebPage
 
 
 def test_the_token_is_kept_for_the_tab_and_leaves_the_address(

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from web_helpers import WAIT_MS, OriginProxy, WebPage, wait_for
 
 from backend.embedded import EmbeddedServer
 from tests.support.http_client import TokenApi
+from tests.support.web_helpers import WAIT_MS, OriginProxy, WebPage, wait_for
 
 #: A reply of 250 characters with multi-byte ones: 2.5 s at 10 ms a character.
 LONG = ("Streaming résumé 日本語 👋🏽 data: x\n" * 12)[:250]

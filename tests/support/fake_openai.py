@@ -1,4 +1,4 @@
-"""Loopback servers for tests/openai: uvicorn on a thread, and a fake OpenAI-compatible upstream.
+"""Loopback servers for the tests: uvicorn on a thread, and a fake OpenAI-compatible upstream.
 
 The fake speaks OpenAI's documented streaming format (`data: <chat.completion.chunk>`
 events, then `data: [DONE]`). The requested `model` picks its behaviour, so each test
@@ -18,8 +18,7 @@ import asyncio
 import json
 import socket
 import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,17 +30,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from tests.support.waiting import wait_until
+
 DEADLINE = 10.0  # seconds any wait in these tests may take before it is a failure
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = DEADLINE) -> bool:
-    """Poll `condition` (threading-safe checks only) until true or the deadline passes."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        threading.Event().wait(0.01)
-    return condition()
 
 
 class LoopbackServer:
@@ -66,8 +57,11 @@ class LoopbackServer:
 
     def start(self) -> LoopbackServer:
         self.thread.start()
-        if not wait_until(lambda: self.server.started or not self.thread.is_alive()):
-            raise RuntimeError("uvicorn did not start in time")
+        wait_until(
+            lambda: self.server.started or not self.thread.is_alive(),
+            timeout=DEADLINE,
+            what="uvicorn to start",
+        )
         if not self.server.started:
             raise RuntimeError("uvicorn failed to start")
         self.port = self.server.servers[0].sockets[0].getsockname()[1]

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from oai_support import DEADLINE, LoopbackServer, Upstream, serving, wait_until
 
 from backend.app import create_app
 from backend.config import ProviderSettings, Settings
+from tests.support.fake_openai import DEADLINE, LoopbackServer, Upstream, serving
+from tests.support.waiting import wait_until
 
 KEY = "sk-test-key"  # the key the fake upstream accepts
 
@@ -39,7 +40,7 @@ class App:
             messages = http.get(f"/api/conversations/{cid}").json()["messages"]
             return bool(messages[-1]["status"] != "streaming")
 
-        assert wait_until(done)
+        assert wait_until(done, timeout=DEADLINE)
         messages: list[dict[str, Any]] = http.get(f"/api/conversations/{cid}").json()["messages"]
         return messages
 

@@ -372,7 +372,7 @@ def python_env() -> dict[str, str]:
     return env
 
 
-def spawn(args: list[str], **kw: object) -> subprocess.Popen[bytes]:
+def spawn(args: list[str], **kw: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
         [sys.executable, *args],
         cwd=REPO,
