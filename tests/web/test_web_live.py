@@ -97,7 +97,9 @@ def test_reasoning_is_folded_under_thought_for(make_page: Any, slow_server: Embe
     details = page.page.locator(".msg-assistant details.reasoning")
     assert details.get_attribute("open") is None  # folded
     summary.click()
-    assert details.locator(".reasoning-body").inner_text() == plan.strip()
+    reasoning = details.locator(".reasoning-body")
+    reasoning.wait_for(state="visible", timeout=WAIT_MS)  # opening the fold is not instant
+    assert reasoning.inner_text() == plan.strip()
     assert "<think>" not in (page.assistant().text_content() or "")
 
 
