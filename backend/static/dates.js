@@ -36,8 +36,11 @@ export function groupByDate(conversations, now = new Date()) {
   return groups;
 }
 
-/** A conversation title from a first message: the words of its first line, without Markdown marks. */
+/** A conversation title from a first message: the words of its first line, without Markdown marks,
+ * after a leading `<think>` block (the echo provider's reasoning; its words when nothing follows). */
 export function titleFrom(text, limit = 60) {
+  const thinking = /^\s*<(think|thinking)>([\s\S]*?)(?:<\/\1>|$)([\s\S]*)/.exec(text);
+  if (thinking) text = thinking[3].trim() || thinking[2].trim() || text;
   const line = text.split("\n").map((l) => l.trim()).find((l) => l && !/^(```|~~~|\|?[-:| ]+\|?$)/.test(l)) || text;
   const plain = line
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")

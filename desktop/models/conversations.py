@@ -33,11 +33,17 @@ _MARKS = re.compile(
     r"|(?<=\S)[*_`~]{1,3}(?=[\s.,;:!?)]|$)",  # closing ones (not inside snake_case or 2*3)
     re.MULTILINE,
 )
+#: A leading `<think>` block: reasoning for the echo provider (PROTOCOL.md section 8).
+_THINKING = re.compile(r"\s*<(think|thinking)>(.*?)(?:</\1>|$)(.*)", re.DOTALL)
 
 
 def title_of(content: str, limit: int = 60) -> str:
     """A conversation title from a message: its first words, on one line, without the
-    Markdown marks (`# Plan **this** week` -> `Plan this week`)."""
+    Markdown marks (`# Plan **this** week` -> `Plan this week`), after a leading
+    `<think>...</think>` block (the words inside it when nothing follows it)."""
+    thinking = _THINKING.match(content)
+    if thinking:
+        content = (thinking.group(3).strip() or thinking.group(2).strip()) or content
     plain = _MARKS.sub("", _LINK.sub(r"\1", content))
     words = " ".join(plain.split()) or " ".join(content.split())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"

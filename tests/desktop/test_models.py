@@ -90,6 +90,16 @@ def test_titles_from_a_first_message_drop_markdown_marks() -> None:
     assert title_of("word " * 30) == "word " * 11 + "word…"  # at most 60 characters
 
 
+def test_a_title_never_shows_a_leading_thinking_block() -> None:
+    # The echo provider reasons from `<think>` in the message (PROTOCOL section 8): that
+    # part is reasoning, not the question, so the title is the words after it.
+    assert title_of("<think>Keep it short.</think>Hello **world**") == "Hello world"
+    assert title_of("  <thinking>\nstep one\n</thinking>\n\nWhat is 2+2?") == "What is 2+2?"
+    assert title_of("<think>only thinking, never closed") == "only thinking, never closed"
+    assert title_of("<think></think>") == "<think></think>"  # nothing else: kept as typed
+    assert title_of("Why does <think> appear here?") == "Why does <think> appear here?"
+
+
 def test_records_read_the_backend_json() -> None:
     data = {"id": "m", "conversation_id": "c", "role": "assistant", "content": "x"}
     assert Message.from_json({**data, "status": "cancelled"}).status == "cancelled"

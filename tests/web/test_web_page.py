@@ -156,6 +156,13 @@ def test_copy_buttons_copy_the_code_and_the_reply(
     )
 
 
+def test_a_title_is_the_words_after_a_leading_thinking_block(web: WebPage) -> None:
+    # the echo provider reasons from `<think>` in the message: that is not the question
+    web.send("<think>Keep it short.</think>Hello **world**")
+    web.wait_replies(1)
+    assert web.page.locator(".conversation.current a").inner_text() == "Hello world"
+
+
 def test_new_rename_and_delete_from_the_list(web: WebPage, api: Any) -> None:
     page = web.page
     web.send("first conversation")
