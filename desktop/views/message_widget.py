@@ -349,6 +349,7 @@ class MessageWidget(QFrame):
             text = f"{note} — the reply may be incomplete."
         severity = "error" if note or self.message.status in ("failed", "interrupted") else ""
         self.status.setText(text)
+        self.status.setVisible(bool(text))  # an empty line would sit above the text
         restyle(self.status, severity=severity)
         self._note = note
 

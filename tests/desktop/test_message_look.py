@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.records import Message
-from desktop.views.message_widget import MessageWidget
+from desktop.views.message_widget import BUBBLE_PAD_Y, MessageWidget
 
 
 def _reply(**fields: object) -> Message:
@@ -79,3 +79,19 @@ def test_user_message_is_a_bubble(qtbot: QtBot) -> None:
     assert widget.bubble is not None and widget.bubble.maximumWidth() == int(700 * 0.85)
     right = widget.bubble.geometry().right()
     assert right >= widget.width() - 2  # at the right of the column
+
+
+def test_a_bubble_holds_its_text_and_nothing_above_it(qtbot: QtBot) -> None:
+    # Seen under Xvfb: an empty status line sat above every bubble's text.
+    user = Message("u1", "c1", "user", "Plain question", "complete", "", siblings=("u1",))
+    widget = MessageWidget(user)
+    qtbot.addWidget(widget)
+    widget.resize(700, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.bubble is not None
+    assert not widget.status.isVisibleTo(widget)
+    assert widget.body.geometry().top() == BUBBLE_PAD_Y
+    assert widget.bubble.height() == widget.body.height() + 2 * BUBBLE_PAD_Y
+    widget.set_message(replace(user, status="failed", error="upstream said no"))
+    assert widget.status.isVisibleTo(widget)  # a failure still says why
