@@ -12,6 +12,7 @@ then emits `confirm_delete(mid, count)`; the window's answer is `delete(mid)`.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -41,6 +42,9 @@ def subtree_size(messages: list[Message], mid: str) -> int:
 class Branches(QObject):
     #: Deleting `mid` would remove `count` messages: ask the user (then `delete(mid)`).
     confirm_delete = Signal(str, int)
+    #: The branch through this message is shown now (after `switch`): the view keeps it in
+    #: sight and on the keyboard.
+    switched = Signal(str)
 
     def __init__(self, controller: ChatController) -> None:
         super().__init__(controller)
@@ -52,7 +56,14 @@ class Branches(QObject):
         cid = c.current_id
         if c.client is None or not cid or c.is_streaming():
             return
-        c.runner.call(c.client.set_head, cid, mid, on_result=self._show, on_error=c.report)
+        c.runner.call(
+            c.client.set_head, cid, mid, on_result=partial(self._switched, mid), on_error=c.report
+        )
+
+    def _switched(self, mid: str, detail: ConversationDetail) -> None:
+        self._show(detail)
+        if detail.conversation.id == self.controller.current_id:
+            self.switched.emit(mid)
 
     def ask_delete(self, mid: str) -> None:
         c = self.controller

@@ -38,7 +38,7 @@ from desktop.views.chat_view import ChatView
 from desktop.views.composer import Composer
 from desktop.views.empty_state import EmptyState
 from desktop.views.keyboard import WindowKeys
-from desktop.views.reveal import reveal_message
+from desktop.views.reveal import keep_in_sight, reveal_message
 from desktop.views.search_flow import SearchFlow
 from desktop.views.settings_dialog import SettingsDialog
 from desktop.views.sidebar import Sidebar
@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self.transfer = TransferFlows(self, self.controller)
         self.sidebar.export_requested.connect(self.transfer.export_conversation)
         self.controller.reveal.connect(lambda mid: reveal_message(self.chat_view, mid))
+        self.controller.branches.switched.connect(lambda mid: keep_in_sight(self.chat_view, mid))
         self._restore_layout()
         self.chat_view.set_hint(STARTING)
         self.new_action.setEnabled(False)

@@ -42,6 +42,10 @@ def test_regenerate_keeps_the_old_answer_reachable(
     assert d.model.messages[1].id == old.id
     assert [m.content for m in d.model.messages][2] == "second question"
     assert _widget(window, 1).branches.position.text() == "1/2"
+    # the keyboard stays on the switched message (seen under Xvfb: it fell to the sidebar)
+    shown = _widget(window, 1)
+    qtbot.waitUntil(shown.hasFocus, timeout=WAIT_MS)
+    assert shown.row_shown and not window.sidebar.isAncestorOf(window.focusWidget())
 
 
 def test_edit_any_user_message_in_place(
