@@ -323,8 +323,10 @@ class MessageWidget(QFrame):
             self.editor.cancelled.connect(self.end_edit)
             layout = self.layout()
             assert isinstance(layout, QVBoxLayout)
-            layout.insertWidget(layout.indexOf(self.body), self.editor)
+            layout.insertWidget(0, self.editor)  # in the bubble's place, the column wide
         self.body.hide()
+        if self.bubble is not None:
+            self.bubble.hide()
         self.editor.start(self.message.content)
 
     def end_edit(self) -> None:
@@ -333,6 +335,8 @@ class MessageWidget(QFrame):
             self.editor.deleteLater()
             self.editor = None
         self.body.show()
+        if self.bubble is not None:
+            self.bubble.show()
 
     def _edit_done(self, text: str) -> None:
         self.edit_submitted.emit(self.message.id, text)

@@ -62,8 +62,13 @@ def test_edit_any_user_message_in_place(
     editor = first.editor
     assert editor is not None and editor.hasFocus() and editor.toPlainText() == "first"
     assert not first.body.isVisibleTo(window)
+    # the editor takes the bubble's place (seen under Xvfb: an empty bubble stayed above
+    # it, and the editor sat below the actions row)
+    assert first.bubble is not None and not first.bubble.isVisibleTo(window)
+    assert editor.geometry().bottom() < first.actions_row.geometry().top()
     qtbot.keyClick(editor, Qt.Key.Key_Escape)  # Esc cancels: nothing sent
     assert first.editor is None and first.body.isVisibleTo(window)
+    assert first.bubble.isVisibleTo(window)
     assert d.model.rowCount() == 4
 
     first.edit_button.click()
