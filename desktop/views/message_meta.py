@@ -47,7 +47,7 @@ def figures(stats: Stats | None) -> list[str]:
     out: list[str] = []
     rate = tokens_per_second(stats)
     if rate is not None:
-        out.append(f"{rate:,.0f} tok/s")
+        out.append(f"{rate:,.1f} tok/s" if rate < 10 else f"{rate:,.0f} tok/s")
     if stats.first_token_ms is not None:
         out.append(f"{stats.first_token_ms / 1000:.1f} s to first token")
     if rate is not None and stats.completion_tokens is not None:

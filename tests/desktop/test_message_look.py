@@ -95,3 +95,14 @@ def test_a_bubble_holds_its_text_and_nothing_above_it(qtbot: QtBot) -> None:
     assert widget.bubble.height() == widget.body.height() + 2 * BUBBLE_PAD_Y
     widget.set_message(replace(user, status="failed", error="upstream said no"))
     assert widget.status.isVisibleTo(widget)  # a failure still says why
+
+
+def test_a_slow_rate_keeps_its_decimal() -> None:
+    # Seen under Xvfb: 4 tokens over 5 s showed as "0 tok/s".
+    from desktop.records import Stats
+    from desktop.views.message_meta import figures
+
+    slow = Stats(first_token_ms=300, duration_ms=5300, completion_tokens=4)
+    assert figures(slow)[0] == "0.8 tok/s"
+    assert figures(Stats(first_token_ms=0, duration_ms=1000, completion_tokens=9))[0] == "9.0 tok/s"
+    assert figures(Stats(first_token_ms=0, duration_ms=1000, completion_tokens=42))[0] == "42 tok/s"
