@@ -4,12 +4,15 @@ answer (muted) and 2 x 2 suggestion cards that fill the composer when clicked.""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +30,26 @@ SUGGESTIONS = (
 )
 
 
+class SuggestionCard(QPushButton):
+    """A card: its title over its prompt, the prompt cut with "…" to the card's width
+    rather than clipped mid-letter in a narrow window."""
+
+    def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
+        super().__init__(f"{title}\n{prompt}", parent)
+        self.title, self.prompt = title, prompt
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self)
+        metrics = self.fontMetrics()
+        line = metrics.elidedText(self.prompt, Qt.TextElideMode.ElideRight, room.width())
+        self.setText(
+            f"{metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, room.width())}\n{line}"
+        )
+
+
 class EmptyState(QWidget):
     #: A suggestion card was chosen: its prompt.
     suggestion_chosen = Signal(str)
@@ -42,10 +65,10 @@ class EmptyState(QWidget):
         self.model_label = plain(QLabel(self))
         self.model_label.setObjectName("emptyModel")
         self.model_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.cards: list[QPushButton] = []
+        self.cards: list[SuggestionCard] = []
         grid = QGridLayout()
         for i, (title, prompt) in enumerate(SUGGESTIONS):
-            card = QPushButton(f"{title}\n{prompt.strip()}", self)
+            card = SuggestionCard(title, prompt.strip(), self)
             card.setObjectName("suggestionCard")
             card.setAccessibleName(f"Suggestion: {title}")
             card.setAccessibleDescription(prompt.strip())

@@ -31,3 +31,17 @@ def test_the_empty_state_greets_names_the_model_and_suggests(
     d.wait_reply_done()
     window.controller.new_conversation()
     qtbot.waitUntil(empty.isVisible, timeout=WAIT_MS)
+
+
+def test_a_narrow_card_cuts_its_prompt_with_an_ellipsis(window: MainWindow, qtbot: QtBot) -> None:
+    # Seen under Xvfb at 900 px: "Explain how public-key cryptography work" clipped mid-word.
+    empty = window.empty_state
+    qtbot.waitUntil(empty.isVisible)
+    card = empty.cards[0]
+    card.resize(220, card.height())
+    title, prompt = card.text().split("\n")
+    assert title == SUGGESTIONS[0][0] and prompt.endswith("…")
+    assert SUGGESTIONS[0][1].startswith(prompt[:-1])
+    assert card.fontMetrics().horizontalAdvance(prompt) < card.width()
+    card.resize(900, card.height())
+    assert card.text() == f"{SUGGESTIONS[0][0]}\n{SUGGESTIONS[0][1]}"  # room: all of it
