@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from desktop.controller import KEPT_MODELS
+from desktop.histories import KEPT_MODELS
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.views.main_window import MainWindow
