@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -68,6 +68,21 @@ def merged(parts: Iterable[Part]) -> tuple[Part, ...]:
         else:
             out.append(part)
     return tuple(out)
+
+
+def cut_parts(parts: Sequence[Part], room: int) -> tuple[list[Part], bool]:
+    """`parts` cut to `room` code points in all (empty parts left out), and whether any
+    text was cut off: a reply at its length limit."""
+    kept: list[Part] = []
+    for part in parts:
+        if len(part.text) > room:
+            if room > 0:
+                kept.append(Part(part.type, part.text[:room]))
+            return kept, True
+        if part.text:
+            kept.append(part)
+            room -= len(part.text)
+    return kept, False
 
 
 def parts_json(parts: Iterable[Part]) -> str | None:

@@ -7,7 +7,7 @@ The tree walks themselves are in `backend.store_tree`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from backend import store_tree as tree
 from backend.records import (
@@ -172,15 +172,14 @@ class StoreMessages(StoreFile):
         model: str | None = None,
     ) -> tuple[Message, Message]:
         """A user message below the head and its empty `streaming` reply (with the given id)."""
-        now = utc_now()
-        user_id = new_id()
-        with self._transaction() as conn:
+
+        def below_head(conn: sqlite3.Connection) -> tuple[str, str | None]:
             row = conn.execute("SELECT head_id FROM conversations WHERE id = ?", (cid,)).fetchone()
             if row is None:
                 raise NotFoundError("Conversation not found")
-            self._insert(conn, cid, user_id, "user", content, "complete", now, row["head_id"])
-            self._reply_below(conn, cid, user_id, reply_id, now, provider, model)
-        return self._pair(user_id, reply_id)
+            return cid, row["head_id"]
+
+        return self._user_turn(below_head, content, reply_id, provider, model)
 
     def add_edit(
         self,
@@ -191,12 +190,28 @@ class StoreMessages(StoreFile):
         model: str | None = None,
     ) -> tuple[Message, Message]:
         """An edited copy of user message `mid` beside it (same parent) and a reply below it."""
+
+        def beside(conn: sqlite3.Connection) -> tuple[str, str | None]:
+            row = self._message_of(conn, mid, "user", "Only user messages can be edited")
+            return row["conversation_id"], row["parent_id"]
+
+        return self._user_turn(beside, content, reply_id, provider, model)
+
+    def _user_turn(
+        self,
+        place: Callable[[sqlite3.Connection], tuple[str, str | None]],
+        content: str,
+        reply_id: str,
+        provider: str | None,
+        model: str | None,
+    ) -> tuple[Message, Message]:
+        """A new user message where `place` puts it (its conversation and parent, read in
+        the same transaction) and its empty `streaming` reply below it, made the head."""
         now = utc_now()
         user_id = new_id()
         with self._transaction() as conn:
-            row = self._message_of(conn, mid, "user", "Only user messages can be edited")
-            cid = row["conversation_id"]
-            self._insert(conn, cid, user_id, "user", content, "complete", now, row["parent_id"])
+            cid, parent_id = place(conn)
+            self._insert(conn, cid, user_id, "user", content, "complete", now, parent_id)
             self._reply_below(conn, cid, user_id, reply_id, now, provider, model)
         return self._pair(user_id, reply_id)
 

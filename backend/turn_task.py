@@ -23,23 +23,12 @@ from backend.broker import Outcome
 from backend.changes import MESSAGE_UPDATED
 from backend.openai.errors import plain_text
 from backend.reasoning import ReplySplitter
-from backend.records import Message, Part, Status, merged, text_of
+from backend.records import Message, Part, Status, cut_parts, merged, text_of
 from backend.responders import ChatMessage, Chunk, ResponderError
 from backend.store import Store
 from backend.turn_state import TurnState, _Turn, cut_note, unsaved_detail
 
 logger = logging.getLogger(__name__)
-
-
-def _within(parts: Sequence[Part], room: int) -> list[Part]:
-    """`parts` cut to `room` code points in all."""
-    kept: list[Part] = []
-    for part in parts:
-        if room <= 0:
-            break
-        kept.append(Part(part.type, part.text[:room]))
-        room -= len(kept[-1].text)
-    return kept
 
 
 class TurnTask(TurnState):
@@ -75,7 +64,7 @@ class TurnTask(TurnState):
                     parts = splitter.feed(chunk)
                 room = limit - turn.live.length
                 if sum(len(p.text) for p in parts) > room:  # cut; closing the stream stops it
-                    turn.add(_within(parts, room))
+                    turn.add(cut_parts(parts, room)[0])
                     turn.add([Part("text", cut_note(limit))])
                     logger.warning("A reply was cut at the length limit (%d characters)", limit)
                     cut = True

@@ -1,6 +1,7 @@
 """`ChatController`: the window's state and actions, without any widget.
 
-It owns the conversation list model, one message model per opened conversation,
+It owns the conversation list model, one message model per opened conversation
+(`histories`: loaded when first shown, the oldest let go),
 the stream workers (one per reply being followed, whichever conversation is shown),
 the background runner for client calls, and the chat's actions (`actions`: Stop, Regenerate
 last reply, Edit last message, and every message's buttons). Views call its methods and
@@ -18,18 +19,15 @@ from PySide6.QtCore import QObject, Signal
 from desktop.branches import Branches
 from desktop.chat_actions import ChatActions
 from desktop.client import ApiError, ChatClient
+from desktop.histories import Histories
 from desktop.live import LiveSync
 from desktop.models import ConversationListModel, MessageListModel
 from desktop.models.conversations import UNTITLED, title_of
-from desktop.records import Conversation, ConversationDetail, Turn
+from desktop.records import Conversation, Turn
 from desktop.streams import LOST_CONNECTION, ReplyStreams
 from desktop.workers import ApiRunner, StreamWorker
 
 log = logging.getLogger(__name__)
-
-
-#: Conversations whose history stays in memory after they were shown (see `select`).
-KEPT_MODELS = 10
 
 
 class ChatController(QObject):
@@ -59,7 +57,7 @@ class ChatController(QObject):
         self.conversations.rename_requested.connect(self.rename)
         self.current_id = ""
         self._empty = MessageListModel("", self)
-        self._models: dict[str, MessageListModel] = {}
+        self.histories = Histories(self)  # a message model per conversation opened
         self._busy = False  # a send/edit/regenerate request is on its way
         self._closed = False
         self.runner = ApiRunner(self)
@@ -81,7 +79,8 @@ class ChatController(QObject):
 
     @property
     def current_model(self) -> MessageListModel:
-        return self._models.get(self.current_id, self._empty)
+        model = self.histories.get(self.current_id)
+        return self._empty if model is None else model
 
     @property
     def busy(self) -> bool:
@@ -95,13 +94,13 @@ class ChatController(QObject):
         return not self.current_id
 
     def model_for(self, cid: str) -> MessageListModel | None:
-        return self._models.get(cid)
+        return self.histories.get(cid)
 
     def worker_for(self, mid: str) -> StreamWorker | None:
         return self.streams.worker_for(mid)
 
     def is_streaming(self, cid: str | None = None) -> bool:
-        model = self._models.get(self.current_id if cid is None else cid)
+        model = self.histories.get(self.current_id if cid is None else cid)
         return bool(model and model.streaming())
 
     # -- start-up ----------------------------------------------------------------------
@@ -135,63 +134,12 @@ class ChatController(QObject):
         if cid == self.current_id and not force:
             return
         self.current_id = cid
-        if cid and cid not in self._models:
-            self._models[cid] = MessageListModel(cid, self)
-            self._load(cid)
-        elif cid:
-            self._models[cid] = self._models.pop(cid)  # most recently shown last
+        if cid:
+            self.histories.open(cid)
         self.current_changed.emit(cid)
         self.draft_changed.emit(not cid)
         self.streaming_changed.emit(self.is_streaming())
-        self._forget_old_models()
-
-    def _forget_old_models(self) -> None:
-        """Keep the histories of the `KEPT_MODELS` conversations shown last in memory; an
-        older one is loaded again when it is shown again. (Never the shown one, nor one
-        with a reply streaming.)"""
-        if self._busy:
-            return  # a turn is on its way to its conversation's model
-        for cid in list(self._models)[: max(0, len(self._models) - KEPT_MODELS)]:
-            model = self._models[cid]
-            if cid != self.current_id and not (model.streaming() or self.streams.follows(model)):
-                del self._models[cid]
-                model.deleteLater()
-
-    def _load(self, cid: str) -> None:
-        if self.client is None:
-            return
-        self.runner.call(
-            self.client.get_conversation,
-            cid,
-            on_result=self._loaded,
-            on_error=partial(self._load_failed, cid),
-        )
-
-    def _load_failed(self, cid: str, exc: ApiError) -> None:
-        model = self._models.get(cid)
-        if model is not None and not model.rowCount():
-            del self._models[cid]  # selecting it again tries again
-            if cid == self.current_id:
-                self.current_changed.emit(cid)
-        self._report(exc)
-
-    def _loaded(self, detail: ConversationDetail) -> None:
-        model = self._models.get(detail.conversation.id)
-        if model is None:
-            return
-        if model.rowCount():
-            # turns started while the history was on its way are newer than all of it
-            local = {m.id for m in model.messages}
-            older = [m for m in detail.messages if m.id not in local]
-            model.set_messages(older + model.messages)
-        else:
-            model.set_messages(detail.messages)
-        self.conversations.upsert(detail.conversation)
-        for msg in model.streaming():  # e.g. a reply running in `sse-chat serve`
-            self.streams.follow(model, msg.id)
-        self.conversations.set_streaming(model.conversation_id, bool(model.streaming()))
-        if model.conversation_id == self.current_id:
-            self.streaming_changed.emit(self.is_streaming())
+        self.histories.forget_old()
 
     def new_conversation(self) -> None:
         """Show a new chat as a draft: nothing is stored until its first message is sent,
@@ -202,7 +150,7 @@ class ChatController(QObject):
 
     def _created(self, conv: Conversation) -> None:
         self.conversations.upsert(conv)
-        self._models.setdefault(conv.id, MessageListModel(conv.id, self))
+        self.histories.add(conv.id)
         self.select(conv.id)
 
     def rename(self, cid: str, title: str) -> None:
@@ -229,11 +177,11 @@ class ChatController(QObject):
 
     def removed_elsewhere(self, cid: str) -> None:
         """Another client deleted `cid`: forget it as if deleted here."""
-        if self.conversations.get(cid) is not None or cid in self._models:
+        if self.conversations.get(cid) is not None or cid in self.histories:
             self._deleted(cid)
 
     def _deleted(self, cid: str) -> None:
-        model = self._models.pop(cid, None)
+        model = self.histories.pop(cid)
         if model is not None:
             for msg in model.messages:
                 self.streams.forget(msg.id)
@@ -345,7 +293,7 @@ class ChatController(QObject):
         self.streams.follow(model, mid)
 
     def _regenerated(self, old_mid: str, turn: Turn) -> None:
-        model = self._models.get(turn.reply.conversation_id)
+        model = self.histories.get(turn.reply.conversation_id)
         if model is not None:
             self.streams.forget(old_mid)
             model.remove_from(old_mid)
@@ -354,7 +302,7 @@ class ChatController(QObject):
     def _edited(self, old_mid: str, turn: Turn, in_place: bool = False) -> None:
         # The edited copy is a new message beside the original (which the backend keeps on
         # another branch): the current path is the one up to it, then the copy and its reply.
-        model = self._models.get(turn.reply.conversation_id)
+        model = self.histories.get(turn.reply.conversation_id)
         if model is not None and model.row_of(turn.message.id) < 0:
             model.remove_from(old_mid)
         self._turn_started(turn, sent=not in_place)
@@ -362,7 +310,7 @@ class ChatController(QObject):
     def _turn_started(self, turn: Turn, sent: bool = True) -> None:
         self._busy = False
         cid = turn.reply.conversation_id or turn.message.conversation_id
-        model = self._models.get(cid)
+        model = self.histories.get(cid)
         if model is not None and model.row_of(turn.reply.id) < 0:
             # (a history loaded meanwhile may hold this turn already)
             if model.row_of(turn.message.id) >= 0:  # edit-and-resend, regenerate

@@ -22,7 +22,7 @@ from starlette.types import Send
 
 from backend.openai import wire
 from backend.reasoning import ReplySplitter
-from backend.records import Part, Role, merged, text_of
+from backend.records import Part, Role, cut_parts, merged, text_of
 from backend.responders import (
     ChatMessage,
     Chunk,
@@ -143,16 +143,9 @@ class _Reply:
         """`parts` as far as `max_chars` allows (counted); past it the reply is `cut`."""
         if self.max_chars is None:
             return list(parts)
-        kept: list[Part] = []
-        for part in parts:
-            room = self.max_chars - self.chars
-            if len(part.text) > room:
-                part, self.cut = Part(part.type, part.text[:room]), True
-            if part.text:
-                self.chars += len(part.text)
-                kept.append(part)
-            if self.cut:
-                break
+        kept, cut = cut_parts(parts, self.max_chars - self.chars)
+        self.chars += sum(len(p.text) for p in kept)
+        self.cut = self.cut or cut
         return kept
 
     def chunk(self, **kwargs: Any) -> str:

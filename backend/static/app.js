@@ -307,10 +307,8 @@ export class ChatApp {
   // -- turns -------------------------------------------------------------------------------------
 
   async send(text) {
-    if (this.busy || this.isStreaming() || !text.trim()) return false;
-    this.busy = true;
-    this.thread.refreshActions();
-    try {
+    if (!text.trim()) return false;
+    return this.requestTurn(async () => {
       if (!this.current) {
         const created = await this.api.post("/api/conversations", { title: titleFrom(text) });
         this.current = created;
@@ -320,8 +318,23 @@ export class ChatApp {
         window.history.pushState(null, "", `#${enc(created.id)}`);
         this.ui.conversationChanged();
       }
-      const turn = await this.api.post(`/api/conversations/${enc(this.current.id)}/messages`, { content: text });
-      this.startTurn(turn, null);
+      return this.api.post(`/api/conversations/${enc(this.current.id)}/messages`, { content: text });
+    });
+  }
+
+  /**
+   * A turn's request (send, edit, regenerate): refused while another is on its way or a reply
+   * streams; its `202 Turn` is shown (`replacing`: the message it replaces), a failure reported.
+   * True when the turn started.
+   */
+  async requestTurn(request, replacing = null) {
+    if (this.busy || this.isStreaming()) return false;
+    this.busy = true;
+    this.thread.refreshActions();
+    try {
+      const turn = await request();
+      this.busy = false;
+      this.startTurn(turn, replacing);
       return true;
     } catch (error) {
       this.report(error);
@@ -352,36 +365,12 @@ export class ChatApp {
     this.thread.scrollToBottom();
   }
 
-  async edit(message, text) {
-    if (this.busy || this.isStreaming()) return false;
-    this.busy = true;
-    try {
-      const turn = await this.api.patch(`/api/messages/${enc(message.id)}`, { content: text });
-      this.busy = false;
-      this.startTurn(turn, message);
-      return true;
-    } catch (error) {
-      this.report(error);
-      return false;
-    } finally {
-      this.busy = false;
-      this.ui.streamingChanged();
-    }
+  edit(message, text) {
+    return this.requestTurn(() => this.api.patch(`/api/messages/${enc(message.id)}`, { content: text }), message);
   }
 
-  async regenerate(message) {
-    if (this.busy || this.isStreaming()) return;
-    this.busy = true;
-    try {
-      const turn = await this.api.post(`/api/messages/${enc(message.id)}/regenerate`);
-      this.busy = false;
-      this.startTurn(turn, message);
-    } catch (error) {
-      this.report(error);
-    } finally {
-      this.busy = false;
-      this.ui.streamingChanged();
-    }
+  regenerate(message) {
+    return this.requestTurn(() => this.api.post(`/api/messages/${enc(message.id)}/regenerate`), message);
   }
 
   async stop() {

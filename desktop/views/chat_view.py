@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -40,9 +39,11 @@ from PySide6.QtWidgets import (
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.safe_text import plain
+from desktop.views.jump_button import JumpButton
 from desktop.views.message_widget import MessageWidget
 from desktop.views.restyle import restyle_tree
 from desktop.views.row_window import INITIAL_ROWS, MAX_WIDGETS, Added, RowWindow
+from desktop.views.scroll_anchor import ScrollAnchor
 from desktop.views.widget_utils import discard, restyle
 
 log = logging.getLogger(__name__)
@@ -89,14 +90,8 @@ class ChatView(QScrollArea):
         self.model: MessageListModel | None = None
         self._follow = True
         self._paging = False
-        self.jump_button = QToolButton(self)
-        self.jump_button.setObjectName("jumpToLatest")
-        self.jump_button.setText("↓ Latest")
-        self.jump_button.setToolTip("Jump to the latest message")
-        self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.jump_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.jump_button = JumpButton(self)
         self.jump_button.clicked.connect(self.jump_to_latest)
-        self.jump_button.hide()
         self._page_timer = QTimer(self)
         self._page_timer.setSingleShot(True)
         self._page_timer.setInterval(0)
@@ -105,11 +100,10 @@ class ChatView(QScrollArea):
         self._reveal_timer.setSingleShot(True)
         self._reveal_timer.setInterval(0)
         self._reveal_timer.timeout.connect(self._reveal_visible)
-        #: While paging: a widget on screen and its offset from the top of the viewport,
-        #: held there whatever changes above it, until the user scrolls.
-        self._anchor: tuple[MessageWidget, int] | None = None
-        self._restoring = False
         bar = self.verticalScrollBar()
+        #: While paging: a widget on screen held where it is whatever changes above it,
+        #: until the user scrolls.
+        self._anchor = ScrollAnchor(bar)
         bar.setProperty("scrollable", False)  # the stylesheet hides the handle then
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
@@ -197,7 +191,7 @@ class ChatView(QScrollArea):
         self.hint.setVisible(bool(text))
 
     def _rebuild(self) -> None:
-        self._anchor = None
+        self._anchor.release()
         self._drop(range(len(self.widgets)))
         rows = self.model.rowCount() if self.model is not None else 0
         self._create(self.row_window.open(rows))
@@ -290,7 +284,8 @@ class ChatView(QScrollArea):
         if self.model is None or self.first_row == 0:
             return False
         self._paging = True
-        self._hold_anchor()
+        self._settle()
+        self._anchor.hold_top(self.widgets)
         added = self.row_window.older()
         assert added is not None
         self._create(added)
@@ -299,7 +294,7 @@ class ChatView(QScrollArea):
         if gone:
             self._drop(gone)
             self._settle()
-        self._restore_anchor()
+        self._anchor.restore(self.widgets)
         self._paging = False
         return True
 
@@ -308,42 +303,19 @@ class ChatView(QScrollArea):
         if self.model is None or self.at_end:
             return False
         self._paging = True
-        self._hold_anchor()
+        self._settle()
+        self._anchor.hold_top(self.widgets)
         added = self.row_window.newer(self.model.rowCount())
         assert added is not None
         self._create(added)
         gone = self.row_window.cut_top()  # the farthest ones, above the view
         if gone:
-            if self._anchor is not None and self._anchor[0] in self.widgets[: gone.stop]:
-                self._anchor = None  # (a view smaller than a page: nothing to hold)
+            self._anchor.release_if_in(self.widgets[: gone.stop])  # (a view under a page)
             self._drop(gone)
         self._settle()
-        self._restore_anchor()
+        self._anchor.restore(self.widgets)
         self._paging = False
         return True
-
-    def _hold_anchor(self) -> None:
-        """Remember the widget at the top of the viewport and its offset."""
-        self._settle()
-        value = self.verticalScrollBar().value()
-        for widget in self.widgets:
-            if widget.y() + widget.height() > value:
-                self._anchor = (widget, widget.y() - value)
-                return
-        self._anchor = None
-
-    def _restore_anchor(self) -> None:
-        if self._anchor is None:
-            return
-        widget, offset = self._anchor
-        if widget not in self.widgets:
-            self._anchor = None
-            return
-        self._restoring = True
-        try:
-            self.verticalScrollBar().setValue(widget.y() - offset)
-        finally:
-            self._restoring = False
 
     def _page_if_near_edge(self) -> None:
         bar = self.verticalScrollBar()
@@ -367,7 +339,7 @@ class ChatView(QScrollArea):
         bar.setValue(bar.maximum())
 
     def jump_to_latest(self) -> None:
-        self._anchor = None
+        self._anchor.release()
         self.follow = True
         self.scroll_to_bottom()
 
@@ -378,7 +350,7 @@ class ChatView(QScrollArea):
         widget = self.sender()
         if expanded and isinstance(widget, MessageWidget):
             self.follow = False
-            self._anchor = (widget, widget.y() - self.verticalScrollBar().value())
+            self._anchor.hold(widget)
 
     def _reveal_visible(self) -> None:
         for widget in self.widgets:
@@ -389,8 +361,8 @@ class ChatView(QScrollArea):
         self._reveal_timer.start()
         bar = self.verticalScrollBar()
         restyle(bar, scrollable=maximum > 0)
-        if self._anchor is not None:
-            self._restore_anchor()  # widgets above grew (laid out late): stay put
+        if self._anchor.held:
+            self._anchor.restore(self.widgets)  # widgets above grew (laid out late): stay put
         elif self._follow and not self._paging:
             self.verticalScrollBar().setValue(maximum)
         if maximum == 0 and self.first_row > 0:
@@ -398,9 +370,9 @@ class ChatView(QScrollArea):
 
     def _value_changed(self, value: int) -> None:
         self._reveal_timer.start()
-        if self._paging or self._restoring:
+        if self._paging or self._anchor.restoring:
             return
-        self._anchor = None  # the user scrolled
+        self._anchor.release()  # the user scrolled
         bottom = value >= self.verticalScrollBar().maximum() - FOLLOW_SLACK
         self.follow = bottom and self.at_end
         if value <= NEAR_EDGE or value >= self.verticalScrollBar().maximum() - NEAR_EDGE:
@@ -412,13 +384,4 @@ class ChatView(QScrollArea):
         side = max(COLUMN_PAD, (self.viewport().width() - READING_WIDTH) // 2)
         if self._column.contentsMargins().left() != side:
             self._column.setContentsMargins(side, COLUMN_PAD // 2, side, COLUMN_PAD // 2)
-        hint = self.jump_button.sizeHint()
-        bar = self.verticalScrollBar()
-        right = bar.width() if bar.isVisible() else 0
-        self.jump_button.setGeometry(
-            self.width() - hint.width() - right - 16,
-            self.height() - hint.height() - 12,
-            hint.width(),
-            hint.height(),
-        )
-        self.jump_button.raise_()
+        self.jump_button.place()

@@ -180,10 +180,7 @@ class PlainSegment(MarkdownSegment):
         )
 
     def setText(self, text: str) -> None:  # noqa: N802 (like QLabel's)
-        if text == self.source_text:
-            return
-        self.source_text = text
-        self._render()
+        self.set_markdown(text)  # the same update: this class's `_render` shows it plain
 
     def _render(self) -> None:
         text = self.source_text

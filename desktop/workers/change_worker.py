@@ -10,18 +10,14 @@ worker runs (a backend that restarts is found again); a refusal (401, 400) ends 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import socket
-import threading
-from typing import Any
 
 import requests
 from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop.client import ApiError, ChatClient, StreamDropped
-from desktop.workers.stream_worker import _socket_of
+from desktop.workers.abort import Abort
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +35,10 @@ class ChangeWorker(QThread):
         self.client = client
         self.last_event_id = ""
         self.connections = 0  # times connected (for tests)
-        self._abort = threading.Event()
-        self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
+        self._abort = Abort()
 
     def stop(self) -> None:
-        self._abort.set()
-        with self._lock:
-            sock = self._sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def _remember_socket(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        with self._lock:
-            self._sock = _socket_of(response)
-        if self._abort.is_set():
-            self.stop()
+        self._abort.stop()
 
     def run(self) -> None:
         try:
@@ -63,7 +46,7 @@ class ChangeWorker(QThread):
         except ApiError as exc:
             self.failed.emit(exc.message)
             return
-        session.hooks["response"].append(self._remember_socket)
+        session.hooks["response"].append(self._abort.remember)
         try:
             self._follow(session)
         except Exception:  # never let a bug kill the thread silently
@@ -101,8 +84,7 @@ class ChangeWorker(QThread):
             except (StreamDropped, requests.RequestException, OSError, ValueError) as exc:
                 log.info("change stream dropped after %s: %r", self.last_event_id, exc)
             finally:
-                with self._lock:
-                    self._sock = None
+                self._abort.forget()
                 source.close()
             failures += 1
             if self._abort.wait(RETRY[min(failures, len(RETRY)) - 1]):

@@ -19,10 +19,8 @@ blocked on a silent stream at once.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import socket
 import threading
 from typing import Any
 
@@ -31,21 +29,13 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop.client import ApiError, ChatClient, StreamDropped
 from desktop.records import Message
+from desktop.workers.abort import Abort
 
 log = logging.getLogger(__name__)
 
 #: Waits before resume attempts 1, 2, ...; more drops in a row than this is a failure.
 BACKOFF = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 LOST = "Lost the connection to the chat backend while a reply was streaming."
-
-
-def _socket_of(response: requests.Response) -> socket.socket | None:
-    """The socket under a streamed response (urllib3 keeps the connection for streams)."""
-    connection = getattr(response.raw, "connection", None) or getattr(
-        response.raw, "_connection", None
-    )
-    sock = getattr(connection, "sock", None)
-    return sock if isinstance(sock, socket.socket) else None
 
 
 class StreamWorker(QThread):
@@ -70,9 +60,7 @@ class StreamWorker(QThread):
         self.mid = mid
         self.offset = offset  # code points of the reply received so far
         self._backoff = backoff
-        self._abort = threading.Event()
-        self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
+        self._abort = Abort()
         self._session: requests.Session | None = None
         self.delta_events = 0  # `delta` events read
         self._text: list[str] = []  # new text not taken yet
@@ -83,12 +71,7 @@ class StreamWorker(QThread):
     # -- GUI thread ----------------------------------------------------------------
     def stop(self) -> None:
         """Ask the worker to end now; returns at once (then `wait()` if you must)."""
-        self._abort.set()
-        with self._lock:
-            sock = self._sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        self._abort.stop()
 
     @property
     def stopping(self) -> bool:
@@ -118,12 +101,6 @@ class StreamWorker(QThread):
             self.text_ready.emit(self.mid)
 
     # -- worker thread -------------------------------------------------------------
-    def _remember_socket(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        with self._lock:
-            self._sock = _socket_of(response)
-        if self._abort.is_set():  # stop() came while we were connecting
-            self.stop()
-
     def run(self) -> None:
         try:
             session = self.client.new_session()
@@ -131,7 +108,7 @@ class StreamWorker(QThread):
             self.failed.emit(self.mid, exc.message)
             self.done.emit(self.mid)
             return
-        session.hooks["response"].append(self._remember_socket)
+        session.hooks["response"].append(self._abort.remember)
         self._session = session
         try:
             self._follow()
@@ -167,8 +144,7 @@ class StreamWorker(QThread):
                 # multi-byte character, hands the SSE parser its partial last line.
                 log.info("stream of %s dropped at %d: %r", self.mid, self.offset, exc)
             finally:
-                with self._lock:
-                    self._sock = None
+                self._abort.forget()
                 source.close()
             if self._abort.is_set():
                 return

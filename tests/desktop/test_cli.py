@@ -55,7 +55,12 @@ def test_log_level_is_a_choice_in_any_case(capsys: pytest.CaptureFixture[str]) -
 def test_serve_is_handed_to_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
     fake = types.ModuleType("backend.cli")
-    fake.serve_main = lambda argv: calls.append(list(argv)) or 0  # type: ignore[attr-defined]
+
+    def serve_main(argv: list[str]) -> int:
+        calls.append(list(argv))
+        return 0
+
+    monkeypatch.setattr(fake, "serve_main", serve_main, raising=False)
     monkeypatch.setitem(sys.modules, "backend.cli", fake)
     assert main(["serve", "--port", "8000"]) == 0
     assert calls == [["--port", "8000"]]
@@ -107,7 +112,12 @@ def test_python_m_desktop_version() -> None:
 def launched(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """What `main` would open the window with (nothing is opened, no log file written)."""
     configs: list[object] = []
-    monkeypatch.setattr("desktop.app.run", lambda config: configs.append(config) or 0)
+
+    def run(config: object) -> int:
+        configs.append(config)
+        return 0
+
+    monkeypatch.setattr("desktop.app.run", run)
     monkeypatch.setattr("desktop.logfile.install_file_log", lambda *args: None)
     monkeypatch.setattr("desktop.logfile.configure_console", lambda level: None)
     monkeypatch.delenv("SSE_CHAT_TOKEN", raising=False)

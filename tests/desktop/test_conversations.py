@@ -9,9 +9,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from desktop.controller import KEPT_MODELS
+from desktop.histories import KEPT_MODELS
+from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.views.main_window import MainWindow
-from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory, listed
+
+
+def message(model: MessageListModel, mid: str) -> Message:
+    found = model.message(mid)
+    assert found is not None, mid
+    return found
 
 
 def titles(window: MainWindow) -> list[str]:
@@ -62,12 +70,17 @@ def test_new_rename_delete(
     editor.selectAll()
     qtbot.keyClicks(editor, "Renamed chat")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: convs.get(second).title == "Renamed chat", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: listed(window, second).title == "Renamed chat", timeout=WAIT_MS)
     assert titles(window)[0] == "Renamed chat"
 
     # delete asks first; "no" keeps it
     asked: list[str] = []
-    monkeypatch.setattr(window.sidebar, "confirm_delete", lambda t: asked.append(t) or False)
+
+    def refuse(asked_title: str) -> bool:
+        asked.append(asked_title)
+        return False
+
+    monkeypatch.setattr(window.sidebar, "confirm_delete", refuse)
     window.sidebar.delete(second)
     assert asked == ["Renamed chat"]
     assert convs.rowCount() == 2
@@ -119,15 +132,15 @@ def test_switching_away_while_streaming_keeps_streaming(
     d.send("meanwhile")
     d.wait_reply_done()
     # the first reply went on growing in the background
-    grown_to = len(first_model.message(reply_id).content)
+    grown_to = len(message(first_model, reply_id).content)
     qtbot.waitUntil(
-        lambda: len(first_model.message(reply_id).content) > grown_to + 5, timeout=WAIT_MS
+        lambda: len(message(first_model, reply_id).content) > grown_to + 5, timeout=WAIT_MS
     )
 
     window.controller.select(first)
     assert d.model is first_model
-    qtbot.waitUntil(lambda: first_model.message(reply_id).status == "complete", timeout=WAIT_MS)
-    assert first_model.message(reply_id).content == text
+    qtbot.waitUntil(lambda: message(first_model, reply_id).status == "complete", timeout=WAIT_MS)
+    assert message(first_model, reply_id).content == text
     assert window.chat_view.widgets[-1].text == text
 
 
@@ -145,13 +158,12 @@ def test_only_recently_shown_histories_stay_in_memory(
         ids.append(conv.id)
     for i, cid in enumerate(ids):
         ctrl.select(cid)
-        qtbot.waitUntil(
-            lambda i=i: (
-                [w.text for w in window.chat_view.widgets] == [f"message {i}"] * 2  # type: ignore[misc]
-                and not ctrl.is_streaming()
-            ),
-            timeout=WAIT_MS,
-        )
+
+        def shown(i: int = i) -> bool:
+            texts = [w.text for w in window.chat_view.widgets]
+            return texts == [f"message {i}"] * 2 and not ctrl.is_streaming()
+
+        qtbot.waitUntil(shown, timeout=WAIT_MS)
     assert [cid for cid in ids if ctrl.model_for(cid) is not None] == ids[-KEPT_MODELS:]
     ctrl.select(ids[0])  # shown again: its history comes back from the backend
     qtbot.waitUntil(

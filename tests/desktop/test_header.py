@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.views.main_window import MainWindow
-from tests.support.window_driver import WAIT_MS, Driver
+from tests.support.window_driver import WAIT_MS, Driver, listed
 
 
 def _conversation(window: MainWindow, d: Driver) -> str:
@@ -30,8 +30,7 @@ def test_clicking_the_title_renames_the_conversation(
     header.title_edit.clear()
     qtbot.keyClicks(header.title_edit, "Tom & <b>Jerry</b>")
     qtbot.keyClick(header.title_edit, Qt.Key.Key_Return)
-    conversations = window.controller.conversations
-    qtbot.waitUntil(lambda: conversations.get(cid).title == "Tom & <b>Jerry</b>", timeout=WAIT_MS)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: listed(window, cid).title == "Tom & <b>Jerry</b>", timeout=WAIT_MS)
     assert header.title_stack.currentWidget() is header.title_button
     assert header.title_button.text() == "Tom && <b>Jerry</b>"  # shown literally
 
@@ -51,14 +50,14 @@ def test_the_model_picker_sets_this_conversations_model(
     picker.activated.emit(picker.currentIndex())
     client = window.controller.client
     assert client is not None
-    qtbot.waitUntil(lambda: window.controller.conversations.get(cid).model == name, timeout=WAIT_MS)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: listed(window, cid).model == name, timeout=WAIT_MS)
     assert client.get_conversation(cid).conversation.model == name
     d.send("again")
     d.wait_reply_done()
     assert d.last_reply().model == name
     picker.setCurrentIndex(0)
     picker.activated.emit(0)
-    qtbot.waitUntil(lambda: window.controller.conversations.get(cid).model is None, timeout=WAIT_MS)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: listed(window, cid).model is None, timeout=WAIT_MS)
     assert client.get_conversation(cid).conversation.model is None
 
 
@@ -68,13 +67,12 @@ def test_the_system_prompt_popover_sets_and_resets_the_prompt(
     d = driver(window)
     cid = _conversation(window, d)
     header = window.header
-    conversations = window.controller.conversations
     qtbot.mouseClick(header.prompt_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(header.popover.isVisible)
     qtbot.keyClicks(header.popover.editor, "Answer like a pirate.")
     header.popover.save_button.click()
     qtbot.waitUntil(
-        lambda: conversations.get(cid).system_prompt == "Answer like a pirate.",  # type: ignore[union-attr]
+        lambda: listed(window, cid).system_prompt == "Answer like a pirate.",
         timeout=WAIT_MS,
     )
     assert not header.popover.isVisible()
@@ -82,7 +80,7 @@ def test_the_system_prompt_popover_sets_and_resets_the_prompt(
     header.open_prompt()
     assert header.popover.editor.toPlainText() == "Answer like a pirate."
     header.popover.default_button.click()
-    qtbot.waitUntil(lambda: conversations.get(cid).system_prompt is None, timeout=WAIT_MS)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: listed(window, cid).system_prompt is None, timeout=WAIT_MS)
 
 
 def test_the_connection_dot_and_no_port_in_the_status_bar(window: MainWindow) -> None:

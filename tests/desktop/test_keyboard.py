@@ -21,6 +21,12 @@ def _focus() -> QWidget | None:
     return QApplication.focusWidget()
 
 
+def _focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the focus"
+    return widget
+
+
 def _two_conversations(window: MainWindow, d: Driver, qtbot: QtBot) -> tuple[str, str]:
     d.send("first conversation")
     d.wait_reply_done()
@@ -42,17 +48,17 @@ def test_f6_cycles_sidebar_chat_and_composer(
     chat = window.empty_state.cards[0]  # an empty conversation: the empty state's first card
     seen = []
     for _ in range(3):
-        qtbot.keyClick(_focus(), Qt.Key.Key_F6, NONE)  # type: ignore[arg-type]
+        qtbot.keyClick(_focused(), Qt.Key.Key_F6, NONE)
         seen.append(_focus())
     assert seen == [window.sidebar.list, chat, window.composer.input]
     back = []
     for _ in range(3):
-        qtbot.keyClick(_focus(), Qt.Key.Key_F6, SHIFT)  # type: ignore[arg-type]
+        qtbot.keyClick(_focused(), Qt.Key.Key_F6, SHIFT)
         back.append(_focus())
     assert back == [chat, window.sidebar.list, window.composer.input]
     d.send("now the conversation has messages")
     window.composer.focus()
-    qtbot.keyClick(_focus(), Qt.Key.Key_F6, SHIFT)  # type: ignore[arg-type]
+    qtbot.keyClick(_focused(), Qt.Key.Key_F6, SHIFT)
     assert _focus() is window.chat_view
 
 
@@ -66,10 +72,10 @@ def test_tab_from_the_composer_passes_the_conversation_in_one_stop(
     d.activate()
     window.composer.focus()
     qtbot.waitUntil(lambda: _focus() is window.composer.input)
-    stops: list[QWidget | None] = []
+    stops: list[QWidget] = []
     for _ in range(40):
-        qtbot.keyClick(_focus(), Qt.Key.Key_Tab, NONE)  # type: ignore[arg-type]
-        stops.append(_focus())
+        qtbot.keyClick(_focused(), Qt.Key.Key_Tab, NONE)
+        stops.append(_focused())
         if _focus() is window.composer.input:
             break
     assert stops[-1] is window.composer.input, stops  # the ring closed
@@ -119,8 +125,14 @@ def test_the_shortcuts_sheet_lists_every_action_with_keys(
     assert sheet is not None
     qtbot.waitUntil(sheet.isVisible)
     table = sheet.table
-    listed = {table.item(r, 1).text() for r in range(table.rowCount())}
-    names = {table.item(r, 0).text() for r in range(table.rowCount())}
+
+    def column(c: int) -> set[str]:
+        cells = [table.item(r, c) for r in range(table.rowCount())]
+        assert all(cell is not None for cell in cells)
+        return {cell.text() for cell in cells if cell is not None}
+
+    listed = column(1)
+    names = column(0)
     for action in window.findChildren(QAction):
         for key in action.shortcuts():
             text = key.toString(QKeySequence.SequenceFormat.NativeText)

@@ -93,7 +93,11 @@ def test_mailto_links_open_without_body_or_attachments(
     count = send_links(window, driver(window), MAILTO, qtbot)
     assert count == len(OPENED)
     for index in range(count):
-        qtbot.waitUntil(lambda index=index: len(sink.opened) == index)  # one click, one open
+
+        def opened(n: int = index) -> bool:
+            return len(sink.opened) == n
+
+        qtbot.waitUntil(opened)  # one click, one open
         target, point = point_at_link(window, index)
         qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=point)
     qtbot.waitUntil(lambda: len(sink.opened) == len(OPENED), timeout=WAIT_MS)
@@ -121,7 +125,11 @@ def test_a_hovered_link_shows_its_real_target(
         return status.currentMessage()
 
     for index, shown in enumerate(expected):
-        qtbot.waitUntil(lambda index=index, shown=shown: hover(index) == shown, timeout=WAIT_MS)
+
+        def hovered(n: int = index, text: str = shown) -> bool:
+            return hover(n) == text
+
+        qtbot.waitUntil(hovered, timeout=WAIT_MS)
     segment = links_of_reply(window)[0][0]
     qtbot.mouseMove(segment.viewport(), QPoint(segment.viewport().width() - 2, 1))
     qtbot.waitUntil(lambda: status.currentMessage() == "", timeout=WAIT_MS)

@@ -8,10 +8,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop.models import ConversationListModel, MessageListModel
 from desktop.models.conversations import title_of
-from desktop.records import STATUSES, Conversation, Message
+from desktop.records import STATUSES, Conversation, Message, MessageStatus
 
 
-def msg(mid: str, role: str = "assistant", content: str = "", status: str = "complete") -> Message:
+def msg(
+    mid: str, role: str = "assistant", content: str = "", status: MessageStatus = "complete"
+) -> Message:
     return Message(mid, "c", role, content, status, "2026-01-01T00:00:00Z")
 
 
@@ -30,7 +32,9 @@ def test_streaming_message_grows_without_a_reset(qtbot: QtBot) -> None:
     assert changed == [1, 1]
     assert model.index(1).data() == "hi"
     assert [m.id for m in model.streaming()] == ["a"]
-    model.update(replace(model.message("a"), status="complete"))  # type: ignore[arg-type]
+    streamed = model.message("a")
+    assert streamed is not None
+    model.update(replace(streamed, status="complete"))
     assert model.streaming() == []
     assert model.last_assistant() is not None
 
@@ -63,7 +67,9 @@ def test_conversations_newest_first_and_moves() -> None:
     assert [c.id for c in model.conversations] == ["a", "b", "c"]
     model.upsert(conv("d", "0", "old one"))
     assert [c.id for c in model.conversations] == ["a", "b", "c", "d"]
-    model.upsert(replace(model.get("d"), updated_at="3.5"))  # type: ignore[type-var]
+    old = model.get("d")
+    assert old is not None
+    model.upsert(replace(old, updated_at="3.5"))
     assert [c.id for c in model.conversations] == ["a", "d", "b", "c"]
     model.remove("b")
     assert [c.id for c in model.conversations] == ["a", "d", "c"]

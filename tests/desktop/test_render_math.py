@@ -21,8 +21,11 @@ from desktop.views.segments import MarkdownSegment, PlainSegment
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
-def formula_images(edit: QTextEdit) -> list[QImage]:
-    """The typeset formulas a segment shows (images the document holds itself)."""
+def formula_images(edit: QWidget) -> list[QImage]:
+    """The typeset formulas a segment shows (images the document holds itself); none in a
+    widget without a document (a code block)."""
+    if not isinstance(edit, QTextEdit):
+        return []
     document = edit.document()
     found: list[QImage] = []
     block = document.begin()
@@ -39,6 +42,10 @@ def formula_images(edit: QTextEdit) -> list[QImage]:
             it += 1
         block = block.next()
     return found
+
+
+def formula_count(body: MarkdownBody) -> int:
+    return sum(len(formula_images(w)) for w in body.widgets())
 
 
 def segment(qtbot: QtBot, text: str, kind: type[MarkdownSegment] = MarkdownSegment) -> QWidget:
@@ -134,9 +141,7 @@ def test_streaming_formula_stays_source_until_it_closes(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: len(formula_images(body.widgets()[-1])) == 1, timeout=WAIT_MS)
     body.set_text(reply + "\n\nMore text.", final=True)
     body.finish()
-    qtbot.waitUntil(
-        lambda: sum(len(formula_images(s)) for s in body.widgets()) == 1, timeout=WAIT_MS
-    )
+    qtbot.waitUntil(lambda: formula_count(body) == 1, timeout=WAIT_MS)
     assert body.text() == reply + "\n\nMore text."
 
 
@@ -218,11 +223,12 @@ def test_formulas_in_the_real_window(
     d.send("Area $\\pi r^2$ for $5 and $10")
     d.wait_reply_done()
     user, reply = window.chat_view.widgets
-    assert isinstance(user.body, PlainBody) and isinstance(reply.body, MarkdownBody)
+    asked, answer = user.body, reply.body
+    assert isinstance(asked, PlainBody) and isinstance(answer, MarkdownBody)
 
     def shown() -> tuple[int, int]:
-        mine = sum(len(formula_images(s)) for s in user.body.segments)
-        theirs = sum(len(formula_images(s)) for s in reply.body.widgets())
+        mine = sum(len(formula_images(s)) for s in asked.segments)
+        theirs = sum(len(formula_images(s)) for s in answer.widgets())
         return mine, theirs
 
     qtbot.waitUntil(lambda: shown() == (1, 1), timeout=WAIT_MS)

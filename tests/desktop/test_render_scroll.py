@@ -73,7 +73,11 @@ def test_long_history_opens_at_the_end_and_pages_up_bounded(qtbot: QtBot) -> Non
         first = view.first_row
         top = view.widgets[0]
         bar.setValue(0)
-        qtbot.waitUntil(lambda first=first: view.first_row < first)  # type: ignore[misc]
+
+        def paged_up(first: int = first) -> bool:
+            return view.first_row < first
+
+        qtbot.waitUntil(paged_up)
         assert top in view.widgets
     assert len(view.widgets) <= MAX_WIDGETS  # far widgets were dropped
     assert not view.at_end and view.jump_button.isVisible()

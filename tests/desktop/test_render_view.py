@@ -135,7 +135,8 @@ def test_unclosed_fence_mid_stream_renders_sanely(qtbot: QtBot, body: MarkdownBo
     body.set_text("Some text.\n\n```python\nimport os\nprint(os.sep)\n```\nAfter.")
     assert code.closed and code.code == "import os\nprint(os.sep)\n"
     assert code.view.toPlainText() == "import os\nprint(os.sep)"
-    assert body.widgets()[-1].toPlainText() == "After."  # type: ignore[union-attr]
+    after = body.widgets()[-1]
+    assert isinstance(after, MarkdownSegment) and after.toPlainText() == "After."
 
 
 def test_html_in_text_is_shown_literally(qtbot: QtBot) -> None:

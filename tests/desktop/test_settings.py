@@ -11,6 +11,7 @@ import getpass
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -37,16 +38,6 @@ from tests.support.settings_dialog import (
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    fake = FakeUpstream()
-    with serving(fake.app()) as server:
-        try:
-            yield Upstream(fake, server)
-        finally:
-            fake.release.set()  # let stalled handlers finish so uvicorn can stop
-
-
 @pytest.fixture(autouse=True)
 def _default_theme() -> Iterator[None]:
     yield
@@ -58,6 +49,26 @@ def _default_theme() -> Iterator[None]:
 @pytest.fixture
 def dialogs(qtbot: QtBot) -> Callable[[MainWindow], DialogDriver]:
     return lambda window: DialogDriver(qtbot, window)
+
+
+class Opened(NamedTuple):
+    window: MainWindow
+    d: DialogDriver
+    dialog: SettingsDialog
+
+
+@pytest.fixture
+def open_settings(
+    make_window: WindowFactory, dialogs: Callable[[MainWindow], DialogDriver]
+) -> Callable[[], Opened]:
+    """A new window (echo replies at once) with its Settings dialog open."""
+
+    def make() -> Opened:
+        window = make_window(echo_delay=0.0)
+        d = dialogs(window)
+        return Opened(window, d, d.open())
+
+    return make
 
 
 def _settings_file(ui_settings: UiSettings) -> str:
@@ -72,19 +83,16 @@ def _fill_openai(d: DialogDriver, dialog: SettingsDialog, upstream: Upstream, ke
 
 
 def test_happy_path_through_the_dialog(
-    make_window: WindowFactory,
     driver: Callable[[MainWindow], Driver],
-    dialogs: Callable[[MainWindow], DialogDriver],
     upstream: Upstream,
     memory_keyring: MemoryKeyring,
     ui_settings: UiSettings,
     qtbot: QtBot,
     caplog: pytest.LogCaptureFixture,
+    open_settings: Callable[[], Opened],
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    window = make_window(echo_delay=0.0)
-    d = dialogs(window)
-    dialog = d.open()
+    window, d, dialog = open_settings()
     assert dialog.api_key.echoMode() == dialog.api_key.EchoMode.Password
     assert "system keyring" in dialog.key_note.text()
     _fill_openai(d, dialog, upstream, KEY)
@@ -161,16 +169,13 @@ def test_echo_replies_show_echo_and_first_launch_keeps_the_backends_settings(
 
 
 def test_failures_are_readable_in_the_dialog_and_on_the_reply(
-    make_window: WindowFactory,
     driver: Callable[[MainWindow], Driver],
-    dialogs: Callable[[MainWindow], DialogDriver],
     upstream: Upstream,
     memory_keyring: MemoryKeyring,
     qtbot: QtBot,
+    open_settings: Callable[[], Opened],
 ) -> None:
-    window = make_window(echo_delay=0.0)
-    d = dialogs(window)
-    dialog = d.open()
+    window, d, dialog = open_settings()
     _fill_openai(d, dialog, upstream, "sk-wrong")
     result = d.test_connection(dialog)
     assert result.startswith("✗") and "401" in result and "Incorrect API key" in result, result
@@ -255,12 +260,11 @@ def test_settings_persist_and_are_pushed_at_start_also_with_connect(
     server: EmbeddedServer,
     api: ChatClient,
     qtbot: QtBot,
+    open_settings: Callable[[], Opened],
 ) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    first = make_window(echo_delay=0.0)
-    d = dialogs(first)
-    dialog = d.open()
+    first, d, dialog = open_settings()
     _fill_openai(d, dialog, upstream, KEY)
     dialog.model.setEditText("llama3.2")
     dialog.temperature.setValue(0.3)
@@ -306,10 +310,9 @@ def test_without_a_keyring_the_key_goes_to_the_settings_file_with_a_warning(
     no_keyring: None,
     ui_settings: UiSettings,
     qtbot: QtBot,
+    open_settings: Callable[[], Opened],
 ) -> None:
-    window = make_window(echo_delay=0.0)
-    d = dialogs(window)
-    dialog = d.open()
+    window, d, dialog = open_settings()
     assert not dialog.key_note.isVisible()  # Echo uses no key (issue 15 item 11)
     d.choose_openai(dialog)
     assert dialog.key_note.isVisible()
@@ -337,10 +340,9 @@ def test_without_a_keyring_the_key_goes_to_the_settings_file_with_a_warning(
 
 
 def test_another_server_in_the_dialog_asks_for_the_key_again(
-    make_window: WindowFactory,
-    dialogs: Callable[[MainWindow], DialogDriver],
     upstream: Upstream,
     memory_keyring: MemoryKeyring,
+    open_settings: Callable[[], Opened],
 ) -> None:
     """Issue 11, item 2: the saved key belongs to its server's origin. Typing another
     server's URL empties the key field (the saved key is never sent there); going back to
@@ -348,9 +350,7 @@ def test_another_server_in_the_dialog_asks_for_the_key_again(
     listener_fake = FakeUpstream(api_key=None)  # records whatever it is sent
     with serving(listener_fake.app()) as listener_server:
         listener = Upstream(listener_fake, listener_server)
-        window = make_window(echo_delay=0.0)
-        d = dialogs(window)
-        dialog = d.open()
+        window, d, dialog = open_settings()
         _fill_openai(d, dialog, upstream, KEY)
         dialog.model.setEditText("llama3.2")
         d.save(dialog)

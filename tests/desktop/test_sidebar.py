@@ -13,7 +13,7 @@ from desktop.models.conversations import ConversationListModel, group_of
 from desktop.theme import SIDEBAR
 from desktop.views.conversation_delegate import more_rect
 from desktop.views.main_window import MainWindow
-from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory, listed
 
 Roles = ConversationListModel
 
@@ -159,5 +159,4 @@ def test_f2_renames_the_shown_conversation(
     qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(editor, "Named with F2")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    convs = window.controller.conversations
-    qtbot.waitUntil(lambda: convs.get(cid).title == "Named with F2", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: listed(window, cid).title == "Named with F2", timeout=WAIT_MS)

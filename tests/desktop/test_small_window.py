@@ -46,12 +46,13 @@ def test_at_480_by_400_nothing_passes_the_right_edge(
     qtbot.waitUntil(small)
     viewport = window.chat_view.viewport()
     content = window.chat_view.widget()
+    assert content is not None
     qtbot.waitUntil(lambda: content.width() <= viewport.width())
     column = window.centralWidget()
     right = window.width()
     for part in (window.header, window.composer, window.chat_view):
         assert _right_edge(part, window) <= right, part.objectName()
-    for child in window.chat_view.widget().findChildren(QWidget):
+    for child in content.findChildren(QWidget):
         if not child.isVisibleTo(window.chat_view) or child.isWindow():
             continue
         parent = child.parentWidget()

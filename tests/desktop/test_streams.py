@@ -6,6 +6,7 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,36 +16,65 @@ from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from desktop.client import ChatClient
 from desktop.models import MessageListModel
+from desktop.records import Message
 from desktop.views.main_window import MainWindow
 from desktop.workers import LaunchConfig, StreamWorker
 from tests.support.tcp_proxy import ControlledProxy
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 
+def _spy_on_deltas(monkeypatch: pytest.MonkeyPatch, seen: Callable[[str, str], None]) -> None:
+    """Calls `seen(mid, text)` for every piece of text a model receives."""
+    original = MessageListModel.append_delta
+
+    def spy(self: MessageListModel, mid: str, text: str) -> None:
+        seen(mid, text)
+        original(self, mid, text)
+
+    monkeypatch.setattr(MessageListModel, "append_delta", spy)
+
+
 @pytest.fixture
 def deltas(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Every piece of text the models received, per message (to spot lost or doubled text)."""
     seen: dict[str, list[str]] = {}
-    original = MessageListModel.append_delta
-
-    def spy(self: MessageListModel, mid: str, text: str) -> None:
-        seen.setdefault(mid, []).append(text)
-        original(self, mid, text)
-
-    monkeypatch.setattr(MessageListModel, "append_delta", spy)
+    _spy_on_deltas(monkeypatch, lambda mid, text: seen.setdefault(mid, []).append(text))
     return seen
 
 
-def test_dropped_connection_resumes_without_loss_or_doubling(
+class Proxied(NamedTuple):
+    window: MainWindow
+    d: Driver
+    proxy: ControlledProxy
+
+
+@pytest.fixture
+def proxied(
     make_window: WindowFactory,
     driver: Callable[[MainWindow], Driver],
     server: EmbeddedServer,
     proxy: ControlledProxy,
-    deltas: dict[str, list[str]],
-    qtbot: QtBot,
-) -> None:
+) -> Proxied:
+    """A window whose connection to the backend runs through `proxy` (to drop or close)."""
     window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
-    d = driver(window)
+    return Proxied(window, driver(window), proxy)
+
+
+def _streamed_once(p: Proxied, deltas: dict[str, list[str]], text: str, requests: int) -> Message:
+    """The reply, once done: it streamed in over `requests` or more event requests, each
+    piece of `text` exactly once, and is stored complete."""
+    p.d.wait_reply_done()
+    reply = p.d.last_reply()
+    assert p.proxy.event_requests >= requests
+    assert "".join(deltas[reply.id]) == text  # what streamed in: nothing lost or doubled
+    assert reply.content == text and reply.status == "complete"
+    return reply
+
+
+def test_dropped_connection_resumes_without_loss_or_doubling(
+    proxied: Proxied, deltas: dict[str, list[str]]
+) -> None:
+    window, d, proxy = proxied
     text = "".join(f"{i:03d}|" for i in range(40))  # 160 chars, ~3 s at 20 ms each
     d.send(text, paste=True)
     d.wait_reply_chars(20)
@@ -52,49 +82,29 @@ def test_dropped_connection_resumes_without_loss_or_doubling(
     proxy.drop()
     d.wait_reply_chars(60)
     proxy.drop()  # and once more
-    d.wait_reply_done()
-    reply = d.last_reply()
-    assert proxy.event_requests >= 3
-    assert "".join(deltas[reply.id]) == text  # what streamed in: nothing lost or doubled
-    assert (reply.content, reply.status) == (text, "complete")
+    _streamed_once(proxied, deltas, text, requests=3)
     assert window.chat_view.widgets[-1].text == text
     assert not window.banner.isVisibleTo(window)
 
 
 def test_a_reply_with_reasoning_resumes_after_its_reasoning(
-    make_window: WindowFactory,
-    driver: Callable[[MainWindow], Driver],
-    server: EmbeddedServer,
-    proxy: ControlledProxy,
-    deltas: dict[str, list[str]],
-    qtbot: QtBot,
+    proxied: Proxied, deltas: dict[str, list[str]]
 ) -> None:
     """Event ids count the reasoning's code points too (PROTOCOL.md section 4), so a
     resume during the answer asks for what follows both: the answer is not doubled."""
-    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
-    d = driver(window)
+    _window, d, proxy = proxied
     answer = "".join(f"{i:03d}|" for i in range(40))
     d.send(f"<think>{'r' * 40}</think>{answer}", paste=True)
     d.wait_reply_chars(20)
     proxy.drop()
-    d.wait_reply_done()
-    reply = d.last_reply()
-    assert proxy.event_requests >= 2
-    assert "".join(deltas[reply.id]) == answer
-    assert (reply.content, reply.status) == (answer, "complete")
+    _streamed_once(proxied, deltas, answer, requests=2)
 
 
 def test_lost_backend_gives_up_with_retry(
-    make_window: WindowFactory,
-    driver: Callable[[MainWindow], Driver],
-    server: EmbeddedServer,
-    proxy: ControlledProxy,
-    deltas: dict[str, list[str]],
-    qtbot: QtBot,
+    proxied: Proxied, deltas: dict[str, list[str]], qtbot: QtBot
 ) -> None:
-    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+    window, d, proxy = proxied
     window.controller.streams.backoff = (0.05, 0.05, 0.05)
-    d = driver(window)
     # 6 s of echo at 0.02 s a character: the reply is still streaming when the proxy closes,
     # however late a busy machine shows the first characters
     text = "r" * 100 + "s" * 100 + "t" * 100
@@ -110,10 +120,7 @@ def test_lost_backend_gives_up_with_retry(
 
     proxy.reopen()
     qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)
-    d.wait_reply_done()
-    reply = d.last_reply()
-    assert (reply.content, reply.status) == (text, "complete")
-    assert "".join(deltas[reply.id]) == text
+    _streamed_once(proxied, deltas, text, requests=1)
     assert not widget.retry_button.isVisibleTo(window)
     assert "Connection lost" not in widget.status.text()
 
@@ -173,16 +180,9 @@ def test_worker_gives_up_when_nothing_listens(qtbot: QtBot) -> None:
         client.close()
 
 
-def test_stopping_a_reply_whose_stream_was_lost(
-    make_window: WindowFactory,
-    driver: Callable[[MainWindow], Driver],
-    server: EmbeddedServer,
-    proxy: ControlledProxy,
-    qtbot: QtBot,
-) -> None:
-    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
+def test_stopping_a_reply_whose_stream_was_lost(proxied: Proxied, qtbot: QtBot) -> None:
+    window, d, proxy = proxied
     window.controller.streams.backoff = (0.02,)
-    d = driver(window)
     d.send("q" * 300, paste=True)
     d.wait_reply_chars(5)
     proxy.close()
@@ -206,13 +206,7 @@ def test_fast_deltas_reach_the_model_at_most_once_per_frame(
     """However fast the deltas come, the reply's model (and so its view) is updated at
     most once per frame; what arrives after a quiet frame is applied at once."""
     updates: list[tuple[float, str]] = []
-    original = MessageListModel.append_delta
-
-    def spy(self: MessageListModel, mid: str, text: str) -> None:
-        updates.append((time.monotonic(), text))
-        original(self, mid, text)
-
-    monkeypatch.setattr(MessageListModel, "append_delta", spy)
+    _spy_on_deltas(monkeypatch, lambda _mid, text: updates.append((time.monotonic(), text)))
     window = make_window(echo_delay=0.001)  # ~1,000 events a second
     d = driver(window)
     text = "".join(f"{i:04d} " for i in range(160))  # 800 characters
@@ -247,18 +241,12 @@ def test_finished_streams_leave_no_session_behind(
 
 
 def test_resume_counts_reasoning_so_nothing_is_doubled(
-    make_window: WindowFactory,
-    driver: Callable[[MainWindow], Driver],
-    server: EmbeddedServer,
-    proxy: ControlledProxy,
-    deltas: dict[str, list[str]],
-    qtbot: QtBot,
+    proxied: Proxied, server: EmbeddedServer, deltas: dict[str, list[str]], qtbot: QtBot
 ) -> None:
     """A reply that reasons (the echo responder: `<think>...</think>`), its stream cut
     mid-reasoning and again mid-answer: the resume offset counts the reasoning too, so
     the window ends with exactly the stored reasoning and content, nothing doubled."""
-    window = make_window(launch=LaunchConfig(connect_url=proxy.url, token=server.token))
-    d = driver(window)
+    window, d, proxy = proxied
     plan = "".join(f"r{i:02d}," for i in range(20))  # 80 chars of reasoning
     answer = "".join(f"a{i:02d}|" for i in range(20))  # 80 chars of answer
     d.send(f"<think>{plan}</think>{answer}", paste=True)
@@ -266,10 +254,7 @@ def test_resume_counts_reasoning_so_nothing_is_doubled(
     proxy.drop()  # mid-reasoning
     d.wait_reply_chars(20)
     proxy.drop()  # mid-answer
-    d.wait_reply_done()
-    reply = d.last_reply()
-    assert proxy.event_requests >= 3
-    assert "".join(deltas[reply.id]) == answer  # streamed in: nothing lost or doubled
+    reply = _streamed_once(proxied, deltas, answer, requests=3)
     client = ChatClient(server.base_url, server.token)
     last = client.get_conversation(reply.conversation_id).messages[-1]
     client.close()

@@ -82,7 +82,12 @@ def test_export_and_import(
     monkeypatch.setattr(transfer, "CHUNK", 4096)
     steps: list[int] = []
     sent = flows._sent
-    monkeypatch.setattr(flows, "_sent", lambda done, size: (steps.append(done), sent(done, size)))
+
+    def counted(done: int, size: int) -> None:
+        steps.append(done)
+        sent(done, size)
+
+    monkeypatch.setattr(flows, "_sent", counted)
     monkeypatch.setattr(flows, "choose_open_path", lambda: str(source))
     with qtbot.waitSignal(flows.finished, timeout=WAIT_MS) as done:
         flows.import_action.trigger()

@@ -29,7 +29,7 @@ from desktop.workers import LaunchConfig
 from tests.support.file_watch import OpenWatch
 from tests.support.hostile_server import HostileServer
 from tests.support.settings_dialog import DialogDriver
-from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory, listed
 
 
 def html(image: Path) -> str:
@@ -128,7 +128,7 @@ def test_html_in_a_fence_label_and_a_title(
     cid = window.controller.current_id
     window.controller.rename(cid, payload)  # PATCH; the list shows the backend's answer
     conversations = window.controller.conversations
-    qtbot.waitUntil(lambda: conversations.get(cid).title == payload, timeout=WAIT_MS)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: listed(window, cid).title == payload, timeout=WAIT_MS)
     index = conversations.index(conversations.row_of(cid))
     assert index.data(Qt.ItemDataRole.DisplayRole) == payload  # an item view paints it plain
     assert shown(index.data(Qt.ItemDataRole.ToolTipRole)) == payload

@@ -1,4 +1,5 @@
-"""Fixtures for the packaging tests: offscreen Qt, isolated settings, a restorable theme."""
+"""Fixtures for the packaging tests: offscreen Qt, isolated settings, a restorable theme,
+a restorable root logger."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import logging  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -14,6 +16,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QObject, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from desktop.logfile import remove_handler  # noqa: E402
 from desktop.prefs.ui import UiSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +59,19 @@ def child_env(tmp_path: Path) -> dict[str, str]:
 def sse_chat() -> list[str]:
     """The command that runs the app the way `sse-chat` does."""
     return [sys.executable, "-m", "desktop"]
+
+
+@pytest.fixture
+def restore_root() -> Iterator[None]:
+    """The root logger's level, handlers and their filters are put back afterwards (a test
+    may install the log file's handler)."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    filters = {h: list(h.filters) for h in handlers}
+    yield
+    root.setLevel(level)
+    for handler in root.handlers:
+        if handler not in handlers:
+            remove_handler(handler)
+    for handler, kept in filters.items():
+        handler.filters = kept

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,31 +22,8 @@ def mode(path: Path) -> str:
     return oct(stat.S_IMODE(path.stat().st_mode))
 
 
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
-
-
-@pytest.fixture
-def root_logger() -> Iterator[None]:
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    filters = {h: list(h.filters) for h in handlers}
-    yield
-    root.setLevel(level)
-    for handler in root.handlers:
-        if handler not in handlers:
-            remove_handler(handler)
-    for handler, kept in filters.items():
-        handler.filters = kept
-
-
 def test_the_log_file_and_its_rotations_are_private(
-    tmp_path: Path, loose_umask: None, root_logger: None
+    tmp_path: Path, loose_umask: None, restore_root: None
 ) -> None:
     handler = install_file_log(tmp_path / "data")
     assert handler is not None

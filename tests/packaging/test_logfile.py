@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -15,20 +14,6 @@ from desktop.selftest import choose_platform
 
 TOKEN = "tok-3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c1e"
 API_KEY = "sk-live-0123456789abcdef"
-
-
-@pytest.fixture
-def restore_root() -> Iterator[None]:
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    filters = {h: list(h.filters) for h in handlers}
-    yield
-    root.setLevel(level)
-    for handler in root.handlers:
-        if handler not in handlers:
-            remove_handler(handler)
-    for handler, kept in filters.items():
-        handler.filters = kept
 
 
 def test_log_file_is_created_rotating_and_free_of_secrets(

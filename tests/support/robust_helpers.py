@@ -293,17 +293,46 @@ def integrity(path: Path) -> str:
         conn.close()
 
 
+# Counts that must be 0, each with what a non-zero count means. The tree (PROTOCOL.md
+# section 7): parents in the same conversation, a head that is one of its messages (null
+# only when it has none), the search index in step.
+_MUST_BE_NONE: tuple[tuple[str, str], ...] = (
+    (
+        "SELECT COUNT(*) FROM messages m LEFT JOIN conversations c"
+        " ON c.id = m.conversation_id WHERE c.id IS NULL",
+        "{} orphan messages",
+    ),
+    (
+        "SELECT COUNT(*) FROM messages m JOIN messages p ON p.id = m.parent_id"
+        " WHERE p.conversation_id != m.conversation_id",
+        "{} messages whose parent is in another conversation",
+    ),
+    (
+        "SELECT COUNT(*) FROM conversations c WHERE (c.head_id IS NULL AND EXISTS"
+        " (SELECT 1 FROM messages WHERE conversation_id = c.id)) OR (c.head_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM messages WHERE id = c.head_id"
+        " AND conversation_id = c.id))",
+        "{} conversations whose head_id is wrong",
+    ),
+    (
+        "SELECT (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS"
+        " (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.num))"
+        " + (SELECT COUNT(*) FROM messages_fts_docsize d WHERE NOT EXISTS"
+        " (SELECT 1 FROM messages m WHERE m.num = d.id))",
+        "{} messages out of step with the search index",
+    ),
+)
+
+
 def store_problems(path: Path) -> list[str]:
-    """Broken invariants of the chat history: orphans, times, double streaming."""
+    """Broken invariants of the chat history: orphans, times, double streaming, the tree."""
     conn = read_db(path)
     try:
         problems: list[str] = []
-        orphans = conn.execute(
-            "SELECT COUNT(*) FROM messages m LEFT JOIN conversations c"
-            " ON c.id = m.conversation_id WHERE c.id IS NULL"
-        ).fetchone()[0]
-        if orphans:
-            problems.append(f"{orphans} orphan messages")
+        for sql, problem in _MUST_BE_NONE:
+            count = conn.execute(sql).fetchone()[0]
+            if count:
+                problems.append(problem.format(count))
         stale = conn.execute(
             "SELECT c.id, c.updated_at, MAX(m.created_at) AS newest FROM conversations c"
             " JOIN messages m ON m.conversation_id = c.id GROUP BY c.id"
@@ -318,30 +347,6 @@ def store_problems(path: Path) -> list[str]:
             " GROUP BY conversation_id HAVING n > 1"
         ).fetchall()
         problems += [f"{r['n']} streaming replies in {r['conversation_id']}" for r in double]
-        # The tree (PROTOCOL.md section 7): parents in the same conversation, a head that is
-        # one of its messages (null only when it has none), the search index in step.
-        foreign = conn.execute(
-            "SELECT COUNT(*) FROM messages m JOIN messages p ON p.id = m.parent_id"
-            " WHERE p.conversation_id != m.conversation_id"
-        ).fetchone()[0]
-        if foreign:
-            problems.append(f"{foreign} messages whose parent is in another conversation")
-        heads = conn.execute(
-            "SELECT COUNT(*) FROM conversations c WHERE (c.head_id IS NULL AND EXISTS"
-            " (SELECT 1 FROM messages WHERE conversation_id = c.id)) OR (c.head_id IS NOT NULL"
-            " AND NOT EXISTS (SELECT 1 FROM messages WHERE id = c.head_id"
-            " AND conversation_id = c.id))"
-        ).fetchone()[0]
-        if heads:
-            problems.append(f"{heads} conversations whose head_id is wrong")
-        unindexed = conn.execute(
-            "SELECT (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS"
-            " (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.num))"
-            " + (SELECT COUNT(*) FROM messages_fts_docsize d WHERE NOT EXISTS"
-            " (SELECT 1 FROM messages m WHERE m.num = d.id))"
-        ).fetchone()[0]
-        if unindexed:
-            problems.append(f"{unindexed} messages out of step with the search index")
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             problems.append(f"integrity_check: {check}")

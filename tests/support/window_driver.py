@@ -8,12 +8,19 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.models import MessageListModel
-from desktop.records import Message
+from desktop.records import Conversation, Message
 from desktop.views.composer import InputBox
 from desktop.views.main_window import MainWindow
 
 WAIT_MS = 15_000
 WindowFactory = Callable[..., MainWindow]
+
+
+def listed(window: MainWindow, cid: str) -> Conversation:
+    """Conversation `cid` as the window's list holds it now (it must be there)."""
+    conversation = window.controller.conversations.get(cid)
+    assert conversation is not None, cid
+    return conversation
 
 
 class Driver:
