@@ -1,11 +1,13 @@
 // The page's state and actions: conversations, the shown thread, turns, live changes.
 import { isMissingRoute } from "./api.js";
-import { titleFrom } from "./dates.js";
+import { applyChange } from "./changes.js";
 import { confirmDialog, settingsDialog, showMenu, toast } from "./dialogs.js";
 import { ChangeStream } from "./live.js";
 import { ReplyFollower } from "./replies.js";
-import { Sidebar, titleHits } from "./sidebar.js";
+import { openHit, searchAll } from "./search.js";
+import { Sidebar } from "./sidebar.js";
 import { ThreadView, thoughtTimes } from "./thread.js";
+import { editMessage, regenerateReply, sendMessage, stopReply, switchBranch } from "./turns.js";
 
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
@@ -304,102 +306,17 @@ export class ChatApp {
     this.followers.clear();
   }
 
-  // -- turns -------------------------------------------------------------------------------------
+  // -- turns (turns.js) ---------------------------------------------------------------------------
 
-  async send(text) {
-    if (!text.trim()) return false;
-    return this.requestTurn(async () => {
-      if (!this.current) {
-        const created = await this.api.post("/api/conversations", { title: titleFrom(text) });
-        this.current = created;
-        this.detectFeatures(created);
-        this.messages = [];
-        this.upsertConversation(created);
-        window.history.pushState(null, "", `#${enc(created.id)}`);
-        this.ui.conversationChanged();
-      }
-      return this.api.post(`/api/conversations/${enc(this.current.id)}/messages`, { content: text });
-    });
-  }
+  send(text) { return sendMessage(this, text); }
 
-  /**
-   * A turn's request (send, edit, regenerate): refused while another is on its way or a reply
-   * streams; its `202 Turn` is shown (`replacing`: the message it replaces), a failure reported.
-   * True when the turn started.
-   */
-  async requestTurn(request, replacing = null) {
-    if (this.busy || this.isStreaming()) return false;
-    this.busy = true;
-    this.thread.refreshActions();
-    try {
-      const turn = await request();
-      this.busy = false;
-      this.startTurn(turn, replacing);
-      return true;
-    } catch (error) {
-      this.report(error);
-      return false;
-    } finally {
-      this.busy = false;
-      this.thread.refreshActions();
-      this.ui.streamingChanged();
-    }
-  }
+  edit(message, text) { return editMessage(this, message, text); }
 
-  /** Show a `202 Turn`: `replacing` is the message it replaces on the path (edit, regenerate). */
-  startTurn(turn, replacing) {
-    if (!this.current || turn.reply.conversation_id !== this.current.id) return;
-    let messages = this.messages.filter((m) => m.id !== turn.reply.id);
-    if (replacing) {
-      const at = messages.findIndex((m) => m.id === replacing.id);
-      if (at >= 0) messages = messages.slice(0, at);
-    }
-    if (messages.some((m) => m.id === turn.message.id)) {
-      messages = messages.map((m) => (m.id === turn.message.id ? turn.message : m)); // regenerate
-    } else {
-      messages.push(turn.message); // send, edit
-    }
-    messages.push(turn.reply);
-    this.thread.stick = true;
-    this.setMessages(messages);
-    this.thread.scrollToBottom();
-  }
+  regenerate(message) { return regenerateReply(this, message); }
 
-  edit(message, text) {
-    return this.requestTurn(() => this.api.patch(`/api/messages/${enc(message.id)}`, { content: text }), message);
-  }
+  stop() { return stopReply(this); }
 
-  regenerate(message) {
-    return this.requestTurn(() => this.api.post(`/api/messages/${enc(message.id)}/regenerate`), message);
-  }
-
-  async stop() {
-    const reply = this.messages.find((m) => m.role === "assistant" && m.status === "streaming");
-    if (!reply) return false;
-    try {
-      await this.api.post(`/api/messages/${enc(reply.id)}/cancel`);
-    } catch (error) { this.report(error); }
-    return true;
-  }
-
-  async switchTo(messageId) {
-    if (!this.current || !messageId || this.busy || this.isStreaming()) return;
-    this.busy = true;
-    try {
-      const detail = await this.api.put(`/api/conversations/${enc(this.current.id)}/head`, { message_id: messageId });
-      this.busy = false;
-      const keep = this.thread.scroller.scrollTop;
-      this.showDetail(detail);
-      this.thread.stick = false;
-      this.thread.scroller.scrollTop = keep;
-    } catch (error) {
-      if (isMissingRoute(error)) toast("This server keeps no other versions.");
-      else this.report(error);
-    } finally {
-      this.busy = false;
-      this.thread.refreshActions();
-    }
-  }
+  switchTo(messageId) { return switchBranch(this, messageId); }
 
   lastOf(role) {
     for (let i = this.messages.length - 1; i >= 0; i -= 1) if (this.messages[i].role === role) return this.messages[i];
@@ -421,78 +338,13 @@ export class ChatApp {
     } catch (error) { this.report(error); }
   }
 
-  // -- search ------------------------------------------------------------------------------------
+  // -- search (search.js) and live changes from other clients (changes.js) --------------------
 
-  async search(query) {
-    const seq = ++this.searchSeq;
-    const q = query.trim();
-    if (!q) { this.sidebar.hideResults(); return; }
-    if (this.features.search !== false) {
-      try {
-        const hits = await this.api.get(`/api/search?q=${enc(q)}&limit=50`);
-        this.features.search = true;
-        if (seq === this.searchSeq) this.sidebar.showResults(q, hits);
-        return;
-      } catch (error) {
-        if (!isMissingRoute(error)) {
-          if (seq === this.searchSeq && error.status !== 422) this.report(error);
-          return;
-        }
-        this.features.search = false;
-      }
-    }
-    let conversations = this.conversations;
-    try {
-      conversations = await this.api.get("/api/conversations");
-    } catch { /* the list we have */ }
-    if (seq === this.searchSeq) {
-      this.sidebar.showResults(q, titleHits(conversations, q), "Titles only: this server has no full-text search.");
-    }
-  }
+  search(query) { return searchAll(this, query); }
 
-  async openHit(hit) {
-    this.ui.searchDone?.();
-    await this.open(hit.conversation_id, { scrollTo: hit.message_id });
-    if (hit.message_id && !this.thread.view(hit.message_id) && this.features.tree) {
-      await this.switchTo(hit.message_id); // the hit is on another branch
-      this.thread.scrollTo(hit.message_id);
-    }
-  }
+  openHit(hit) { return openHit(this, hit); }
 
-  // -- live changes from other clients ------------------------------------------------------
-
-  onChange(kind, data) {
-    if (kind === "conversation.created" || kind === "conversation.updated") {
-      const conversation = data.conversation;
-      const shown = this.current?.id === conversation.id;
-      const headMoved = shown && "head_id" in conversation && this.current.head_id !== conversation.head_id;
-      this.upsertConversation(conversation);
-      if (headMoved && !this.busy && !this.messages.some((m) => m.id === conversation.head_id)) this.scheduleRefresh();
-      return;
-    }
-    if (kind === "conversation.deleted") {
-      if (this.current?.id === data.conversation_id) toast("This chat was deleted in another window.");
-      this.forget(data.conversation_id);
-      return;
-    }
-    const message = data.message;
-    if (!message) return;
-    if (message.role === "assistant") {
-      if (message.status === "streaming") this.streamingIn.add(message.conversation_id);
-      else this.streamingIn.delete(message.conversation_id);
-    }
-    if (!this.current || message.conversation_id !== this.current.id) { this.renderSidebar(); return; }
-    const known = this.messages.some((m) => m.id === message.id);
-    if (!known) {
-      if (!this.busy) this.scheduleRefresh(); // started elsewhere: load the path and follow it
-      return;
-    }
-    if (this.followers.has(message.id)) return; // its own stream brings the end
-    this.replaceMessage(message);
-    this.thread.view(message.id)?.update(message);
-    if (message.role === "assistant" && message.status === "streaming") this.follow(message);
-    this.streamingChanged();
-  }
+  onChange(kind, data) { applyChange(this, kind, data); }
 
   report(error) {
     if (error && error.status === 401) return; // main.js shows the token form
