@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
+    QStyleOptionButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -51,6 +53,32 @@ TITLE_MIN_CHARS = 8  # the title keeps at least this many characters' room
 def button_text(text: str) -> str:
     """`text` as a button shows it literally (`&` would make a mnemonic)."""
     return text.replace("&", "&&")
+
+
+class TitleButton(QPushButton):
+    """The title, cut with "…" to the room it has (the model picker keeps its place);
+    `title` is the whole of it (the tooltip says it too)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = ""
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        # the room for text: the button less its padding (the stylesheet's)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self)
+        shown = self.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, room.width())
+        self.setText(button_text(shown))
+        self.setToolTip(tooltip(f"{self.title} (click to rename)" if self.title else "Rename"))
 
 
 class TitleEdit(QLineEdit):
@@ -117,11 +145,10 @@ class ChatHeader(QFrame):
         # the title gives way first when the window is narrow
         self.title_stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.title_stack.setMinimumWidth(TITLE_MIN_CHARS * self.fontMetrics().averageCharWidth())
-        self.title_button = QPushButton(self)
+        self.title_button = TitleButton(self)
         self.title_button.setObjectName("headerTitle")
         self.title_button.setFlat(True)
         self.title_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.title_button.setToolTip("Rename (click)")
         self.title_button.clicked.connect(self.begin_rename)
         self.title_edit = TitleEdit(self)
         self.title_edit.setObjectName("headerTitleEdit")
@@ -195,7 +222,7 @@ class ChatHeader(QFrame):
     def refresh(self, *_args: Any) -> None:
         conv = self.conversation
         title = (conv.title if conv is not None else "") or NO_TITLE
-        self.title_button.setText(button_text(title))
+        self.title_button.set_title(title)
         self.title_button.setAccessibleName(f"Conversation title: {title}. Click to rename")
         has = conv is not None
         self.title_button.setEnabled(has)

@@ -35,3 +35,33 @@ def test_the_next_message_follows_a_bubble_at_the_column_spacing(
     assert body_top == 10 and user.bubble.height() - body_bottom == 10
     # the actions are beside the bubble, shown on hover as before
     assert user.actions_row.geometry().right() < user.bubble.geometry().left()
+
+
+def _width_is(window: MainWindow, width: int) -> Callable[[], bool]:
+    return lambda: window.width() == width
+
+
+def test_a_long_title_is_elided_and_the_model_picker_keeps_its_place(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    d = driver(window)
+    long = "A very long conversation title " * 6
+    d.send("hello title")
+    d.wait_reply_done()
+    window.controller.rename(window.controller.current_id, long.strip())
+    header = window.header
+    qtbot.waitUntil(lambda: header.title_button.title == long.strip(), timeout=WAIT_MS)
+    picker = header.model_picker
+    for width in (1440, 900, 640):
+        window.resize(width, 700)
+        qtbot.waitUntil(_width_is(window, width), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: picker.width() >= picker.minimumSizeHint().width())
+        shown = header.title_button.text()
+        assert shown.endswith("…") and len(shown) < len(long.strip())
+        assert long.startswith(shown[:-1])
+        title_room = header.title_button.fontMetrics().horizontalAdvance(shown)
+        assert title_room <= header.title_button.width()
+        # the picker, the prompt button and the dot stay whole, inside the header
+        assert header.dot.geometry().right() <= header.width()
+        assert header.title_stack.geometry().right() < picker.geometry().left()
+    assert long.strip() in header.title_button.toolTip()
