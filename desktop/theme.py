@@ -179,6 +179,7 @@ SCHEMES: dict[Scheme, ThemeColors] = {"light": LIGHT, "dark": DARK}
 # there is not honoured by its layout). The rest of the sizes live in `chat.qss`.
 HEADER_HEIGHT = 48  # DESIGN.md: the chat header
 POPOVER_MIN_WIDTH = 320  # the header's system prompt popover
+POPOVER_RADIUS = 12  # its corners (as chat.qss's QFrame#promptPopover: DESIGN's card radius)
 COMPOSER_MAX_WIDTH = 760  # DESIGN.md: the reading column (the composer is centred in it)
 
 

@@ -13,8 +13,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import (
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QRegion,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -26,6 +33,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QStyle,
+    QStyleOption,
     QStyleOptionButton,
     QToolButton,
     QVBoxLayout,
@@ -35,7 +43,7 @@ from PySide6.QtWidgets import (
 from desktop.client import ApiError
 from desktop.records import Conversation
 from desktop.safe_text import plain, tooltip
-from desktop.theme import HEADER_HEIGHT, POPOVER_MIN_WIDTH
+from desktop.theme import HEADER_HEIGHT, POPOVER_MIN_WIDTH, POPOVER_RADIUS
 from desktop.views.widget_utils import restyle
 
 if TYPE_CHECKING:
@@ -95,8 +103,11 @@ class PromptPopover(QFrame):
     """The conversation's own system prompt: Save, or Use default (null)."""
 
     def __init__(self, header: ChatHeader) -> None:
-        super().__init__(header, Qt.WindowType.Popup)
+        super().__init__(header, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
         self.setObjectName("promptPopover")
+        # rounded corners (chat.qss): what lies outside them is not drawn (a compositor
+        # shows the desktop there; without one the mask cuts the corners away)
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.header = header
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("promptEditor")
@@ -119,6 +130,21 @@ class PromptPopover(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.editor, 1)
         layout.addLayout(row)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # a translucent window has no background of its own: the stylesheet's rounded
+        # card (background, border, radius) is drawn here
+        option = QStyleOption()
+        option.initFrom(self)
+        painter = QPainter(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option, painter, self)
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(self.rect()), POPOVER_RADIUS, POPOVER_RADIUS)
+        self.setMask(QRegion(path.toFillPolygon().toPolygon()))
 
     def _save(self) -> None:
         text = self.editor.toPlainText().strip()

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop.theme import apply_theme, colors_of
 from desktop.views.main_window import MainWindow
+from tests.desktop.test_render_math import themed
 from tests.support.window_driver import WAIT_MS, Driver
 
 
@@ -65,3 +69,30 @@ def test_a_long_title_is_elided_and_the_model_picker_keeps_its_place(
         assert header.dot.geometry().right() <= header.width()
         assert header.title_stack.geometry().right() < picker.geometry().left()
     assert long.strip() in header.title_button.toolTip()
+
+
+def test_the_prompt_popover_has_no_square_corners(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot, qapp: QApplication
+) -> None:
+    d = driver(window)
+    d.send("hello popover")
+    d.wait_reply_done()
+    with themed(qapp):
+        for scheme in ("light", "dark"):
+            apply_theme(qapp, scheme)  # type: ignore[arg-type]
+            header = window.header
+            header.open_prompt()
+            popover = header.popover
+            qtbot.waitUntil(popover.isVisible, timeout=WAIT_MS)
+            assert popover.testAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+            mask = popover.mask()
+            w, h = popover.width(), popover.height()
+            for corner in (QPoint(0, 0), QPoint(w - 1, 0), QPoint(0, h - 1), QPoint(w - 1, h - 1)):
+                assert not mask.contains(corner)  # the square corner outside the radius is cut
+            for inside in (QPoint(w // 2, 0), QPoint(0, h // 2), QPoint(w // 2, h // 2)):
+                assert mask.contains(inside)
+            # the popover paints its own rounded card; outside the radius nothing at all
+            image = popover.grab().toImage()
+            assert image.pixelColor(w // 2, 4) == QColor(colors_of().alternate_base)
+            assert image.pixelColor(0, 0).alpha() == 0
+            popover.hide()
