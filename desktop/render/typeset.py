@@ -87,17 +87,24 @@ def typeset(document: QTextDocument, colors: ThemeColors) -> bool:
     code.setBackground(QColor(colors.inline_code_bg))
     code_size = _sized(font, TYPE.code)
     code.merge(code_size)
-    quotes = False
     cursor = QTextCursor(document)
     cursor.beginEditBlock()
     try:
+        # what most blocks take, in one edit: the line height and a paragraph's spacing
+        every = QTextBlockFormat()
+        every.setLineHeight(percent, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
+        every.setTopMargin(0)
+        every.setBottomMargin(TYPE.paragraph_space * em)
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.mergeBlockFormat(every)
+        quotes = False
         block = document.firstBlock()
         while block.isValid():
-            quotes |= _block(cursor, block, font, em, percent, code, muted)
+            quotes |= _block(cursor, block, font, em, code, muted)
             block = block.next()
         for frame in document.rootFrame().childFrames():
             if isinstance(frame, QTextTable):
-                _table(frame, colors, font)
+                _table(frame, colors)
     finally:
         cursor.endEditBlock()
     return quotes
@@ -108,43 +115,29 @@ def _block(
     block: QTextBlock,
     font: QFont,
     em: float,
-    percent: float,
     code: QTextCharFormat,
     muted: QColor,
 ) -> bool:
+    """The formats of a heading, a list item or a quote, and of inline code anywhere."""
     fmt = block.blockFormat()
-    new = QTextBlockFormat()
     level = fmt.headingLevel()
     quote = int(fmt.property(QUOTE_LEVEL) or 0)
-    cursor.setPosition(block.position())
-    in_cell = cursor.currentTable() is not None
-    new.setLineHeight(percent, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-    if in_cell:
-        new.setTopMargin(0)
-        new.setBottomMargin(0)
-        # a short cell (or one long word) stays on one line: a table too wide for the
-        # column scrolls sideways rather than breaking its words anywhere
-        text = block.text()
-        new.setNonBreakableLines(len(text) <= TYPE.cell_nowrap_chars or " " not in text)
-    elif level:
-        new.setTopMargin(TYPE.heading_space * em if block.previous().isValid() else 0)
-        new.setBottomMargin(TYPE.heading_after * em)
-    elif block.textList() is not None:
-        new.setTopMargin(0)
-        new.setBottomMargin(TYPE.item_space * em)
-    else:
-        new.setTopMargin(0)
-        new.setBottomMargin(TYPE.paragraph_space * em)
-    if quote:
-        new.setLeftMargin(quote * (TYPE.quote_bar + TYPE.quote_pad))
-    cursor.setPosition(block.position())
-    cursor.mergeBlockFormat(new)
-    end = block.position() + max(block.length() - 1, 0)
+    if level or quote or block.textList() is not None:
+        new = QTextBlockFormat()
+        if level:
+            new.setTopMargin(TYPE.heading_space * em if block.previous().isValid() else 0)
+            new.setBottomMargin(TYPE.heading_after * em)
+        elif not quote:
+            new.setBottomMargin(TYPE.item_space * em)
+        if quote:
+            new.setLeftMargin(quote * (TYPE.quote_bar + TYPE.quote_pad))
+        cursor.setPosition(block.position())
+        cursor.mergeBlockFormat(new)
     if quote:
         chars = QTextCharFormat()
         chars.setForeground(muted)
         cursor.setPosition(block.position())
-        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.setPosition(block.position() + block.length() - 1, QTextCursor.MoveMode.KeepAnchor)
         cursor.mergeCharFormat(chars)
     heading = _sized(font, HEADING_SCALE.get(level, 1.0)) if level else None
     if heading is not None:
@@ -172,7 +165,7 @@ def _block(
     return bool(quote)
 
 
-def _table(table: QTextTable, colors: ThemeColors, font: QFont) -> None:
+def _table(table: QTextTable, colors: ThemeColors) -> None:
     fmt = table.format()
     fmt.setBorder(1)
     fmt.setBorderBrush(QBrush(QColor(colors.border)))
@@ -195,9 +188,17 @@ def _table(table: QTextTable, colors: ThemeColors, font: QFont) -> None:
                 cell_fmt.setBackground(QColor(colors.alternate_base))
                 cell_fmt.setFontWeight(QFont.Weight.DemiBold.value)
             cell.setFormat(cell_fmt)
+            # a short cell (or one long word) stays on one line: a table too wide for
+            # the column scrolls sideways rather than breaking its words anywhere
+            cursor = cell.firstCursorPosition()
+            cursor.setPosition(cell.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+            text = cursor.selectedText()
+            lines = QTextBlockFormat()
+            lines.setTopMargin(0)
+            lines.setBottomMargin(0)
+            lines.setNonBreakableLines(len(text) <= TYPE.cell_nowrap_chars or " " not in text)
+            cursor.mergeBlockFormat(lines)
             if row < header:
-                cursor = cell.firstCursorPosition()
-                cursor.setPosition(cell.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
                 bold = QTextCharFormat()
                 bold.setFontWeight(QFont.Weight.DemiBold.value)
                 cursor.mergeCharFormat(bold)

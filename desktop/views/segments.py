@@ -55,7 +55,9 @@ from desktop.render.mathscan import may_have_math
 from desktop.render.splitter import Segment
 from desktop.render.typeset import quote_bars, space_lines, typeset
 from desktop.theme import colors_of
+from desktop.views import reply_selection
 from desktop.views.links import open_link, show_link_target
+from desktop.views.reply_selection import SharedSelection
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ class QuoteBars(QWidget):
         painter.end()
 
 
-class MarkdownSegment(QTextBrowser):
+class MarkdownSegment(SharedSelection, QTextBrowser):
     """Read-only Markdown, as tall as its text at the current width (never scrolls)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -146,8 +148,11 @@ class MarkdownSegment(QTextBrowser):
             self._render()
 
     def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 (Qt's name)
-        """Copy: a typeset formula gives its LaTeX source."""
-        source = self._math.selection_source(self.textCursor()) if self._math else None
+        """Copy: a selection over several blocks of a reply gives all of it
+        (`desktop.views.reply_selection`); a typeset formula gives its LaTeX source."""
+        source = reply_selection.selected_text(self)
+        if source is None and self._math is not None:
+            source = self._math.selection_source(self.textCursor())
         if source is None:
             return super().createMimeDataFromSelection()
         data = QMimeData()
@@ -221,7 +226,7 @@ def fixed_font() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
 
-class CodeView(QPlainTextEdit):
+class CodeView(SharedSelection, QPlainTextEdit):
     """The code itself: monospace, no wrapping, as tall as its lines."""
 
     def __init__(self, block: CodeBlock) -> None:
