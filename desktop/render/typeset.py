@@ -13,7 +13,8 @@ nothing else, tables 4 px of padding. `typeset(document, colors)` sets, after ea
   QTextDocument cannot draw a one-sided border);
 - inline code: the system monospace at `TYPE.code` size on the inline-code tint;
 - tables: collapsed 1-px borders in the border colour, cell padding, a header row in
-  semibold on the surface colour.
+  semibold on the surface colour; a short cell (or one long word) is never wrapped, so a
+  table too wide for the column makes its segment scroll sideways.
 
 Only formats change: the text (and so Copy) stays exactly what the importer made.
 """
