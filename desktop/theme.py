@@ -163,8 +163,24 @@ TEXT_PAIRS: dict[str, tuple[str, ...]] = {
         "current_bg",
     ),
     "selection_text": ("selection_bg",),
-    "muted": ("window", "base", "alternate_base", "chat_bg", "assistant_bubble", "code_bg"),
-    "link": ("base", "chat_bg", "user_bubble", "assistant_bubble", "code_bg", "alternate_base"),
+    "muted": (
+        "window",
+        "base",
+        "alternate_base",
+        "chat_bg",
+        "assistant_bubble",
+        "code_bg",
+        "inline_code_bg",  # a code block's header
+    ),
+    "link": (
+        "base",
+        "chat_bg",
+        "user_bubble",
+        "assistant_bubble",
+        "code_bg",
+        "alternate_base",
+        "inline_code_bg",
+    ),
     "accent_text": ("accent",),
     "author": ("assistant_bubble",),
     "user_author": ("user_bubble",),
@@ -179,6 +195,7 @@ SCHEMES: dict[Scheme, ThemeColors] = {"light": LIGHT, "dark": DARK}
 # there is not honoured by its layout). The rest of the sizes live in `chat.qss`.
 HEADER_HEIGHT = 48  # DESIGN.md: the chat header
 POPOVER_MIN_WIDTH = 320  # the header's system prompt popover
+POPOVER_RADIUS = 12  # its corners (as chat.qss's QFrame#promptPopover: DESIGN's card radius)
 COMPOSER_MAX_WIDTH = 760  # DESIGN.md: the reading column (the composer is centred in it)
 
 
@@ -312,6 +329,31 @@ class SidebarMetrics:
 
 
 SIDEBAR = SidebarMetrics()
+
+
+@dataclass(frozen=True)
+class TypeScale:
+    """How a message's text is set (DESIGN.md's Type section): sizes are of the body
+    font, spacings in `em` (its pixel size) unless they say px."""
+
+    line_height: float = 1.5  # of the font size, in message text
+    paragraph_space: float = 0.75  # em, under a paragraph
+    item_space: float = 0.25  # em, under a list item
+    h1: float = 1.4
+    h2: float = 1.25
+    h3: float = 1.1  # h4-h6: the body size, semibold
+    heading_space: float = 1.0  # em, above a heading (not the first block)
+    heading_after: float = 0.35  # em, under a heading
+    list_indent: float = 1.5  # em per list level, bullets and numbers alike
+    code: float = 0.92  # inline code, of the body size
+    quote_bar: int = 3  # px, a blockquote's left bar (border colour)
+    quote_pad: int = 12  # px, between the bar and the quoted text
+    cell_pad_x: int = 12  # px, a table cell's side padding
+    cell_pad_y: int = 6  # px, above and under a cell's text
+    cell_nowrap_chars: int = 40  # a table cell this short is never wrapped
+
+
+TYPE = TypeScale()
 
 
 def colors_of(app: QApplication | None = None) -> ThemeColors:

@@ -198,7 +198,7 @@ def shoot(out: Path, tmp: Path) -> int:
         save(dialog, f"{scheme}-09-settings-openai")
         dialog.reject()
         window.controller.new_conversation()
-        wait(lambda: window.controller.current_id != "" and model().rowCount() == 0)
+        wait(lambda: window.controller.current_id == "" and model().rowCount() == 0)  # a draft
         save(window, f"{scheme}-10-new-conversation")
     # streaming, in light: a slow echo
     apply_theme(app, "light")

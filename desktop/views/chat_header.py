@@ -13,8 +13,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import (
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QRegion,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -25,6 +32,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
+    QStyleOption,
+    QStyleOptionButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -33,7 +43,7 @@ from PySide6.QtWidgets import (
 from desktop.client import ApiError
 from desktop.records import Conversation
 from desktop.safe_text import plain, tooltip
-from desktop.theme import HEADER_HEIGHT, POPOVER_MIN_WIDTH
+from desktop.theme import HEADER_HEIGHT, POPOVER_MIN_WIDTH, POPOVER_RADIUS
 from desktop.views.widget_utils import restyle
 
 if TYPE_CHECKING:
@@ -53,6 +63,32 @@ def button_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+class TitleButton(QPushButton):
+    """The title, cut with "…" to the room it has (the model picker keeps its place);
+    `title` is the whole of it (the tooltip says it too)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = ""
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        # the room for text: the button less its padding (the stylesheet's)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self)
+        shown = self.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, room.width())
+        self.setText(button_text(shown))
+        self.setToolTip(tooltip(f"{self.title} (click to rename)" if self.title else "Rename"))
+
+
 class TitleEdit(QLineEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
@@ -67,8 +103,11 @@ class PromptPopover(QFrame):
     """The conversation's own system prompt: Save, or Use default (null)."""
 
     def __init__(self, header: ChatHeader) -> None:
-        super().__init__(header, Qt.WindowType.Popup)
+        super().__init__(header, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
         self.setObjectName("promptPopover")
+        # rounded corners (chat.qss): what lies outside them is not drawn (a compositor
+        # shows the desktop there; without one the mask cuts the corners away)
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.header = header
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("promptEditor")
@@ -91,6 +130,21 @@ class PromptPopover(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.editor, 1)
         layout.addLayout(row)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # a translucent window has no background of its own: the stylesheet's rounded
+        # card (background, border, radius) is drawn here
+        option = QStyleOption()
+        option.initFrom(self)
+        painter = QPainter(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option, painter, self)
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(self.rect()), POPOVER_RADIUS, POPOVER_RADIUS)
+        self.setMask(QRegion(path.toFillPolygon().toPolygon()))
 
     def _save(self) -> None:
         text = self.editor.toPlainText().strip()
@@ -117,11 +171,10 @@ class ChatHeader(QFrame):
         # the title gives way first when the window is narrow
         self.title_stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.title_stack.setMinimumWidth(TITLE_MIN_CHARS * self.fontMetrics().averageCharWidth())
-        self.title_button = QPushButton(self)
+        self.title_button = TitleButton(self)
         self.title_button.setObjectName("headerTitle")
         self.title_button.setFlat(True)
         self.title_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.title_button.setToolTip("Rename (click)")
         self.title_button.clicked.connect(self.begin_rename)
         self.title_edit = TitleEdit(self)
         self.title_edit.setObjectName("headerTitleEdit")
@@ -195,7 +248,7 @@ class ChatHeader(QFrame):
     def refresh(self, *_args: Any) -> None:
         conv = self.conversation
         title = (conv.title if conv is not None else "") or NO_TITLE
-        self.title_button.setText(button_text(title))
+        self.title_button.set_title(title)
         self.title_button.setAccessibleName(f"Conversation title: {title}. Click to rename")
         has = conv is not None
         self.title_button.setEnabled(has)

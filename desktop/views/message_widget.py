@@ -154,8 +154,9 @@ class MessageWidget(QFrame):
             buttons.addWidget(widget)
         if not message.is_user:
             buttons.addStretch(1)
-        # A user message is a bubble at the right (its actions under it); a reply is
-        # plain on the page, its actions under it.
+        # A user message is a bubble at the right, its actions beside it at its foot (so
+        # the next message follows the bubble at the column's spacing); a reply is plain
+        # on the page, its actions under it.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
@@ -168,7 +169,9 @@ class MessageWidget(QFrame):
             layout.setContentsMargins(BUBBLE_PAD_X, BUBBLE_PAD_Y, BUBBLE_PAD_X, BUBBLE_PAD_Y)
             line = QHBoxLayout()
             line.setContentsMargins(0, 0, 0, 0)
+            line.setSpacing(4)
             line.addStretch(1)
+            line.addWidget(self.actions_row, 0, Qt.AlignmentFlag.AlignBottom)
             line.addWidget(self.bubble)
             outer.addLayout(line)
         layout.setSpacing(4)
@@ -177,7 +180,8 @@ class MessageWidget(QFrame):
         self._content_layout = layout  # the thinking block goes above the body when needed
         layout.addWidget(self.body)
         layout.addWidget(self.meta)
-        outer.addWidget(self.actions_row)
+        if not message.is_user:
+            outer.addWidget(self.actions_row)
         self._hovered = False
         self._show_row()
         self.set_message(message)

@@ -23,18 +23,19 @@ from functools import lru_cache
 from typing import Any
 
 from pygments.lexer import Lexer  # type: ignore[import-untyped]
-from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QRect, Qt, QTimer, QUrl
 from PySide6.QtGui import (
+    QColor,
     QContextMenuEvent,
     QFont,
     QFontDatabase,
     QGuiApplication,
     QImage,
+    QPainter,
+    QPaintEvent,
     QPalette,
-    QTextCharFormat,
     QTextCursor,
     QTextDocument,
-    QTextFormat,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -52,7 +53,11 @@ from desktop.render.highlight import CodeHighlighter, guess_lexer_for, lexer_for
 from desktop.render.mathdoc import MathDocument, MathStyle
 from desktop.render.mathscan import may_have_math
 from desktop.render.splitter import Segment
+from desktop.render.typeset import quote_bars, space_lines, typeset
+from desktop.theme import colors_of
+from desktop.views import reply_selection
 from desktop.views.links import open_link, show_link_target
+from desktop.views.reply_selection import SharedSelection
 
 log = logging.getLogger(__name__)
 
@@ -60,35 +65,31 @@ MARKDOWN_FEATURES = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML
 )
-FONT_SIZE_ADJUSTMENT = QTextFormat.Property.FontSizeAdjustment
 
 
 def is_dark(widget: QWidget) -> bool:
     return widget.palette().color(QPalette.ColorRole.Base).lightness() < 128
 
 
-def even_headings(document: QTextDocument) -> None:
-    """Give every span of a heading the heading's size and weight. (Qt's Markdown importer
-    gives them to the first span only: in `# Use **this** one`, "this" and "one" would
-    come out smaller than "Use".)"""
-    block = document.firstBlock()
-    while block.isValid():
-        if block.blockFormat().headingLevel():
-            spans = block.begin()
-            first = spans.fragment().charFormat() if not spans.atEnd() else None
-            if first is not None and first.hasProperty(FONT_SIZE_ADJUSTMENT):
-                heading = QTextCharFormat()
-                heading.setProperty(FONT_SIZE_ADJUSTMENT, first.property(FONT_SIZE_ADJUSTMENT))
-                heading.setFontWeight(first.fontWeight())
-                cursor = QTextCursor(block)
-                cursor.movePosition(
-                    QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
-                )
-                cursor.mergeCharFormat(heading)
-        block = block.next()
+class QuoteBars(QWidget):
+    """The left bars of a segment's blockquotes, drawn over its viewport (made only for
+    a segment that has a quote; it takes no mouse events)."""
+
+    def __init__(self, segment: MarkdownSegment) -> None:
+        super().__init__(segment.viewport())
+        self.segment = segment
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        colour = QColor(colors_of().border)
+        dx = -self.segment.horizontalScrollBar().value()
+        for bar in quote_bars(self.segment.document()):
+            painter.fillRect(bar.translated(dx, 0), colour)
+        painter.end()
 
 
-class MarkdownSegment(QTextBrowser):
+class MarkdownSegment(SharedSelection, QTextBrowser):
     """Read-only Markdown, as tall as its text at the current width (never scrolls)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -99,16 +100,19 @@ class MarkdownSegment(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setUndoRedoEnabled(False)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # a table wider than the column scrolls sideways (the text around it wraps)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
         self.viewport().setAutoFillBackground(False)
         self.document().setDocumentMargin(2)
         self.source_text = ""
         self._math: MathDocument | None = None  # made when a text first may hold math
+        self.quote_bars: QuoteBars | None = None  # made for the first blockquote
         self.anchorClicked.connect(open_link)
         self.highlighted.connect(self._hovered)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self.horizontalScrollBar().rangeChanged.connect(self._fit)
         self.setFixedHeight(0)
 
     def set_markdown(self, text: str) -> None:
@@ -121,7 +125,12 @@ class MarkdownSegment(QTextBrowser):
         text = self.source_text
         math = self._math_for(text)
         self.document().setMarkdown(math.prepare(text) if math else text, MARKDOWN_FEATURES)
-        even_headings(self.document())
+        quotes = typeset(self.document(), colors_of())
+        if quotes and self.quote_bars is None:
+            self.quote_bars = QuoteBars(self)
+            self.quote_bars.show()
+        if self.quote_bars is not None:
+            self.quote_bars.setVisible(quotes)
         if math is not None:
             math.apply(MathStyle.of(self))
         self._fit()
@@ -139,8 +148,11 @@ class MarkdownSegment(QTextBrowser):
             self._render()
 
     def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 (Qt's name)
-        """Copy: a typeset formula gives its LaTeX source."""
-        source = self._math.selection_source(self.textCursor()) if self._math else None
+        """Copy: a selection over several blocks of a reply gives all of it
+        (`desktop.views.reply_selection`); a typeset formula gives its LaTeX source."""
+        source = reply_selection.selected_text(self)
+        if source is None and self._math is not None:
+            source = self._math.selection_source(self.textCursor())
         if source is None:
             return super().createMimeDataFromSelection()
         data = QMimeData()
@@ -156,9 +168,16 @@ class MarkdownSegment(QTextBrowser):
         return QImage()
 
     def _fit(self, *_args: object) -> None:
-        height = math.ceil(self.document().size().height()) if self.source_text else 0
+        size = self.document().size()
+        height = math.ceil(size.height()) if self.source_text else 0
+        bar = self.horizontalScrollBar()
+        if height and bar.maximum() > 0:  # a wide table: room for the bar under it
+            height += bar.sizeHint().height()
         if height != self.height():
             self.setFixedHeight(height)
+        if self.quote_bars is not None:
+            width = max(self.viewport().width(), math.ceil(size.width()))
+            self.quote_bars.setGeometry(QRect(0, 0, width, height))
 
     # No resizeEvent/sizeHint overrides: a new width re-lays the document out, which
     # emits documentSizeChanged (-> `_fit`), and every call from Qt into Python costs a GIL
@@ -189,6 +208,7 @@ class PlainSegment(MarkdownSegment):
             math.set_plain(text, MathStyle.of(self))
         else:
             self.document().setPlainText(text)
+        space_lines(self.document())
         self._fit()
 
     def text(self) -> str:
@@ -203,7 +223,7 @@ def fixed_font() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
 
-class CodeView(QPlainTextEdit):
+class CodeView(SharedSelection, QPlainTextEdit):
     """The code itself: monospace, no wrapping, as tall as its lines."""
 
     def __init__(self, block: CodeBlock) -> None:
@@ -274,15 +294,20 @@ class CodeBlock(QFrame):
             self.highlighter = CodeHighlighter(
                 self.view.document(), lexer_for(lang), is_dark(self), live
             )
-        header = QHBoxLayout()
-        header.setContentsMargins(6, 2, 2, 0)
+        # the header row: the language and Copy, on a tint of its own (chat.qss)
+        self.header = QFrame(self)
+        self.header.setObjectName("codeHeader")
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(10, 2, 4, 2)
         header.addWidget(self.label)
         header.addStretch(1)
         header.addWidget(self.copy_button)
+        self.label.setParent(self.header)
+        self.copy_button.setParent(self.header)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(1, 1, 1, 1)
         layout.setSpacing(0)
-        layout.addLayout(header)
+        layout.addWidget(self.header)
         layout.addWidget(self.view)
         self.view.fit()
 

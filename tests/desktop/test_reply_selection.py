@@ -1,0 +1,100 @@
+"""Selecting across a reply's blocks (issue 15, item 14), in the real window: a drag from a
+paragraph over the code block below it selects on into the next paragraph, Copy gives all
+of it; Ctrl+A in a reply selects the whole reply and Copy gives its Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QGuiApplication, QMouseEvent, QTextCursor
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from desktop.views.main_window import MainWindow
+from desktop.views.markdown_body import MarkdownBody
+from desktop.views.reply_selection import Part, parts_of
+from desktop.views.segments import CodeView, MarkdownSegment
+from tests.support.window_driver import WAIT_MS, Driver
+
+REPLY = "First paragraph here.\n\n```python\nx = 1\ny = 2\n```\n\nSecond paragraph there.\n"
+
+
+def _mouse(widget: QWidget, kind: QEvent.Type, at: QPoint, held: bool) -> None:
+    button = Qt.MouseButton.LeftButton
+    event = QMouseEvent(
+        kind,
+        QPointF(at),
+        QPointF(widget.mapToGlobal(at)),
+        button if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
+        button if held else Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def _parts(window: MainWindow, qtbot: QtBot) -> list[Part]:
+    reply = window.chat_view.widgets[-1]
+    assert isinstance(reply.body, MarkdownBody)
+    body = reply.body
+    qtbot.waitUntil(lambda: len(body.widgets()) == 3, timeout=WAIT_MS)
+    first = body.widgets()[0]
+    assert isinstance(first, MarkdownSegment)
+    return parts_of(first)
+
+
+def test_a_drag_selects_across_a_paragraph_and_the_code_below(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    d = driver(window)
+    d.send(REPLY, paste=True)
+    d.wait_reply_done()
+    first, code, last = _parts(window, qtbot)
+    assert isinstance(code, CodeView)
+    # press on "paragraph" in the first part, drag down into the middle of the last one
+    start = first.cursorRect(_cursor_at(first, "paragraph")).center()
+    viewport = first.viewport()
+    _mouse(viewport, QEvent.Type.MouseButtonPress, start, held=True)
+    inside_last = last.cursorRect(_cursor_at(last, "paragraph")).center()
+    target = viewport.mapFromGlobal(last.viewport().mapToGlobal(inside_last))
+    _mouse(viewport, QEvent.Type.MouseMove, target, held=True)
+    _mouse(viewport, QEvent.Type.MouseButtonRelease, target, held=False)
+    assert first.textCursor().selectedText() == "paragraph here."
+    assert code.textCursor().selectedText() == "x = 1\u2029y = 2"  # all of it
+    assert last.textCursor().selectedText() == "Second "
+    first.copy()
+    clipboard = QGuiApplication.clipboard().text()
+    assert clipboard == "paragraph here.\n\n```python\nx = 1\ny = 2\n```\n\nSecond "
+    # dragging back up into the first part leaves the others unselected
+    _mouse(viewport, QEvent.Type.MouseButtonPress, start, held=True)
+    assert not code.textCursor().hasSelection() and not last.textCursor().hasSelection()
+    _mouse(viewport, QEvent.Type.MouseMove, QPoint(start.x() + 30, start.y()), held=True)
+    assert first.textCursor().hasSelection() and not code.textCursor().hasSelection()
+
+
+def test_select_all_in_a_reply_copies_its_markdown(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    d = driver(window)
+    d.send(REPLY, paste=True)
+    d.wait_reply_done()
+    first, code, last = _parts(window, qtbot)
+    code.setFocus()
+    qtbot.keyClick(code, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert all(p.textCursor().hasSelection() for p in (first, code, last))
+    qtbot.keyClick(code, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == d.last_reply().content  # its Markdown
+    # a selection inside one part copies just that, as before
+    last.setTextCursor(_cursor_at(last, "paragraph", select=True))
+    first.setTextCursor(_cursor_at(first, "First"))
+    code.setTextCursor(_cursor_at(code, "x"))
+    last.copy()
+    assert QGuiApplication.clipboard().text() == "paragraph"
+
+
+def _cursor_at(part: Part, word: str, select: bool = False) -> QTextCursor:
+    found = part.document().find(word)
+    assert not found.isNull()
+    if not select:
+        found.setPosition(found.selectionStart())
+    return found
