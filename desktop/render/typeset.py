@@ -180,6 +180,9 @@ def _table(table: QTextTable, colors: ThemeColors) -> None:
     for row in range(table.rows()):
         for column in range(table.columns()):
             cell = table.cellAt(row, column)
+            first = cell.firstCursorPosition()
+            while first.block().length() == 1 and first.position() < cell.lastPosition():
+                first.deleteChar()  # an empty first line (Qt's importer, after a quote)
             cell_fmt = QTextTableCellFormat()
             cell_fmt.setLeftPadding(TYPE.cell_pad_x)
             cell_fmt.setRightPadding(TYPE.cell_pad_x)
