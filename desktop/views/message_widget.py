@@ -47,6 +47,7 @@ from desktop.views.widget_utils import restyle
 ACTION_SIZE = 28  # DESIGN.md: 28 px action buttons
 BUBBLE_PAD_X, BUBBLE_PAD_Y = 14, 10  # DESIGN.md: a bubble's padding
 BUBBLE_SHARE = 0.85  # DESIGN.md: of the column
+BUBBLE_STRETCH = 100  # against the stretch at its left: the bubble takes the room first
 STATUS_TEXT = {
     "cancelled": "Stopped — the reply was cut short.",
     "failed": "The reply failed.",
@@ -172,7 +173,7 @@ class MessageWidget(QFrame):
             line.setSpacing(4)
             line.addStretch(1)
             line.addWidget(self.actions_row, 0, Qt.AlignmentFlag.AlignBottom)
-            line.addWidget(self.bubble)
+            line.addWidget(self.bubble, BUBBLE_STRETCH)  # up to its maximum, not its hint
             outer.addLayout(line)
         layout.setSpacing(4)
         layout.addLayout(header)
@@ -187,9 +188,24 @@ class MessageWidget(QFrame):
         self.set_message(message)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        if self.bubble is not None:  # DESIGN.md: a bubble takes at most 85% of the column
-            self.bubble.setMaximumWidth(int(self.width() * BUBBLE_SHARE))
+        self._fit_bubble()
         super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:  # zoom: the text's width changed
+            self._fit_bubble()
+        super().changeEvent(event)
+
+    def _fit_bubble(self) -> None:
+        """A bubble is as wide as its text (a short message, a short bubble; a long one
+        wraps at 85% of the column, DESIGN.md)."""
+        if self.bubble is None or not isinstance(self.body, PlainBody):
+            return
+        width = int(self.width() * BUBBLE_SHARE)
+        natural = self.body.natural_width()
+        if natural is not None:
+            width = min(width, natural + 2 * BUBBLE_PAD_X)
+        self.bubble.setMaximumWidth(width)
 
     # -- the actions row: on hover and on keyboard focus -----------------------------------
     def enterEvent(self, event: QEnterEvent) -> None:
@@ -266,6 +282,7 @@ class MessageWidget(QFrame):
         self.message = message
         if isinstance(self.body, PlainBody):
             self.body.setText(message.content.rstrip())
+            self._fit_bubble()
         else:
             if self.thinking is None and message.reasoning:  # made only when needed
                 self.thinking = ThinkingBlock(self)

@@ -19,7 +19,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-from desktop.views.segments import PlainSegment
+from desktop.views.segments import DOCUMENT_MARGIN, PlainSegment
 from desktop.views.widget_utils import discard
 
 #: A piece ends at the first line end after this many characters (or here, with none).
@@ -31,6 +31,10 @@ HEAD_LINES = 20
 HEAD_CHARS = 1500
 #: Messages up to twice the head's size are shown whole (a fold would hide too little).
 FOLD_FACTOR = 2
+#: Up to this many characters a message's bubble is as wide as its longest line (plus a
+#: little slack against rounding), not as wide as it may be.
+NATURAL_CHARS = 2000
+NATURAL_SLACK = 4
 
 
 def pieces_of(text: str, size: int = PIECE_CHARS) -> list[str]:
@@ -119,6 +123,16 @@ class PlainBody(QWidget):
     def shown_text(self) -> str:
         """The text laid out (or being laid out): the whole message, or its head."""
         return self._head if self._head is not None and not self._expanded else self._source
+
+    def natural_width(self) -> int | None:
+        """The width that shows the message without wrapping a line, or None for a long or
+        folded one (it takes the room it is given)."""
+        if self._head is not None or len(self._source) > NATURAL_CHARS:
+            return None
+        metrics = self.fontMetrics()
+        lines = self._source.split("\n")
+        widest = max((metrics.horizontalAdvance(line) for line in lines), default=0)
+        return widest + 2 * DOCUMENT_MARGIN + NATURAL_SLACK
 
     def setText(self, text: str) -> None:  # noqa: N802 (like QLabel's)
         if text == self._source:

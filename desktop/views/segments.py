@@ -60,6 +60,8 @@ from desktop.views.links import open_link, show_link_target
 from desktop.views.reply_selection import SharedSelection
 
 log = logging.getLogger(__name__)
+#: Space between a segment's edge and its text, all round.
+DOCUMENT_MARGIN = 2
 
 MARKDOWN_FEATURES = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
@@ -105,7 +107,7 @@ class MarkdownSegment(SharedSelection, QTextBrowser):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
         self.viewport().setAutoFillBackground(False)
-        self.document().setDocumentMargin(2)
+        self.document().setDocumentMargin(DOCUMENT_MARGIN)
         self.source_text = ""
         self._math: MathDocument | None = None  # made when a text first may hold math
         self.quote_bars: QuoteBars | None = None  # made for the first blockquote

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.records import Message
-from desktop.views.message_widget import BUBBLE_PAD_Y, MessageWidget
+from desktop.views.message_widget import BUBBLE_PAD_X, BUBBLE_PAD_Y, MessageWidget
 
 
 def _reply(**fields: object) -> Message:
@@ -70,15 +70,36 @@ def test_waiting_dots_until_the_first_token(qtbot: QtBot) -> None:
 
 
 def test_user_message_is_a_bubble(qtbot: QtBot) -> None:
-    user = Message("u1", "c1", "user", "Hello there", "complete", "", siblings=("u1",))
+    long = "Hello there, this line is long enough to need the whole width. " * 3
+    user = Message("u1", "c1", "user", long, "complete", "", siblings=("u1",))
     widget = MessageWidget(user)
     qtbot.addWidget(widget)
     widget.resize(700, 200)
     widget.show()
     qtbot.waitExposed(widget)
     assert widget.bubble is not None and widget.bubble.maximumWidth() == int(700 * 0.85)
+    qtbot.waitUntil(lambda: widget.bubble is not None and widget.bubble.width() > 500)  # wraps wide
     right = widget.bubble.geometry().right()
     assert right >= widget.width() - 2  # at the right of the column
+
+
+def test_a_short_message_makes_a_short_bubble(qtbot: QtBot) -> None:
+    # Seen under Xvfb: "Sort a dict please" sat in a bubble ~270 px wide, most of it empty.
+    user = Message("u1", "c1", "user", "Sort a dict please", "complete", "", siblings=("u1",))
+    widget = MessageWidget(user)
+    qtbot.addWidget(widget)
+    widget.resize(700, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.bubble is not None
+    text = widget.body.fontMetrics().horizontalAdvance("Sort a dict please")
+    qtbot.waitUntil(lambda: widget.bubble is not None and widget.bubble.width() < text + 50)
+    assert widget.bubble.width() >= text + 2 * BUBBLE_PAD_X
+    assert widget.bubble.geometry().right() >= widget.width() - 2  # still at the right
+    qtbot.waitUntil(lambda: bool(widget.body.segments))  # laid out from the event loop
+    segment = widget.body.segments[0]
+    qtbot.waitUntil(lambda: segment.height() > 0)
+    assert segment.document().lineCount() == 1  # and on one line
 
 
 def test_a_bubble_holds_its_text_and_nothing_above_it(qtbot: QtBot) -> None:
