@@ -336,9 +336,11 @@ def store_problems(path: Path) -> list[str]:
             problems.append(f"{heads} conversations whose head_id is wrong")
         unindexed = conn.execute(
             "SELECT (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS"
-            " (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.num))"
+            " (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.num) AND NOT EXISTS"
+            " (SELECT 1 FROM search_backlog b WHERE b.num = m.num))"
             " + (SELECT COUNT(*) FROM messages_fts_docsize d WHERE NOT EXISTS"
-            " (SELECT 1 FROM messages m WHERE m.num = d.id))"
+            " (SELECT 1 FROM messages m WHERE m.num = d.id) OR EXISTS"
+            " (SELECT 1 FROM search_backlog b WHERE b.num = d.id))"
         ).fetchone()[0]
         if unindexed:
             problems.append(f"{unindexed} messages out of step with the search index")
