@@ -12,7 +12,8 @@ Prints figures, it is not a test. Run from the repository root:
   worst of the runs);
 - growth: GUI time per update (model update, view, layout, paint) at ~2 KB and ~200 KB;
 - latency: responder paced at 100 chunks/s: chunk yielded -> its text in the view;
-- history: time to show a stored 10,000-message conversation, and the peak RSS then;
+- history: time to show a stored 10,000-message conversation, and the peak RSS then; then
+  the same for a 10,000-message path with 500 branch points (`--branch-points`; issue 13);
 - with `--reasoning`, the reasoning variant too (issue 14): a reply of a 50 KB reasoning part,
   then a 150 KB answer (the echo responder reasons from a leading `<think>...</think>`,
   PROTOCOL.md section 8), throughput (the bare loop counts `reasoning` and `delta` events),
@@ -243,6 +244,45 @@ def seed_history(data_dir: Path, count: int) -> str:
     return cid
 
 
+def seed_branched_history(data_dir: Path, count: int, branch_points: int) -> str:
+    """A conversation whose current path is `count` messages, `branch_points` of its replies
+    with an older alternative beside them (as after Regenerate): `‹ 2/2 ›` on each."""
+    store = Store.open(data_dir / "chat.sqlite3")
+    try:
+        cid = store.create_conversation("A branched history").id
+        every = max(1, (count // 2) // max(1, branch_points))
+        parent: str | None = None
+        seq, branched = 0, 0
+        with store.transaction() as conn:
+            for i in range(count):
+                if i % 2 and (i // 2) % every == 0 and branched < branch_points:
+                    seq += 1
+                    branched += 1
+                    conn.execute(
+                        "INSERT INTO messages (id, conversation_id, parent_id, seq, role,"
+                        " content, status, created_at) VALUES (?,?,?,?,?,?,'complete',?)",
+                        (new_id(), cid, parent, seq, "assistant", f"An older answer {i}",
+                         "2025-01-01T00:00:00.000000Z"),
+                    )  # fmt: skip
+                seq += 1
+                mid = new_id()
+                text = (
+                    history_text(i // 2) if i % 2 else f"Question {i // 2}: {history_text(i)[:120]}"
+                )
+                conn.execute(
+                    "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content,"
+                    " status, created_at) VALUES (?,?,?,?,?,?,'complete',?)",
+                    (mid, cid, parent, seq, "assistant" if i % 2 else "user", text,
+                     "2025-01-01T00:00:01.000000Z"),
+                )  # fmt: skip
+                parent = mid
+            conn.execute("UPDATE conversations SET head_id = ? WHERE id = ?", (parent, cid))
+        store.create_conversation("Opened first")  # newer: the window opens this one
+    finally:
+        store.close()
+    return cid
+
+
 @dataclass
 class Throughput:
     bare_cps: float
@@ -466,6 +506,13 @@ def main() -> None:
     )
     parser.add_argument("--only-reasoning", action="store_true", help="the reasoning variant alone")
     parser.add_argument("--reasoning-chars", type=int, default=50_000)
+    parser.add_argument(
+        "--branch-points",
+        type=int,
+        default=500,
+        help="the history figure again, on a path with this many branch points (0: not)",
+    )
+    parser.add_argument("--only-history", action="store_true", help="the history figures alone")
     parser.add_argument("--answer-chars", type=int, default=150_000)
     args = parser.parse_args()
     reasoning = args.reasoning or args.only_reasoning
@@ -473,6 +520,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         cid = seed_history(data, args.history)
+        branched = None
+        if args.branch_points:
+            branched = seed_branched_history(data, args.history, args.branch_points)
         settings = Settings(
             data_dir=data,
             echo_delay=0.0,
@@ -490,11 +540,11 @@ def main() -> None:
         wait(app, lambda: bool(window.controller.current_id))  # it opens the history
         text = markdown_reply(args.chars)
         try:
-            if not args.only_reasoning:
+            if not args.only_reasoning and not args.only_history:
                 bench_throughput(app, window, text, args.runs)
                 bench_growth(app, window, text)
                 bench_latency(app, window, args.latency_chars)
-            if reasoning:
+            if reasoning and not args.only_history:
                 thought = thinking(
                     markdown_reply(args.reasoning_chars), markdown_reply(args.answer_chars)
                 )
@@ -502,6 +552,9 @@ def main() -> None:
                 bench_latency(app, window, args.latency_chars, args.latency_chars // 4)
             if not args.only_reasoning:
                 bench_history(app, window, cid, args.history)
+                if branched is not None:
+                    print(f"branched variant: {args.branch_points} branch points on the path")
+                    bench_history(app, window, branched, args.history)
         finally:
             window.close()
             app.processEvents()
