@@ -457,9 +457,9 @@ def rss_mb() -> tuple[float, float]:
     return now, peak
 
 
-def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -> None:
+def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -> float:
     ctrl = window.controller
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.thread_time()
     ctrl.select(cid)
 
     def shown() -> bool:
@@ -475,10 +475,12 @@ def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -
     settle()
     app.processEvents()
     took = time.perf_counter() - t0
+    gui_cpu = time.thread_time() - cpu0
     now, peak = rss_mb()
     view = window.chat_view
     print(
         f"history: {count:,} stored messages shown in {took * 1000:.0f} ms"
+        f" (GUI thread CPU {gui_cpu * 1000:.0f} ms)"
         f" ({len(view.widgets)} message widgets; target <= 300 ms: {verdict(took <= 0.3)})"
     )
     # scroll up through a few pages, as a user would
@@ -492,6 +494,39 @@ def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -
         f"  RSS {now:.0f} MB after showing it, peak {peak:.0f} MB;"
         f" after 20 pages up: {now2:.0f} MB, {len(view.widgets)} widgets from row"
         f" {view.first_row}  (target peak <= 300 MB: {verdict(peak <= 300)})"
+    )
+    return took
+
+
+def bench_branched_history(
+    app: QApplication,
+    window: MainWindow,
+    small: str,
+    plain: str,
+    branched: str,
+    args: argparse.Namespace,
+) -> None:
+    """The history figure for the plain and the branched path, alternately (`--history-rounds`
+    pairs, each opened from the short conversation `small`), and their medians."""
+    times: dict[str, list[float]] = {"plain": [], "branched": []}  # wall seconds
+    for _ in range(args.history_rounds):
+        for name, cid in (("plain", plain), ("branched", branched)):
+            window.controller.select(small)
+            wait(app, lambda: window.controller.current_id == small)
+            wait(app, lambda: len(window.chat_view.widgets) <= 2)
+            settle()
+            print(
+                f"{name} path"
+                + (f" ({args.branch_points} branch points)" if cid == branched else "")
+            )
+            times[name].append(bench_history(app, window, cid, args.history))
+    plain_ms, branched_ms = (statistics.median(times[k]) * 1000 for k in ("plain", "branched"))
+    print(
+        f"history medians of {args.history_rounds}: plain {plain_ms:.0f} ms, with"
+        f" {args.branch_points} branch points {branched_ms:.0f} ms (ratio"
+        f" {branched_ms / plain_ms:.2f}; target <= 300 ms: {verdict(branched_ms <= 300)});"
+        f" fastest: plain {min(times['plain']) * 1000:.0f} ms,"
+        f" branched {min(times['branched']) * 1000:.0f} ms"
     )
 
 
@@ -512,6 +547,7 @@ def main() -> None:
         default=500,
         help="the history figure again, on a path with this many branch points (0: not)",
     )
+    parser.add_argument("--history-rounds", type=int, default=3, help="plain/branched pairs")
     parser.add_argument("--only-history", action="store_true", help="the history figures alone")
     parser.add_argument("--answer-chars", type=int, default=150_000)
     args = parser.parse_args()
@@ -538,6 +574,7 @@ def main() -> None:
         window.start()
         wait(app, lambda: bool(ready))
         wait(app, lambda: bool(window.controller.current_id))  # it opens the history
+        small = window.controller.current_id  # "Opened first": no messages
         text = markdown_reply(args.chars)
         try:
             if not args.only_reasoning and not args.only_history:
@@ -550,11 +587,10 @@ def main() -> None:
                 )
                 bench_throughput(app, window, thought, args.runs, " (reasoning variant)")
                 bench_latency(app, window, args.latency_chars, args.latency_chars // 4)
-            if not args.only_reasoning:
+            if not args.only_reasoning and branched is None:
                 bench_history(app, window, cid, args.history)
-                if branched is not None:
-                    print(f"branched variant: {args.branch_points} branch points on the path")
-                    bench_history(app, window, branched, args.history)
+            elif not args.only_reasoning:
+                bench_branched_history(app, window, small, cid, branched, args)
         finally:
             window.close()
             app.processEvents()
