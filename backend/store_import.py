@@ -54,9 +54,11 @@ def _insert(conn: sqlite3.Connection, conv: ImportedConversation, import_id: str
         mid = ids[message.key] = new_id()
         parent = ids[message.parent] if message.parent is not None else None
         # A reply's reasoning comes before its text (section 8); `parts` stays NULL without it.
-        parts = parts_json(
-            merged([Part("reasoning", message.reasoning), Part("text", message.content)])
-        )
+        parts = None
+        if message.reasoning:
+            parts = parts_json(
+                merged([Part("reasoning", message.reasoning), Part("text", message.content)])
+            )
         rows.append(
             (mid, cid, parent, seq, message.role, message.content, message.created_at, parts,
              children[message.key])
