@@ -7,7 +7,8 @@ the backlog in bounded batches on the store thread, each batch one transaction (
 loses at most the batch under way, which stays in the backlog and is indexed at the next
 start), never while an import runs (it takes the import lock for each batch). Until a
 message is indexed, `backend.search` scans the backlog's rows too, so every message is
-found the moment its import returns.
+found the moment its import returns. After a large backlog the index's segments are merged
+into one, in bounded steps (`tidy_index`), since each batch added a segment to search.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ logger = logging.getLogger(__name__)
 #: Messages indexed per transaction (about 0.1-0.3 s of the store thread for chat-sized
 #: texts): other requests queue behind one batch at most.
 BATCH_ROWS = 300
+#: A backlog at least this large, and at least a quarter of all messages, is followed by
+#: merging the index's segments into one (each batch added one: a query over an index left
+#: in many segments took about 1.4 times as long).
+TIDY_AFTER_ROWS = 1000
+#: Pages written per merge step (one transaction each), and at most this many steps.
+TIDY_PAGES = 500
+TIDY_STEPS = 400
 
 
 def index_backlog(store: Store, rows: int = BATCH_ROWS) -> int:
@@ -42,6 +50,20 @@ def index_backlog(store: Store, rows: int = BATCH_ROWS) -> int:
         conn.execute("DELETE FROM search_backlog WHERE num <= ?", (last,))
         left: int = conn.execute("SELECT COUNT(*) FROM search_backlog").fetchone()[0]
     return left
+
+
+def tidy_index(store: Store, pages: int = TIDY_PAGES) -> bool:
+    """One step (one transaction, about `pages` pages written) of merging the index's
+    segments into one; whether there was work (FTS5's own test: two or more changes)."""
+    with store.transaction() as conn:
+        before = conn.total_changes
+        conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', ?)", (-pages,))
+        return conn.total_changes - before >= 2
+
+
+def message_count(store: Store) -> int:
+    count: int = store.connection.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    return count
 
 
 def backlog_size(store: Store) -> int:
@@ -84,13 +106,20 @@ class SearchIndexer:
                 logger.exception("Indexing imported messages for search failed")
 
     async def _drain(self) -> None:
-        indexed = 0
+        backlog = await self._store.run(backlog_size)
+        if not backlog:
+            return
         while True:
             async with self._lock:  # never during an import; an import waits one batch at most
                 left = await self._store.run(index_backlog)
             if not left:
                 break
-            indexed += BATCH_ROWS
             await asyncio.sleep(0)
-        if indexed:
-            logger.info("Indexed the imported messages for search")
+        logger.info("Indexed %d imported messages for search", backlog)
+        if backlog >= TIDY_AFTER_ROWS and backlog * 4 >= await self._store.run(message_count):
+            for _ in range(TIDY_STEPS):
+                async with self._lock:
+                    if not await self._store.run(tidy_index):
+                        break
+                await asyncio.sleep(0)
+            logger.info("Merged the search index")

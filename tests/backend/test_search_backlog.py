@@ -5,15 +5,19 @@ in the middle of an indexing batch."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from backend import search_backlog
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from backend.import_formats import ImportedConversation, from_own
 from backend.search import search
-from backend.search_backlog import backlog_size, index_backlog
+from backend.search_backlog import backlog_size, index_backlog, tidy_index
 from backend.store import Store
 from backend.store_import import commit_import, discard_import, import_conversations
 from tests.support.backend_helpers import Api
@@ -65,6 +69,14 @@ def test_imported_messages_are_found_before_and_after_indexing(tmp_path: Path) -
         for query, which in QUERIES.items():
             assert _found(store, query) == {f"{TEXTS[which]} {i}" for i in range(3)}, query
         _fts_check(store)
+        steps = 0
+        while tidy_index(store, pages=1):  # the batches' segments merged into one
+            steps += 1
+        assert 0 < steps < 100
+        assert not tidy_index(store)
+        for query, which in QUERIES.items():
+            assert _found(store, query) == {f"{TEXTS[which]} {i}" for i in range(3)}, query
+        _fts_check(store)
     finally:
         store.close()
 
@@ -97,7 +109,11 @@ index_backlog(store, rows=3)
 """
 
 
-def test_a_crash_while_indexing_loses_nothing_from_search(tmp_path: Path) -> None:
+def test_a_crash_while_indexing_loses_nothing_from_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(search_backlog, "TIDY_AFTER_ROWS", 1)  # merge even after 13 rows
+    caplog.set_level(logging.INFO, logger="backend.search_backlog")
     settings = Settings(data_dir=tmp_path / "data")
     db = settings.db_path
     db.parent.mkdir(mode=0o700)
@@ -127,11 +143,17 @@ def test_a_crash_while_indexing_loses_nothing_from_search(tmp_path: Path) -> Non
                 return conn.execute("SELECT COUNT(*) FROM search_backlog").fetchone()[0] == 0
 
         wait_until(indexed, timeout=20, what="the backlog indexed")
+        wait_until(lambda: "Merged the search index" in caplog.text, timeout=20, what="merged")
         assert snippets("zorbulax") == expected
         assert snippets('"quiet harbour"') == {f"the quiet harbour {i}" for i in range(4)}
     finally:
         server.stop(timeout=5)
     assert store_problems(db) == []
+    store = Store.open(db)
+    try:
+        _fts_check(store)
+    finally:
+        store.close()
 
 
 def test_an_import_over_http_is_found_at_once_and_then_indexed(
