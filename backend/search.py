@@ -195,17 +195,35 @@ def _has_all(text: str, terms: str) -> bool:
     return all(term in folded for term in terms.split("\x00"))
 
 
+def _like(piece: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", piece) + "%"
+
+
 def _backlog_messages(
     conn: sqlite3.Connection, terms: Sequence[str], cap: int
 ) -> list[sqlite3.Row]:
     """The matches among the messages not indexed yet (`backend.search_backlog`), newest
-    first: `LIKE` (case-insensitive for ASCII) narrows them in C, `_has_all` decides."""
+    first. In C: `LIKE` for an ASCII term (case-insensitive for ASCII), `instr` for a term
+    without letter case (CJK), `LIKE` of the longest ASCII run of any other term, which
+    `_has_all` then decides."""
     if conn.execute("SELECT 1 FROM search_backlog LIMIT 1").fetchone() is None:
         return []
-    ascii_terms = [t for t in terms if t.isascii()]
-    clauses = ["m.content LIKE ? ESCAPE '\\'" for _ in ascii_terms]
-    params = ["%" + re.sub(r"([\\%_])", r"\\\1", t) + "%" for t in ascii_terms]
-    others = [t.lower() for t in terms if not t.isascii()]
+    clauses: list[str] = []
+    params: list[str] = []
+    others: list[str] = []
+    for term in terms:
+        if term.isascii():
+            piece = term
+        elif term.lower() == term.upper():
+            clauses.append("instr(m.content, ?) > 0")
+            params.append(term)
+            continue
+        else:
+            others.append(term.lower())
+            piece = max(re.findall(r"[\x20-\x7e]+", term), key=len, default="").strip()
+        if piece:
+            clauses.append("m.content LIKE ? ESCAPE '\\'")
+            params.append(_like(piece))
     if others:
         conn.create_function("search_has_all", 2, _has_all, deterministic=True)
         clauses.append("search_has_all(m.content, ?)")

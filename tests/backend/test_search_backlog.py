@@ -27,7 +27,7 @@ from tests.support.waiting import wait_until
 #: Words only the imported messages hold: a long term, a non-ASCII one in another case,
 #: a two-character CJK term, a phrase.
 TEXTS = ["zorbulax one", "Über die ÉCOLE", "分布式数据库", "the quiet harbour"]
-QUERIES = {"zorbulax": 0, "école": 1, "über": 1, "数据": 2, '"quiet harbour"': 3}
+QUERIES = {"zorbulax": 0, "école": 1, "über": 1, "数据": 2, "数据库": 2, '"quiet harbour"': 3}
 
 
 def _conversations(count: int) -> list[ImportedConversation]:
