@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from backend.routers import (
     transfer,
     tutorial,
 )
+from backend.search_backlog import SearchIndexer
 from backend.security import install_security
 from backend.store import Store
 from backend.store_thread import AsyncStore, NoticeListener
@@ -101,14 +103,26 @@ def create_app(
             save_retry_seconds=settings.save_retry_seconds,
             save_retry_interval=settings.save_retry_interval,
         )
+        import_lock = asyncio.Lock()
+        indexer = SearchIndexer(store, import_lock)
         app.state.services = Services(
-            settings, store, broker, turns, TutorialInbox(), providers, changes=changes
+            settings,
+            store,
+            broker,
+            turns,
+            TutorialInbox(),
+            providers,
+            import_lock=import_lock,
+            changes=changes,
+            indexer=indexer,
         )
+        indexer.start()
         try:
             yield
         finally:
             broker.close_subscribers()
             changes.close()
+            await indexer.stop()
             await turns.shutdown()
             await store.close()
             logger.info("Chat history closed")

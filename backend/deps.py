@@ -13,6 +13,7 @@ from backend.changes import ChangeFeed
 from backend.config import Settings
 from backend.errors import ApiError
 from backend.providers import ProviderState
+from backend.search_backlog import SearchIndexer
 from backend.store_thread import AsyncStore
 from backend.turns import TurnService
 from backend.tutorial import TutorialInbox
@@ -28,6 +29,7 @@ class Services:
     providers: ProviderState
     import_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one import at a time
     changes: ChangeFeed = field(default_factory=ChangeFeed)  # GET /api/events
+    indexer: SearchIndexer | None = None  # imported messages, indexed after the import
 
 
 class NotReady(ApiError):

@@ -193,6 +193,47 @@ CONVERSATION_SETTINGS = """
     ALTER TABLE conversations ADD COLUMN system_prompt TEXT;
 """
 
+#: Messages written by an import are indexed for search afterwards, in bounded batches
+#: (`backend.search_backlog`), not inside the import's transactions: FTS5's trigram indexing
+#: runs at about 1.5 MB of text per CPU second, far below the import's pace. Until then a
+#: message's `num` is in `search_backlog` (in the same transaction that stores it), and search
+#: scans those rows too, so it stays complete. The triggers are replaced: a message of a
+#: conversation in `import_pending` goes to the backlog instead of the index, and a message
+#: still in the backlog is not in the index to be deleted from (an external-content table
+#: must only be told to delete what it holds). An import also writes each message's
+#: `children` count itself, so the trigger that counts them (an UPDATE of the parent's row for
+#: every message) leaves the conversations of `import_pending` alone.
+DEFERRED_SEARCH = """
+    CREATE TABLE search_backlog (num INTEGER PRIMARY KEY);
+    DROP TRIGGER messages_children_insert;
+    CREATE TRIGGER messages_children_insert AFTER INSERT ON messages
+    WHEN new.parent_id IS NOT NULL
+        AND new.conversation_id NOT IN (SELECT conversation_id FROM import_pending) BEGIN
+        UPDATE messages SET children = children + 1 WHERE id = new.parent_id;
+    END;
+    DROP TRIGGER messages_fts_insert;
+    DROP TRIGGER messages_fts_delete;
+    DROP TRIGGER messages_fts_update;
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO search_backlog (num) SELECT new.num
+            WHERE new.conversation_id IN (SELECT conversation_id FROM import_pending);
+        INSERT INTO messages_fts (rowid, content) SELECT new.num, new.content || char(1, 1)
+            WHERE NOT EXISTS (SELECT 1 FROM search_backlog WHERE num = new.num);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content)
+            SELECT 'delete', old.num, old.content || char(1, 1)
+            WHERE NOT EXISTS (SELECT 1 FROM search_backlog WHERE num = old.num);
+        DELETE FROM search_backlog WHERE num = old.num;
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+        WHEN NOT EXISTS (SELECT 1 FROM search_backlog WHERE num = old.num) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.num, old.content || char(1, 1));
+        INSERT INTO messages_fts (rowid, content) VALUES (new.num, new.content || char(1, 1));
+    END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 0 -> 1: conversations and their messages.
     """
@@ -228,6 +269,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     IMPORT_MIGRATION,
     REPLY_PARTS,
     CONVERSATION_SETTINGS,
+    DEFERRED_SEARCH,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

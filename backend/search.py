@@ -13,6 +13,10 @@ so even a term at the very end of a text begins a trigram): the term becomes an 
 them, checked again with `instr()`. A term that begins more than `MAX_PREFIX_TRIGRAMS`
 trigrams is common, and a scan newest first finds enough rows at once. Titles the same way.
 
+Messages an import stored are indexed after it (`backend.search_backlog`); until then they
+are in `search_backlog`, and every query also scans those rows (`LIKE`, then `_has_all`), so
+a search is complete the moment an import returns (slower while a large backlog waits).
+
 Ranking: FTS5's own `bm25()` counts every match of every term to weigh them (hundreds of ms
 for a common word over 100,000 messages), so the query takes the newest `CANDIDATES` (or
 `limit`, if more) matches (cheap: FTS5 stops early in rowid order) and ranks them here with
@@ -185,19 +189,68 @@ def _scan_messages(
     ).fetchall()
 
 
+def _has_all(text: str, terms: str) -> bool:
+    """Whether `text` holds every one of `terms` (lower-cased, NUL-separated), in any case."""
+    folded = text.lower()
+    return all(term in folded for term in terms.split("\x00"))
+
+
+def _like(piece: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", piece) + "%"
+
+
+def _backlog_messages(
+    conn: sqlite3.Connection, terms: Sequence[str], cap: int
+) -> list[sqlite3.Row]:
+    """The matches among the messages not indexed yet (`backend.search_backlog`), newest
+    first. In C: `LIKE` for an ASCII term (case-insensitive for ASCII), `instr` for a term
+    without letter case (CJK), `LIKE` of the longest ASCII run of any other term, which
+    `_has_all` then decides."""
+    if conn.execute("SELECT 1 FROM search_backlog LIMIT 1").fetchone() is None:
+        return []
+    clauses: list[str] = []
+    params: list[str] = []
+    others: list[str] = []
+    for term in terms:
+        if term.isascii():
+            piece = term
+        elif term.lower() == term.upper():
+            clauses.append("instr(m.content, ?) > 0")
+            params.append(term)
+            continue
+        else:
+            others.append(term.lower())
+            piece = max(re.findall(r"[\x20-\x7e]+", term), key=len, default="").strip()
+        if piece:
+            clauses.append("m.content LIKE ? ESCAPE '\\'")
+            params.append(_like(piece))
+    if others:
+        conn.create_function("search_has_all", 2, _has_all, deterministic=True)
+        clauses.append("search_has_all(m.content, ?)")
+        params.append("\x00".join(others))
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM search_backlog b JOIN messages m ON m.num = b.num"
+        f" JOIN conversations c ON c.id = m.conversation_id"
+        f" WHERE {' AND '.join(clauses) or '1'} AND {_VISIBLE} ORDER BY m.num DESC LIMIT {cap:d}",
+        params,
+    ).fetchall()
+
+
 def _message_rows(
     conn: sqlite3.Connection, long: list[str], short: list[str], limit: int
 ) -> list[sqlite3.Row]:
     cap = max(limit, CANDIDATES)
     if long:
-        return _fts_messages(conn, " ".join(map(fts_string, long)), short, cap)
+        found = _fts_messages(conn, " ".join(map(fts_string, long)), short, cap)
+        return found + _backlog_messages(conn, [*long, *short], cap)
     found = _scan_messages(conn, short, SCAN_WINDOW, cap)
     if len(found) >= limit:
         return found
     match = _prefix_match(conn, "messages_vocab", short)
-    if match is None:  # a common term after all: the scan stops early
+    if match is None:  # a common term after all: the scan (of every message) stops early
         return _scan_messages(conn, short, None, cap)
-    return _fts_messages(conn, match, short, cap) if match else []
+    found = _fts_messages(conn, match, short, cap) if match else []
+    return found + _backlog_messages(conn, short, cap)
 
 
 def _title_rows(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 
 from backend import store_tree as tree
@@ -47,20 +48,24 @@ def _insert(conn: sqlite3.Connection, conv: ImportedConversation, import_id: str
         (conv.source_id, cid),
     )
     ids: dict[str, str] = {}
+    children = Counter(m.parent for m in conv.messages)  # (the trigger leaves imports alone)
     rows = []
     for seq, message in enumerate(conv.messages, start=1):
         mid = ids[message.key] = new_id()
         parent = ids[message.parent] if message.parent is not None else None
         # A reply's reasoning comes before its text (section 8); `parts` stays NULL without it.
-        parts = parts_json(
-            merged([Part("reasoning", message.reasoning), Part("text", message.content)])
-        )
+        parts = None
+        if message.reasoning:
+            parts = parts_json(
+                merged([Part("reasoning", message.reasoning), Part("text", message.content)])
+            )
         rows.append(
-            (mid, cid, parent, seq, message.role, message.content, message.created_at, parts)
-        )
+            (mid, cid, parent, seq, message.role, message.content, message.created_at, parts,
+             children[message.key])
+        )  # fmt: skip
     conn.executemany(
         "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status,"
-        " created_at, parts) VALUES (?,?,?,?,?,?,'complete',?,?)",
+        " created_at, parts, children) VALUES (?,?,?,?,?,?,'complete',?,?,?)",
         rows,
     )
     head = ids.get(conv.head) if conv.head is not None else None

@@ -1,8 +1,10 @@
 """Import benchmark (issue 13): a generated ChatGPT-shaped `conversations.json` of `--mb` MB.
 
-Prints the time (MB/s; target >= 20) and the server's peak RSS growth while it imports
-(target <= 150 MB). The file has branches (regenerated replies), hidden system messages,
-`thoughts` and tool calls, as real exports do. The server is a child process, so its memory
+Prints the time (MB/s; target >= 20), the server's CPU seconds, and its peak RSS growth while
+it imports (target <= 150 MB); then how long the server takes to index the imported messages
+for search afterwards (`backend.search_backlog`; search finds them meanwhile). The file has
+branches (regenerated replies), hidden system messages, `thoughts` and tool calls, as real
+exports do. The server is a child process, so its memory
 is its own. Asserts nothing.
 
     python bench/import_bench.py [--mb 200] [--keep /tmp/chatgpt-200mb.json]
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sqlite3
 import sys
 import tempfile
 import time
@@ -92,6 +95,12 @@ def generate(path: Path, megabytes: int) -> tuple[int, int]:
     return path.stat().st_size, count
 
 
+def backlog(data: Path) -> int:
+    """Imported messages the server has yet to index for search (it indexes them after)."""
+    with sqlite3.connect(f"file:{data / 'chat.sqlite3'}?mode=ro", uri=True) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM search_backlog").fetchone()[0])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, default=200)
@@ -109,17 +118,26 @@ def main() -> None:
         try:
             baseline = server.rss()
             server.reset_peak()
+            cpu0 = server.cpu_seconds()
             t0 = time.perf_counter()
             with source.open("rb") as body:
                 resp = requests.post(server.base_url + "/api/import", data=body,
                                      headers=server.headers, timeout=3600)  # fmt: skip
             elapsed = time.perf_counter() - t0
+            cpu = server.cpu_seconds() - cpu0
             peak = server.peak()
             resp.raise_for_status()
             result = resp.json()
             print(f"imported {result['conversations']:,} conversations, {result['messages']:,}"
                   f" messages, skipped {len(result['skipped'])}")  # fmt: skip
-            print(f"time {elapsed:.1f} s = {size / 1e6 / elapsed:.1f} MB/s (target >= 20)")
+            print(f"time {elapsed:.1f} s = {size / 1e6 / elapsed:.1f} MB/s (target >= 20);"
+                  f" server CPU {cpu:.1f} s = {size / 1e6 / cpu:.1f} MB/CPU-s")  # fmt: skip
+            indexed = time.perf_counter()
+            while backlog(Path(tmp) / "data") > 0:
+                time.sleep(0.2)
+            print(f"search indexing after the import: {time.perf_counter() - indexed:.1f} s"
+                  f" (server CPU {server.cpu_seconds() - cpu0 - cpu:.1f} s), peak RSS growth"
+                  f" by its end {(server.peak() - baseline) / 1e6:.0f} MB")  # fmt: skip
             print(f"server RSS {baseline / 1e6:.0f} MB before, peak {peak / 1e6:.0f} MB:"
                   f" growth {(peak - baseline) / 1e6:.0f} MB (target <= 150)")  # fmt: skip
         finally:

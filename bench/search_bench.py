@@ -88,6 +88,7 @@ def main() -> None:
         by_kind = queries()
         timings: dict[str, list[float]] = {kind: [] for kind in by_kind}
         hits: dict[str, list[int]] = {kind: [] for kind in by_kind}
+        per_query: dict[str, list[float]] = {}
         for round_no in range(args.rounds + 1):
             for kind, qs in by_kind.items():
                 for q in qs:
@@ -97,6 +98,7 @@ def main() -> None:
                     r.raise_for_status()
                     if round_no:  # round 0 warms the page cache
                         timings[kind].append(elapsed * 1000)
+                        per_query.setdefault(q, []).append(elapsed * 1000)
                     else:
                         hits[kind].append(len(r.json()))
         every = sorted(t for ts in timings.values() for t in ts)
@@ -109,6 +111,9 @@ def main() -> None:
             )
         p99 = every[min(len(every) - 1, round(0.99 * (len(every) - 1)))]
         print(f"all: p50 {statistics.median(every):.1f} ms, p99 {p99:.1f} ms (target <= 30)")
+        worst = sorted(per_query.items(), key=lambda kv: -max(kv[1]))[:8]
+        print("slowest queries (max, median ms): " + ", ".join(
+            f"{q!r} {max(ts):.0f}/{statistics.median(ts):.0f}" for q, ts in worst))  # fmt: skip
     finally:
         session.close()
         server.stop()

@@ -59,6 +59,11 @@ class ServerProcess:
     def rss(self) -> int:
         return self._status("VmRSS")
 
+    def cpu_seconds(self) -> float:
+        """The server's CPU time so far (user + system, every thread)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def reset_peak(self) -> None:
         Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
 

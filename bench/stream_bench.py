@@ -12,7 +12,8 @@ Prints figures, it is not a test. Run from the repository root:
   worst of the runs);
 - growth: GUI time per update (model update, view, layout, paint) at ~2 KB and ~200 KB;
 - latency: responder paced at 100 chunks/s: chunk yielded -> its text in the view;
-- history: time to show a stored 10,000-message conversation, and the peak RSS then;
+- history: time to show a stored 10,000-message conversation, and the peak RSS then; then
+  the same for a 10,000-message path with 500 branch points (`--branch-points`; issue 13);
 - with `--reasoning`, the reasoning variant too (issue 14): a reply of a 50 KB reasoning part,
   then a 150 KB answer (the echo responder reasons from a leading `<think>...</think>`,
   PROTOCOL.md section 8), throughput (the bare loop counts `reasoning` and `delta` events),
@@ -243,6 +244,45 @@ def seed_history(data_dir: Path, count: int) -> str:
     return cid
 
 
+def seed_branched_history(data_dir: Path, count: int, branch_points: int) -> str:
+    """A conversation whose current path is `count` messages, `branch_points` of its replies
+    with an older alternative beside them (as after Regenerate): `‹ 2/2 ›` on each."""
+    store = Store.open(data_dir / "chat.sqlite3")
+    try:
+        cid = store.create_conversation("A branched history").id
+        every = max(1, (count // 2) // max(1, branch_points))
+        parent: str | None = None
+        seq, branched = 0, 0
+        with store.transaction() as conn:
+            for i in range(count):
+                if i % 2 and (i // 2) % every == 0 and branched < branch_points:
+                    seq += 1
+                    branched += 1
+                    conn.execute(
+                        "INSERT INTO messages (id, conversation_id, parent_id, seq, role,"
+                        " content, status, created_at) VALUES (?,?,?,?,?,?,'complete',?)",
+                        (new_id(), cid, parent, seq, "assistant", f"An older answer {i}",
+                         "2025-01-01T00:00:00.000000Z"),
+                    )  # fmt: skip
+                seq += 1
+                mid = new_id()
+                text = (
+                    history_text(i // 2) if i % 2 else f"Question {i // 2}: {history_text(i)[:120]}"
+                )
+                conn.execute(
+                    "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content,"
+                    " status, created_at) VALUES (?,?,?,?,?,?,'complete',?)",
+                    (mid, cid, parent, seq, "assistant" if i % 2 else "user", text,
+                     "2025-01-01T00:00:01.000000Z"),
+                )  # fmt: skip
+                parent = mid
+            conn.execute("UPDATE conversations SET head_id = ? WHERE id = ?", (parent, cid))
+        store.create_conversation("Opened first")  # newer: the window opens this one
+    finally:
+        store.close()
+    return cid
+
+
 @dataclass
 class Throughput:
     bare_cps: float
@@ -417,9 +457,9 @@ def rss_mb() -> tuple[float, float]:
     return now, peak
 
 
-def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -> None:
+def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -> float:
     ctrl = window.controller
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.thread_time()
     ctrl.select(cid)
 
     def shown() -> bool:
@@ -435,10 +475,12 @@ def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -
     settle()
     app.processEvents()
     took = time.perf_counter() - t0
+    gui_cpu = time.thread_time() - cpu0
     now, peak = rss_mb()
     view = window.chat_view
     print(
         f"history: {count:,} stored messages shown in {took * 1000:.0f} ms"
+        f" (GUI thread CPU {gui_cpu * 1000:.0f} ms)"
         f" ({len(view.widgets)} message widgets; target <= 300 ms: {verdict(took <= 0.3)})"
     )
     # scroll up through a few pages, as a user would
@@ -453,6 +495,39 @@ def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -
         f" after 20 pages up: {now2:.0f} MB, {len(view.widgets)} widgets from row"
         f" {view.first_row}  (target peak <= 300 MB: {verdict(peak <= 300)})"
     )
+    return took
+
+
+def bench_branched_history(
+    app: QApplication,
+    window: MainWindow,
+    small: str,
+    plain: str,
+    branched: str,
+    args: argparse.Namespace,
+) -> None:
+    """The history figure for the plain and the branched path, alternately (`--history-rounds`
+    pairs, each opened from the short conversation `small`), and their medians."""
+    times: dict[str, list[float]] = {"plain": [], "branched": []}  # wall seconds
+    for _ in range(args.history_rounds):
+        for name, cid in (("plain", plain), ("branched", branched)):
+            window.controller.select(small)
+            wait(app, lambda: window.controller.current_id == small)
+            wait(app, lambda: len(window.chat_view.widgets) <= 2)
+            settle()
+            print(
+                f"{name} path"
+                + (f" ({args.branch_points} branch points)" if cid == branched else "")
+            )
+            times[name].append(bench_history(app, window, cid, args.history))
+    plain_ms, branched_ms = (statistics.median(times[k]) * 1000 for k in ("plain", "branched"))
+    print(
+        f"history medians of {args.history_rounds}: plain {plain_ms:.0f} ms, with"
+        f" {args.branch_points} branch points {branched_ms:.0f} ms (ratio"
+        f" {branched_ms / plain_ms:.2f}; target <= 300 ms: {verdict(branched_ms <= 300)});"
+        f" fastest: plain {min(times['plain']) * 1000:.0f} ms,"
+        f" branched {min(times['branched']) * 1000:.0f} ms"
+    )
 
 
 def main() -> None:
@@ -466,6 +541,14 @@ def main() -> None:
     )
     parser.add_argument("--only-reasoning", action="store_true", help="the reasoning variant alone")
     parser.add_argument("--reasoning-chars", type=int, default=50_000)
+    parser.add_argument(
+        "--branch-points",
+        type=int,
+        default=500,
+        help="the history figure again, on a path with this many branch points (0: not)",
+    )
+    parser.add_argument("--history-rounds", type=int, default=3, help="plain/branched pairs")
+    parser.add_argument("--only-history", action="store_true", help="the history figures alone")
     parser.add_argument("--answer-chars", type=int, default=150_000)
     args = parser.parse_args()
     reasoning = args.reasoning or args.only_reasoning
@@ -473,6 +556,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         cid = seed_history(data, args.history)
+        branched = None
+        if args.branch_points:
+            branched = seed_branched_history(data, args.history, args.branch_points)
         settings = Settings(
             data_dir=data,
             echo_delay=0.0,
@@ -488,20 +574,23 @@ def main() -> None:
         window.start()
         wait(app, lambda: bool(ready))
         wait(app, lambda: bool(window.controller.current_id))  # it opens the history
+        small = window.controller.current_id  # "Opened first": no messages
         text = markdown_reply(args.chars)
         try:
-            if not args.only_reasoning:
+            if not args.only_reasoning and not args.only_history:
                 bench_throughput(app, window, text, args.runs)
                 bench_growth(app, window, text)
                 bench_latency(app, window, args.latency_chars)
-            if reasoning:
+            if reasoning and not args.only_history:
                 thought = thinking(
                     markdown_reply(args.reasoning_chars), markdown_reply(args.answer_chars)
                 )
                 bench_throughput(app, window, thought, args.runs, " (reasoning variant)")
                 bench_latency(app, window, args.latency_chars, args.latency_chars // 4)
-            if not args.only_reasoning:
+            if not args.only_reasoning and branched is None:
                 bench_history(app, window, cid, args.history)
+            elif not args.only_reasoning:
+                bench_branched_history(app, window, small, cid, branched, args)
         finally:
             window.close()
             app.processEvents()

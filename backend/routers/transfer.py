@@ -74,6 +74,8 @@ async def import_history(request: Request, services: ServicesDep) -> ImportResul
         except Unprocessable:
             await _drain(body, limit)
             raise
+    if services.indexer is not None:  # the imported messages are indexed from now on
+        services.indexer.wake()
     if summary.conversations:  # clients reload their list (docs/API-EXTENSIONS.md)
         services.changes.publish(RESET, {})
     return ImportResult(

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.records import Message
 from desktop.views.message_widget import BUBBLE_PAD_X, BUBBLE_PAD_Y, MessageWidget
+from desktop.views.plain_body import PlainBody
 
 
 def _reply(**fields: object) -> Message:
@@ -96,8 +97,10 @@ def test_a_short_message_makes_a_short_bubble(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: widget.bubble is not None and widget.bubble.width() < text + 50)
     assert widget.bubble.width() >= text + 2 * BUBBLE_PAD_X
     assert widget.bubble.geometry().right() >= widget.width() - 2  # still at the right
-    qtbot.waitUntil(lambda: bool(widget.body.segments))  # laid out from the event loop
-    segment = widget.body.segments[0]
+    body = widget.body
+    assert isinstance(body, PlainBody)
+    qtbot.waitUntil(lambda: bool(body.segments))  # laid out from the event loop
+    segment = body.segments[0]
     qtbot.waitUntil(lambda: segment.height() > 0)
     assert segment.document().lineCount() == 1  # and on one line
 

@@ -27,10 +27,12 @@ def test_the_next_message_follows_a_bubble_at_the_column_spacing(
     qtbot.waitUntil(lambda: len(view.widgets) == 2, timeout=WAIT_MS)
     user, reply = view.widgets
     assert user.bubble is not None
-    column = view.widget().layout()
+    content = view.widget()
+    assert content is not None
+    column = content.layout()
     assert column is not None
     qtbot.waitUntil(lambda: user.body.height() > 0, timeout=WAIT_MS)
-    bubble_bottom = user.bubble.mapTo(view.widget(), QPoint(0, user.bubble.height())).y()
+    bubble_bottom = user.bubble.mapTo(content, QPoint(0, user.bubble.height())).y()
     # the bubble ends the message: the reply starts one column spacing (16 px) below it
     assert reply.geometry().top() - bubble_bottom == column.spacing()
     # the text sits in the bubble at its padding (no empty status line above it)

@@ -316,9 +316,11 @@ _MUST_BE_NONE: tuple[tuple[str, str], ...] = (
     ),
     (
         "SELECT (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS"
-        " (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.num))"
+        " (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.num) AND NOT EXISTS"
+        " (SELECT 1 FROM search_backlog b WHERE b.num = m.num))"
         " + (SELECT COUNT(*) FROM messages_fts_docsize d WHERE NOT EXISTS"
-        " (SELECT 1 FROM messages m WHERE m.num = d.id))",
+        " (SELECT 1 FROM messages m WHERE m.num = d.id) OR EXISTS"
+        " (SELECT 1 FROM search_backlog b WHERE b.num = d.id))",
         "{} messages out of step with the search index",
     ),
 )
