@@ -53,7 +53,14 @@ def test_every_focusable_control_of_the_settings_dialog_has_a_name(
     dialog = window.settings_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
-    assert nameless(dialog) == []
+    names = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert names == ["Model", "Appearance", "Chat"]
+    for provider in ("echo", "openai"):  # each tab, with each provider's fields
+        dialog.provider.setCurrentIndex(dialog.provider.findData(provider))
+        for index, name in enumerate(names):
+            dialog.tabs.setCurrentIndex(index)
+            assert dialog.tabs.currentWidget().isVisible()
+            assert (name, nameless(dialog)) == (name, [])
     dialog.close()
 
 
