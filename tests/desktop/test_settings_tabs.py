@@ -11,11 +11,13 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from backend.embedded import EmbeddedServer
 from desktop.prefs.ui import UiSettings
 from desktop.theme import DENSITIES, apply_theme
 from desktop.views.main_window import MainWindow
 from desktop.views.message_widget import MessageWidget
 from desktop.views.settings_dialog import SettingsDialog
+from desktop.workers import LaunchConfig
 from tests.support.settings_dialog import KEY, DialogDriver, MemoryKeyring, Upstream
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
@@ -231,4 +233,35 @@ def test_tab_goes_down_each_tab_then_to_the_buttons(
         tops = [w.mapTo(page, QPoint(0, 0)).y() for w in inside]
         assert tops == sorted(tops), [type(w).__name__ for w in inside]  # top to bottom
         assert dialog.save_button in walk and dialog.tabs.tabBar() in walk
+    dialog.reject()
+
+
+def test_a_failed_save_keeps_every_entry_and_says_why(
+    make_window: WindowFactory,
+    memory_keyring: MemoryKeyring,
+    ui_settings: UiSettings,
+    server: EmbeddedServer,
+    qtbot: QtBot,
+) -> None:
+    window = make_window(launch=LaunchConfig(connect_url=server.base_url, token=server.token))
+    d = DialogDriver(qtbot, window)
+    dialog = d.open()
+    dialog.echo_delay.setValue(0.5)
+    dialog.tabs.setCurrentWidget(dialog.chat)
+    dialog.chat.auto_title.setChecked(False)
+    dialog.chat.ctrl_enter.setChecked(True)
+    dialog.tabs.setCurrentWidget(dialog.appearance)
+    dialog.appearance.density.setCurrentIndex(dialog.appearance.density.findData("compact"))
+    server.stop()  # the `serve` process went away
+    qtbot.keyClick(dialog.appearance.density, Qt.Key.Key_Return)  # Enter saves, off the GUI
+    assert dialog.busy.isVisible() and not dialog.save_button.isEnabled()  # thread: not done
+    qtbot.waitUntil(lambda: dialog.result_label.text().startswith("✗"), timeout=WAIT_MS)
+    assert dialog.result_label.text().startswith("✗ Not saved: Cannot reach the chat backend")
+    assert dialog.result_label.isVisible()  # under the tabs: seen from the Appearance tab
+    assert dialog.tabs.currentWidget() is dialog.appearance and dialog.isVisible()
+    assert dialog.echo_delay.value() == 0.5 and not dialog.chat.auto_title.isChecked()
+    assert dialog.chat.ctrl_enter.isChecked()
+    assert dialog.appearance.density.currentData() == "compact"
+    assert dialog.save_button.isEnabled()  # to try again
+    assert ui_settings.density == "comfortable" and not ui_settings.send_with_ctrl_enter
     dialog.reject()
