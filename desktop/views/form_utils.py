@@ -68,6 +68,20 @@ def tidy_form(form: QFormLayout) -> None:
     form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
 
 
+def align_labels(*forms: QFormLayout) -> None:
+    """One label column width for forms stacked in one page (its fields line up)."""
+    labels = [
+        item.widget()
+        for form in forms
+        for row in range(form.rowCount())
+        if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+    ]
+    shown = [label for label in labels if isinstance(label, QLabel) and label.text()]
+    width = max((label.sizeHint().width() for label in shown), default=0)
+    for label in shown:
+        label.setMinimumWidth(width)
+
+
 def restyle(label: QLabel, severity: str) -> None:
     """Set the label's `severity` (the stylesheet colours errors) and re-apply its style
     (always: the caller may have renamed the label too)."""

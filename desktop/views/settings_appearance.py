@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -67,10 +68,13 @@ class AppearanceTab(QWidget):
             self.density.addItem(DENSITY_LABELS[mode], mode)
         self.density.currentIndexChanged.connect(lambda _i: _apply_density(self.density_mode))
 
+        size_row = side_by_side(self, self.font_size, self.system_size)
+        for field in (self.theme, size_row, self.density):  # short choices: no full-width boxes
+            field.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         form = QFormLayout()
         form.addRow("Th&eme:", self.theme)
         help_line(form, self.theme, THEME_HELP)
-        form.addRow("&Font size:", side_by_side(self, self.font_size, self.system_size))
+        form.addRow("&Font size:", size_row)
         self.font_help = help_line(form, self.font_size, FONT_HELP.format(base=zoom.base_points))
         form.addRow("Message &density:", self.density)
         help_line(form, self.density, DENSITY_HELP)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -112,6 +113,8 @@ class SettingsDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setDefault(True)  # Enter saves
+        for button in self.buttons.buttons():
+            button.setIcon(QIcon())  # plain words, as the rest of the window
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 

@@ -38,7 +38,14 @@ from desktop.prefs.provider import (
 )
 from desktop.prefs.sync import ProviderSettingsManager
 from desktop.safe_text import plain
-from desktop.views.form_utils import help_line, label_buddies, restyle, side_by_side, tidy_form
+from desktop.views.form_utils import (
+    align_labels,
+    help_line,
+    label_buddies,
+    restyle,
+    side_by_side,
+    tidy_form,
+)
 
 PROVIDER_CHOICES: tuple[tuple[str, ProviderName], ...] = (
     ("Echo (repeats your message)", "echo"),
@@ -134,6 +141,7 @@ class ModelTab(QWidget):
         self.system_prompt.setPlaceholderText("optional, e.g. “Answer briefly.”")
         lines = self.system_prompt.fontMetrics().lineSpacing()
         self.system_prompt.setMinimumHeight(PROMPT_LINES * lines + 12)
+        self.system_prompt.setMaximumHeight(2 * PROMPT_LINES * lines + 12)  # then it scrolls
         self.temperature = QDoubleSpinBox(self.server_box)
         self.temperature.setRange(-0.1, MAX_TEMPERATURE)
         self.temperature.setSingleStep(0.1)
@@ -160,7 +168,7 @@ class ModelTab(QWidget):
         self.echo_delay.setDecimals(2)
         self.echo_delay.setSuffix(" s")
         echo = QFormLayout(self.echo_box)
-        echo.addRow("&Pause between characters:", self.echo_delay)
+        echo.addRow("&Pause per character:", self.echo_delay)
         label_buddies(echo)
         tidy_form(echo)
 
@@ -175,6 +183,7 @@ class ModelTab(QWidget):
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addStretch(1)
+        align_labels(top, server, echo)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.server_box)
@@ -291,8 +300,10 @@ class ModelTab(QWidget):
 
     def _provider_changed(self) -> None:
         openai = self.openai
-        self.server_box.setEnabled(openai)
+        self.server_box.setEnabled(openai)  # only the chosen provider's fields are shown
+        self.server_box.setVisible(openai)
         self.echo_box.setEnabled(not openai)
+        self.echo_box.setVisible(not openai)
         self.key_note.setVisible(openai)  # where the key is kept matters only where one is used
         self.fetch_button.setEnabled(openai and self.test_button.isEnabled())
         self.provider_changed.emit()
