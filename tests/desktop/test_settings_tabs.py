@@ -233,6 +233,10 @@ def test_tab_goes_down_each_tab_then_to_the_buttons(
         tops = [w.mapTo(page, QPoint(0, 0)).y() for w in inside]
         assert tops == sorted(tops), [type(w).__name__ for w in inside]  # top to bottom
         assert dialog.save_button in walk and dialog.tabs.tabBar() in walk
+    dialog.tabs.setCurrentWidget(dialog.model_tab)
+    dialog.provider.setFocus()
+    qtbot.keyClick(dialog.provider, Qt.Key.Key_Tab, CTRL)  # Ctrl+Tab: the next tab
+    assert dialog.tabs.currentWidget() is dialog.appearance
     dialog.reject()
 
 
