@@ -62,6 +62,8 @@ class FontZoom(QObject):
         the header's title...), so the stylesheet is applied again: they take the new
         size from their window."""
         font = app.font()
+        if font.pointSizeF() == points:
+            return  # as it is (a window opening at the system's size): no restyling
         font.setPointSizeF(points)
         app.setFont(font)
         for widget in app.topLevelWidgets():
