@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -172,6 +173,8 @@ class ModelTab(QWidget):
         label_buddies(echo)
         tidy_form(echo)
 
+        for number in (self.temperature, self.echo_delay):  # a number: no full-width box
+            number.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.test_button = QPushButton("Test &connection", self)
         self.test_button.clicked.connect(self.test_requested)
 
