@@ -56,8 +56,16 @@ def help_line(form: QFormLayout, field: QWidget, text: str) -> QLabel:
     line.setObjectName("settingsHelp")  # muted (resources/styles)
     line.setWordWrap(True)
     form.addRow("", line)
-    field.setAccessibleDescription(text)
+    describe((field, text))
     return line
+
+
+def describe(*pairs: tuple[QWidget, str]) -> None:
+    """Accessible descriptions (what a screen reader says after the name), also on an
+    editable combo box's line edit (the part that takes the focus)."""
+    for widget, text in pairs:
+        for target in (widget, *widget.findChildren(QLineEdit)):
+            target.setAccessibleDescription(text)
 
 
 def tidy_form(form: QFormLayout) -> None:

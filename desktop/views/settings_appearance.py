@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.prefs.ui import FONT_OFFSETS, UiSettings
 from desktop.theme import DENSITY_MODES, Density, apply_density
-from desktop.views.form_utils import help_line, label_buddies, side_by_side, tidy_form
+from desktop.views.form_utils import describe, help_line, label_buddies, side_by_side, tidy_form
 from desktop.views.theme_chooser import ThemeChooser
 from desktop.views.zoom import FontZoom
 
@@ -63,6 +63,7 @@ class AppearanceTab(QWidget):
         self.system_size.setAutoDefault(False)  # Enter saves the dialog, never resets this
         self.system_size.clicked.connect(zoom.reset)
         zoom.changed.connect(self._zoomed)
+        describe((self.system_size, "Back to your system's font size (Ctrl+0)."))
         self.density = QComboBox(self)
         for mode in DENSITY_MODES:
             self.density.addItem(DENSITY_LABELS[mode], mode)

@@ -38,7 +38,7 @@ from desktop.prefs.sync import ProviderSettingsManager
 from desktop.prefs.ui import UiSettings
 from desktop.records import ProviderCheck
 from desktop.theme import SETTINGS_MIN_WIDTH
-from desktop.views.form_utils import restyle
+from desktop.views.form_utils import describe, restyle
 from desktop.views.settings_appearance import AppearanceTab
 from desktop.views.settings_chat import ChatTab
 from desktop.views.settings_model import PROVIDER_CHOICES, ModelTab
@@ -48,7 +48,12 @@ __all__ = ["PROVIDER_CHOICES", "SettingsDialog"]
 
 log = logging.getLogger(__name__)
 
-TABS = ("Model", "Appearance", "Chat")
+#: The tabs and what each holds (its tooltip; a screen reader's description of the tab bar).
+TABS = (
+    ("Model", "Where replies come from: the provider, server, key, model and prompt."),
+    ("Appearance", "Theme, font size and message density, shown at once."),
+    ("Chat", "Naming conversations, and which key sends."),
+)
 
 
 class SettingsDialog(QDialog):
@@ -82,8 +87,9 @@ class SettingsDialog(QDialog):
         self.model_tab = ModelTab(self.manager, self.tabs)
         self.appearance = AppearanceTab(self.ui_settings, zoom, self.tabs)
         self.chat = ChatTab(self.tabs)
-        for page, name in zip((self.model_tab, self.appearance, self.chat), TABS, strict=True):
-            self.tabs.addTab(page, name)
+        pages = (self.model_tab, self.appearance, self.chat)
+        for page, (name, holds) in zip(pages, TABS, strict=True):
+            self.tabs.setTabToolTip(self.tabs.addTab(page, name), holds)
         tab = self.model_tab
         tab.fetch_requested.connect(self.fetch_models)
         tab.test_requested.connect(self.test_connection)
@@ -115,6 +121,11 @@ class SettingsDialog(QDialog):
         self.save_button.setDefault(True)  # Enter saves
         for button in self.buttons.buttons():
             button.setIcon(QIcon())  # plain words, as the rest of the window
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        describe(
+            (self.save_button, "Applies and keeps these settings (Enter)."),
+            (cancel, "Closes without saving; what changed at once is put back (Esc)."),
+        )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 

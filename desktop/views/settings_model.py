@@ -41,6 +41,7 @@ from desktop.prefs.sync import ProviderSettingsManager
 from desktop.safe_text import plain
 from desktop.views.form_utils import (
     align_labels,
+    describe,
     help_line,
     label_buddies,
     restyle,
@@ -177,6 +178,16 @@ class ModelTab(QWidget):
             number.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.test_button = QPushButton("Test &connection", self)
         self.test_button.clicked.connect(self.test_requested)
+        describe(
+            (self.base_url, "The server's address up to /v1, e.g. http://localhost:11434/v1."),
+            (self.presets, "Fills in the usual base URL of a known server."),
+            (self.api_key, "Sent only to this server; leave it empty when it needs none."),
+            (self.show_key, "Shows the API key as typed."),
+            (self.model, "The model that answers; Fetch models lists the server's."),
+            (self.fetch_button, "Asks the server for its models."),
+            (self.echo_delay, "How long Echo waits between the characters of a reply."),
+            (self.test_button, "Tries the settings shown, without saving them."),
+        )
 
         top = QFormLayout()
         top.addRow("&Replies from:", self.provider)
