@@ -153,10 +153,6 @@ class SettingsDialog(QDialog):
         self.open()
         self.provider.setFocus()
 
-    def load(self, config: ProviderConfig) -> None:
-        self.model_tab.load(config)
-        self.chat.auto_title.setChecked(config.auto_title)
-
     def _fill_key(self) -> None:
         self.model_tab.fill_key()
         self._update_buttons()
