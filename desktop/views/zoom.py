@@ -53,10 +53,10 @@ class FontZoom(QObject):
         """Back to the system's size (the window closes)."""
         app = _app()
         if app is not None:
-            self._set(app, self.base_points)
+            self._set(app, self.base_points, restyle=False)  # the window goes: no restyling
 
     @staticmethod
-    def _set(app: QApplication, points: float) -> None:
+    def _set(app: QApplication, points: float, restyle: bool = True) -> None:
         """The app's font and every open window's. With a stylesheet in force, Qt fixed
         the font of each widget a rule styles when it polished it (the composer's input,
         the header's title...), so the stylesheet is applied again: they take the new
@@ -69,5 +69,5 @@ class FontZoom(QObject):
         for widget in app.topLevelWidgets():
             widget.setFont(font)
         sheet = app.styleSheet()
-        if sheet:
+        if sheet and restyle:
             app.setStyleSheet(sheet)
