@@ -199,6 +199,27 @@ POPOVER_RADIUS = 12  # its corners (as chat.qss's QFrame#promptPopover: DESIGN's
 COMPOSER_MAX_WIDTH = 760  # DESIGN.md: the reading column (the composer is centred in it)
 
 
+Density = Literal["comfortable", "compact"]
+DENSITY_MODES: tuple[Density, ...] = get_args(Density)
+
+
+@dataclass(frozen=True)
+class DensityMetrics:
+    """The message spacing of one density (Settings → Appearance → Message density)."""
+
+    message_gap: int  # between two messages of the chat column
+    bubble_pad_x: int  # a user bubble's padding
+    bubble_pad_y: int
+    inner: int  # between a message's parts (status, body, model line)
+
+
+DENSITIES: dict[Density, DensityMetrics] = {
+    "comfortable": DensityMetrics(message_gap=16, bubble_pad_x=14, bubble_pad_y=10, inner=4),
+    "compact": DensityMetrics(message_gap=4, bubble_pad_x=10, bubble_pad_y=5, inner=2),
+}
+SETTINGS_MIN_WIDTH = 620  # the Settings dialog's tabs (its rows, labels left, never squeezed)
+
+
 def palette_for(colors: ThemeColors) -> QPalette:
     """A complete palette (active, inactive and disabled) for `colors`."""
     role = QPalette.ColorRole
@@ -250,6 +271,8 @@ class _ThemeState(QObject):
 
     #: The scheme shown changed ("light" or "dark"), after the palette and stylesheet.
     changed = Signal(str)
+    #: The message density changed (its name: "comfortable" or "compact").
+    density_changed = Signal(str)
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
@@ -257,6 +280,7 @@ class _ThemeState(QObject):
         self.app = app
         self.mode: ThemeMode = "system"
         self.scheme: Scheme | None = None
+        self.density: Density = "comfortable"
         self.fusion = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_changed)
 
@@ -276,6 +300,28 @@ class _ThemeState(QObject):
         self.scheme = scheme
         log.info("theme: %s (mode %s)", scheme, self.mode)
         self.changed.emit(scheme)
+
+
+def apply_density(app: QApplication, density: Density) -> None:
+    """Space messages by `density` from now on; `density_changes(app)` tells the views."""
+    if density not in DENSITY_MODES:
+        raise ValueError(f"density must be one of {', '.join(DENSITY_MODES)}, not {density!r}")
+    state = _state(app)
+    if density != state.density:
+        state.density = density
+        state.density_changed.emit(density)
+
+
+def density_changes(app: QApplication) -> SignalInstance:
+    """A signal emitted with the new density's name each time it changes."""
+    return _state(app).density_changed
+
+
+def current_density(app: QApplication | None = None) -> DensityMetrics:
+    """The spacing in force ("comfortable" before the first `apply_density`)."""
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    found = app.findChild(_ThemeState, "sse-chat-theme") if isinstance(app, QApplication) else None
+    return DENSITIES[found.density if isinstance(found, _ThemeState) else "comfortable"]
 
 
 def _state(app: QApplication) -> _ThemeState:

@@ -193,9 +193,21 @@ def shoot(out: Path, tmp: Path) -> int:
         dialog = window.settings_dialog
         assert dialog is not None
         wait(dialog.isVisible)
-        save(dialog, f"{scheme}-08-settings")
+        save(dialog, f"{scheme}-08-settings")  # the Model tab, Echo
         dialog.provider.setCurrentIndex(dialog.provider.findData("openai"))
+        dialog.base_url.setText("http://localhost:11434/v1")
+        dialog.model.setEditText("llama3.2")
+        dialog.system_prompt.setPlainText("Answer briefly.")
         save(dialog, f"{scheme}-09-settings-openai")
+        dialog.base_url.clear()
+        dialog.save_button.click()  # a complaint under the tabs
+        save(dialog, f"{scheme}-09b-settings-complaint")
+        dialog.provider.setCurrentIndex(dialog.provider.findData("echo"))
+        for tab, name in ((dialog.appearance, "appearance"), (dialog.chat, "chat")):
+            dialog.tabs.setCurrentWidget(tab)
+            save(dialog, f"{scheme}-09{name[0]}-settings-{name}")
+        dialog.appearance.density.setCurrentIndex(dialog.appearance.density.findData("compact"))
+        save(window, f"{scheme}-09d-compact-density")  # applied live, behind the dialog
         dialog.reject()
         window.controller.new_conversation()
         wait(lambda: window.controller.current_id == "" and model().rowCount() == 0)  # a draft

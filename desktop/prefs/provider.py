@@ -56,6 +56,8 @@ class ProviderConfig:
     system_prompt: str = ""
     temperature: float | None = None
     echo_delay: float = DEFAULT_ECHO_DELAY
+    #: "Name conversations with the model" (Settings → Chat; the backend's `auto_title`).
+    auto_title: bool = True
 
     def url_problem(self) -> str:
         """Why the base URL cannot be used ("" when it can, or when echo is chosen)."""
@@ -82,6 +84,7 @@ class ProviderConfig:
             "system_prompt": self.system_prompt,
             "temperature": self.temperature,
             "echo_delay": self.echo_delay,
+            "auto_title": self.auto_title,
         }
         if api_key is not None:
             body["api_key"] = api_key.strip()
@@ -108,6 +111,7 @@ class ProviderConfig:
             system_prompt=str(data.get("system_prompt") or ""),
             temperature=_float_or_none(data.get("temperature"), MAX_TEMPERATURE),
             echo_delay=DEFAULT_ECHO_DELAY if delay is None else delay,
+            auto_title=data.get("auto_title") is not False,
         )
 
 
@@ -148,6 +152,7 @@ class ProviderStore:
             system_prompt=str(value(f"{_GROUP}/system_prompt", "") or ""),
             temperature=_float_or_none(value(f"{_GROUP}/temperature"), MAX_TEMPERATURE),
             echo_delay=DEFAULT_ECHO_DELAY if delay is None else delay,
+            auto_title=value(f"{_GROUP}/auto_title", True) not in (False, "false"),
         )
 
     def save(self, config: ProviderConfig) -> None:
@@ -159,6 +164,7 @@ class ProviderStore:
         temperature = "" if config.temperature is None else repr(config.temperature)
         set_value(f"{_GROUP}/temperature", temperature)
         set_value(f"{_GROUP}/echo_delay", repr(config.echo_delay))
+        set_value(f"{_GROUP}/auto_title", config.auto_title)
         self.store.sync()
 
     # -- the API key, only when no keyring can hold it ------------------------------------

@@ -1,6 +1,6 @@
 """What the window remembers between launches, kept in `QSettings`: its geometry, the
-splitter, the last conversation, the theme, the send key and the composer's drafts (one per
-conversation).
+splitter, the last conversation, the theme, the font size, the message density, the send key
+and the composer's drafts (one per conversation).
 
 The app uses the user's settings (organisation and application "sse-chat"); tests
 pass a `QSettings` on a file of their own, so they never touch the real ones. The
@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from backend.private_files import private_file, private_folder
-from desktop.theme import MODES, ThemeMode
+from desktop.theme import DENSITY_MODES, MODES, Density, ThemeMode
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,17 @@ class UiSettings:
     @font_offset.setter
     def font_offset(self, value: int) -> None:
         self.store.setValue("appearance/font_offset", int(value))
+
+    @property
+    def density(self) -> Density:
+        """Message spacing (Appearance): "comfortable" until "compact" is saved."""
+        value = self.store.value("appearance/density", "comfortable")
+        return value if value in DENSITY_MODES else "comfortable"
+
+    @density.setter
+    def density(self, value: Density) -> None:
+        self.store.setValue("appearance/density", value)
+        self.store.sync()
 
     def draft(self, cid: str) -> str:
         """The unsent text of conversation `cid` ("" if none)."""

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.safe_text import plain
+from desktop.theme import DensityMetrics, current_density
 from desktop.views.jump_button import JumpButton
 from desktop.views.message_widget import MessageWidget
 from desktop.views.restyle import restyle_tree
@@ -76,7 +77,7 @@ class ChatView(QScrollArea):
         self._content = QWidget(self)
         self._column = QVBoxLayout(self._content)
         self._column.setContentsMargins(12, 12, 12, 12)
-        self._column.setSpacing(16)
+        self._column.setSpacing(current_density().message_gap)
         self.hint = plain(QLabel(self._content))
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -124,6 +125,12 @@ class ChatView(QScrollArea):
     def _theme_changed(self) -> None:
         count, seconds = restyle_tree(self._content)
         log.debug("restyled %d widgets in %.1f ms", count, seconds * 1000)
+
+    def set_density(self, density: DensityMetrics) -> None:
+        """Space the messages shown (and those to come) by `density` (Appearance)."""
+        self._column.setSpacing(density.message_gap)
+        for widget in self.widgets:
+            widget.set_density(density)
 
     # -- state -------------------------------------------------------------------------
     @property

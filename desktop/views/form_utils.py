@@ -1,9 +1,12 @@
-"""Small helpers for form dialogs: rows of two widgets, label mnemonics, restyling a label."""
+"""Small helpers for form dialogs: rows of two widgets, label mnemonics, muted help lines
+under a field, one look for every form, restyling a label."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from desktop.safe_text import plain
 from desktop.views.widget_utils import repolish
 
 
@@ -44,6 +47,47 @@ def name_after(widget: QWidget, label: str) -> None:
     ):
         if not target.accessibleName():
             target.setAccessibleName(words)
+
+
+def help_line(form: QFormLayout, field: QWidget, text: str) -> QLabel:
+    """A muted line of help under `field`'s row (in the field column), also its
+    accessible description (a screen reader says it after the name)."""
+    line = plain(QLabel(text))
+    line.setObjectName("settingsHelp")  # muted (resources/styles)
+    line.setWordWrap(True)
+    form.addRow("", line)
+    describe((field, text))
+    return line
+
+
+def describe(*pairs: tuple[QWidget, str]) -> None:
+    """Accessible descriptions (what a screen reader says after the name), also on an
+    editable combo box's line edit (the part that takes the focus)."""
+    for widget, text in pairs:
+        for target in (widget, *widget.findChildren(QLineEdit)):
+            target.setAccessibleDescription(text)
+
+
+def tidy_form(form: QFormLayout) -> None:
+    """One look for the Settings forms: labels left-aligned in their column, fields
+    growing, rows never wrapped under their labels."""
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+
+
+def align_labels(*forms: QFormLayout) -> None:
+    """One label column width for forms stacked in one page (its fields line up)."""
+    labels = [
+        item.widget()
+        for form in forms
+        for row in range(form.rowCount())
+        if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+    ]
+    shown = [label for label in labels if isinstance(label, QLabel) and label.text()]
+    width = max((label.sizeHint().width() for label in shown), default=0)
+    for label in shown:
+        label.setMinimumWidth(width)
 
 
 def restyle(label: QLabel, severity: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -31,7 +32,14 @@ from desktop.prefs.sync import ProviderSettingsManager
 from desktop.prefs.ui import UiSettings
 from desktop.resources import app_icon
 from desktop.safe_text import plain
-from desktop.theme import COMPOSER_MAX_WIDTH, SIDEBAR
+from desktop.theme import (
+    COMPOSER_MAX_WIDTH,
+    DENSITIES,
+    SIDEBAR,
+    Density,
+    apply_density,
+    density_changes,
+)
 from desktop.views.about import HelpMenu
 from desktop.views.chat_header import ChatHeader
 from desktop.views.chat_view import ChatView
@@ -193,6 +201,13 @@ class MainWindow(QMainWindow):
         self.composer.edit_submitted.connect(c.edit_and_resend)
         self.composer.stop_requested.connect(c.stop)
         self.chat_view.action_requested.connect(c.actions.act)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):  # the saved message density, then its changes
+            apply_density(app, self.ui_settings.density)
+            density_changes(app).connect(self._density_changed)  # a method: gone with us
+
+    def _density_changed(self, density: Density) -> None:
+        self.chat_view.set_density(DENSITIES[density])
 
     def _restore_layout(self) -> None:
         geometry = self.ui_settings.geometry
@@ -233,7 +248,9 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         """The Settings dialog (window-modal, never blocking the event loop)."""
         if self.settings_dialog is None:
-            self.settings_dialog = SettingsDialog(self.provider_settings, self.ui_settings, self)
+            self.settings_dialog = SettingsDialog(
+                self.provider_settings, self.ui_settings, self.keys.zoom, self
+            )
             self.settings_dialog.accepted.connect(
                 lambda: self.composer.set_ctrl_enter_sends(self.ui_settings.send_with_ctrl_enter)
             )

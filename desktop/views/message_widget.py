@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop.records import Message, MessageAction
 from desktop.safe_text import plain
+from desktop.theme import DensityMetrics, current_density
 from desktop.views.branch_switcher import BranchSwitcher
 from desktop.views.inline_editor import InlineEditor
 from desktop.views.markdown_body import MarkdownBody
@@ -185,7 +186,15 @@ class MessageWidget(QFrame):
             outer.addWidget(self.actions_row)
         self._hovered = False
         self._show_row()
+        self.set_density(current_density())
         self.set_message(message)
+
+    def set_density(self, density: DensityMetrics) -> None:
+        """The spacing inside this message (Settings → Appearance → Message density)."""
+        if self.bubble is not None:
+            pad_x, pad_y = density.bubble_pad_x, density.bubble_pad_y
+            self._content_layout.setContentsMargins(pad_x, pad_y, pad_x, pad_y)
+        self._content_layout.setSpacing(density.inner)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._fit_bubble()

@@ -1,5 +1,6 @@
 """Every focusable control of the real window (and of the Settings dialog) has an
-accessible name, read through `QAccessible` as a screen reader would."""
+accessible name, read through `QAccessible` as a screen reader would; every control of
+every Settings tab also a description."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QTabBar, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.views.main_window import MainWindow
@@ -36,6 +37,22 @@ def nameless(root: QWidget) -> list[str]:
     return found
 
 
+def undescribed(root: QWidget) -> list[str]:
+    """The visible focusable widgets under `root` without an accessible description."""
+    found = []
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisibleTo(root) or widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            continue
+        if widget.focusProxy() is not None:
+            continue
+        iface = QAccessible.queryAccessibleInterface(widget)
+        if isinstance(widget, QTabBar) and iface is not None:
+            iface = iface.child(widget.currentIndex())  # a tab bar is read by its current tab
+        if iface is None or not iface.text(QAccessible.Text.Description).strip():
+            found.append(f"{type(widget).__name__}:{widget.accessibleName()}")
+    return found
+
+
 def test_every_focusable_control_of_the_window_has_a_name(
     window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
 ) -> None:
@@ -53,7 +70,15 @@ def test_every_focusable_control_of_the_settings_dialog_has_a_name(
     dialog = window.settings_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
-    assert nameless(dialog) == []
+    names = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert names == ["Model", "Appearance", "Chat"]
+    for provider in ("echo", "openai"):  # each tab, with each provider's fields
+        dialog.provider.setCurrentIndex(dialog.provider.findData(provider))
+        for index, name in enumerate(names):
+            dialog.tabs.setCurrentIndex(index)
+            assert dialog.tabs.currentWidget().isVisible()
+            assert (name, nameless(dialog)) == (name, [])
+            assert (name, undescribed(dialog)) == (name, [])  # and what it does
     dialog.close()
 
 

@@ -34,6 +34,7 @@ def test_config_bodies_and_problems() -> None:
         "system_prompt": "Hi",
         "temperature": 0.5,
         "echo_delay": 0,
+        "auto_title": True,
         "api_key": KEY,
     }
     assert "api_key" not in config.to_body(None)  # None keeps the backend's key
@@ -61,6 +62,8 @@ def test_config_from_the_backends_answer() -> None:
     }
     expected = ProviderConfig("openai", "http://x/v1", "m", echo_delay=0.0)
     assert ProviderConfig.from_backend(answer) == expected
+    off = ProviderConfig.from_backend({**answer, "auto_title": False})
+    assert off == ProviderConfig("openai", "http://x/v1", "m", echo_delay=0.0, auto_title=False)
     assert ProviderConfig.from_backend({"provider": "other"}).provider == "echo"
 
 
@@ -70,8 +73,10 @@ def test_store_round_trip_and_theme(store: ProviderStore) -> None:
     store.save(config)
     again = ProviderStore(QSettings(store.location, QSettings.Format.IniFormat))
     assert again.has_saved() and again.load() == config
-    store.save(ProviderConfig(temperature=None, echo_delay=0.0))
+    store.save(ProviderConfig(temperature=None, echo_delay=0.0, auto_title=False))
     assert store.load().temperature is None and store.load().echo_delay == 0.0
+    reread = ProviderStore(QSettings(store.location, QSettings.Format.IniFormat))
+    assert reread.load().auto_title is False  # an INI file gives "false" back
     ui = UiSettings(store.store)  # the theme is a UI setting, in the same file
     assert ui.theme == "system"
     ui.theme = "dark"
@@ -81,7 +86,15 @@ def test_store_round_trip_and_theme(store: ProviderStore) -> None:
     def theme_now() -> str:  # read anew (mypy would keep the "dark" just assigned)
         return ui.theme
 
+    def density_now() -> str:
+        return ui.density
+
     assert theme_now() == "system"
+    assert density_now() == "comfortable"
+    ui.density = "compact"
+    assert UiSettings(QSettings(store.location, QSettings.Format.IniFormat)).density == "compact"
+    store.store.setValue("appearance/density", "roomy")
+    assert density_now() == "comfortable"
 
 
 def test_fallback_key_lives_only_in_its_own_entry(store: ProviderStore) -> None:
