@@ -127,6 +127,10 @@ class LiveReply:
         """Return once there is text beyond `offset`, the reply has finished, or closed."""
         await self._wakeup.until(lambda: self._length > offset or self._outcome is not None)
 
+    async def wait_over(self) -> None:
+        """Return once the reply has finished, or closed."""
+        await self._wakeup.until(lambda: self._outcome is not None)
+
 
 class ReplyBroker:
     """The live replies by id."""
