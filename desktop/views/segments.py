@@ -53,6 +53,7 @@ from desktop.render.mathdoc import MathDocument, MathStyle
 from desktop.render.mathscan import may_have_math
 from desktop.render.splitter import Segment
 from desktop.views.links import open_link, show_link_target
+from desktop.views.plain_append import append_plain
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +115,11 @@ class MarkdownSegment(QTextBrowser):
     def set_markdown(self, text: str) -> None:
         if text == self.source_text:
             return
-        self.source_text = text
-        self._render()
+        old, self.source_text = self.source_text, text
+        # a tail grown by plain words: appended, not rendered again (`plain_append`)
+        grown = self._math is None and text.startswith(old)
+        if not (grown and append_plain(self.document(), old, text[len(old) :])):
+            self._render()
 
     def _render(self) -> None:
         text = self.source_text
