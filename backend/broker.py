@@ -9,6 +9,7 @@ merges many chunks into one event per part instead of buffering them.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ class LiveReply:
         self._length = 0
         self._outcome: Outcome | None = None
         self._wakeup = Wakeup()
+        self._over = asyncio.Event()  # finished or closed (woken once, not per chunk)
 
     @property
     def length(self) -> int:
@@ -115,9 +117,11 @@ class LiveReply:
 
     def finish(self, outcome: Outcome) -> None:
         self._outcome = outcome
+        self._over.set()
         self._wake()
 
     def close(self) -> None:
+        self._over.set()
         self._wakeup.close()
 
     def _wake(self) -> None:
@@ -126,6 +130,10 @@ class LiveReply:
     async def wait_past(self, offset: int) -> None:
         """Return once there is text beyond `offset`, the reply has finished, or closed."""
         await self._wakeup.until(lambda: self._length > offset or self._outcome is not None)
+
+    async def wait_over(self) -> None:
+        """Return once the reply has finished, or closed (new text does not wake it)."""
+        await self._over.wait()
 
 
 class ReplyBroker:

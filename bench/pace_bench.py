@@ -247,9 +247,8 @@ def main() -> None:
             for rate in (float(r) for r in args.rates.split(",")):
                 count = int(rate * args.seconds)
                 requests.post(f"{base}/rate", json={"rate": rate, "count": count}, timeout=5)
-                before = ctrl.current_id
-                ctrl.new_conversation(f"pace {rate:g}")
-                wait(lambda before=before: ctrl.current_id != before)  # type: ignore[misc]
+                ctrl.new_conversation()  # a draft: the first message creates it
+                wait(lambda: ctrl.current_id == "")
 
                 def stream() -> None:
                     if not ctrl.send("Write something long."):

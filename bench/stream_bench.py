@@ -310,9 +310,8 @@ def measure_throughput(app: QApplication, window: MainWindow, text: str) -> Thro
     chars, events, _ = consume(base + url, headers)
     bare_s = time.perf_counter() - t0
     # the window
-    before = window.controller.current_id
-    window.controller.new_conversation("bench")
-    wait(app, lambda: window.controller.current_id != before)
+    window.controller.new_conversation()  # a draft: the first message creates it
+    wait(app, lambda: window.controller.current_id == "")
     EVENTS["deltas"] = 0
     hb = Heartbeat()
     hb.start()
@@ -416,9 +415,8 @@ def bench_latency(
     answer = answer_of(text)
     SENT.clear()
     SHOWN.clear()
-    window.controller.new_conversation("latency")
-    before = window.controller.current_id
-    wait(app, lambda: window.controller.current_id != before)
+    window.controller.new_conversation()  # a draft: the first message creates it
+    wait(app, lambda: window.controller.current_id == "")
     window.controller.send(text)
     wait(app, lambda: bool(window.controller.is_streaming()))
     wait(app, lambda: not window.controller.is_streaming(), timeout=60)

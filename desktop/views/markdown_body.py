@@ -66,6 +66,9 @@ class MarkdownBody(QWidget):
         self._pages: list[BodyPage] = []
         self._page: BodyPage | None = None  # the page new segments go to
         self._target: BodyPage | None = None  # the page being rendered
+        #: Since the last caught-up pass: a page or held segment, or a block to finish, was
+        #: added (else what is on screen changes only when the view moves, see `reveal()`).
+        self._sweep_due = False
 
     # -- the QLabel-like surface the rest of the window (and the tests) use --------------
     def text(self) -> str:
@@ -148,7 +151,8 @@ class MarkdownBody(QWidget):
             self._pacing.next_pass()
         elif self._final and self._block is not None:
             self._block.finish()
-        if not self.pending:
+        if not self.pending and self._sweep_due:
+            self._sweep_due = False
             self.reveal()  # caught up: render what is on screen now
         elif self.lazy_pages or self._unfinished:
             # a backlog: the view moves on with every pass, so what is on screen is
@@ -231,6 +235,7 @@ class MarkdownBody(QWidget):
             self._add_text(seg, kind)
             return
         page.hold(seg)
+        self._sweep_due = True
         if self._group.hold(seg.text):  # the group ends here: the page may turn
             self._group.seal()
             self._turn_page()
@@ -240,6 +245,7 @@ class MarkdownBody(QWidget):
         if self._block is None:
             if page.lazy and seg.closed:  # settled on arrival: rendered when seen
                 page.hold(seg)
+                self._sweep_due = True
                 self._group.seal()
                 self._turn_page()
                 return True
@@ -260,6 +266,7 @@ class MarkdownBody(QWidget):
         block.finish(now=self._final)
         if not self._final:  # while streaming: once it is on screen
             self._unfinished.append(block)
+            self._sweep_due = True
 
     def _sync_tail(self) -> None:
         tail = self._splitter.tail
@@ -285,6 +292,7 @@ class MarkdownBody(QWidget):
             self._layout.insertWidget(self._layout.count() - 1, page)  # the tail stays last
             self._pages.append(page)
             self._page = page
+            self._sweep_due = True
             page.show()
         return self._page
 

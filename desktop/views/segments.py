@@ -57,6 +57,7 @@ from desktop.render.typeset import quote_bars, space_lines, typeset
 from desktop.theme import colors_of
 from desktop.views import reply_selection
 from desktop.views.links import open_link, show_link_target
+from desktop.views.plain_append import append_plain
 from desktop.views.reply_selection import SharedSelection
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,11 @@ class MarkdownSegment(SharedSelection, QTextBrowser):
     def set_markdown(self, text: str) -> None:
         if text == self.source_text:
             return
-        self.source_text = text
-        self._render()
+        old, self.source_text = self.source_text, text
+        # a tail grown by plain words: appended, not rendered again (`plain_append`)
+        grown = self._math is None and text.startswith(old)
+        if not (grown and append_plain(self.document(), old, text[len(old) :])):
+            self._render()
 
     def _render(self) -> None:
         text = self.source_text

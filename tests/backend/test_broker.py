@@ -124,6 +124,53 @@ def test_live_subscriber_follows_appends_then_ends() -> None:
     assert frames[3].startswith(b"event: end\nid: 3\n")
 
 
+def test_text_that_comes_within_the_merge_window_goes_in_one_event() -> None:
+    """The first text after a quiet spell goes at once; what follows sooner than
+    `merge_seconds` later waits and goes merged (its id counts code points), at the latest
+    when the reply ends."""
+
+    async def scenario() -> tuple[list[bytes], bool]:
+        reply = LiveReply("r1", "c1")
+        stream = live_events(reply, 0, merge_seconds=60.0)
+        frames = [await anext(stream)]
+        reply.append("a")
+        frames.append(await anext(stream))
+        later = asyncio.ensure_future(anext(stream))
+        reply.append("b")
+        for _ in range(10):
+            await asyncio.sleep(0)
+        held = not later.done()
+        reply.append("😀")
+        reply.append("c")
+        reply.finish(final("ab😀c"))
+        frames.append(await later)
+        frames += [frame async for frame in stream]
+        return frames, held
+
+    frames, held = asyncio.run(scenario())
+    assert held
+    assert frames[1] == b'event: delta\nid: 1\ndata: {"text": "a"}\n\n'
+    assert frames[2] == 'event: delta\nid: 4\ndata: {"text": "b😀c"}\n\n'.encode()
+    assert frames[3].startswith(b"event: end\nid: 4\n")
+    assert len(frames) == 4
+
+
+def test_held_back_text_goes_when_the_merge_window_ends() -> None:
+    async def scenario() -> list[bytes]:
+        reply = LiveReply("r1", "c1")
+        stream = live_events(reply, 0, merge_seconds=0.01)
+        frames = [await anext(stream)]
+        reply.append("a")
+        frames.append(await anext(stream))
+        later = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0)
+        reply.append("bc")
+        frames.append(await asyncio.wait_for(later, 5))  # the reply has not ended
+        return frames
+
+    assert asyncio.run(scenario())[2] == b'event: delta\nid: 3\ndata: {"text": "bc"}\n\n'
+
+
 def test_closing_the_broker_ends_live_streams_without_an_outcome() -> None:
     async def scenario() -> list[bytes]:
         broker = ReplyBroker()

@@ -215,8 +215,9 @@ def test_fast_deltas_reach_the_model_at_most_once_per_frame(
     assert worker is not None
     d.wait_reply_done()
     assert "".join(t for _, t in updates) == text
-    events = worker.delta_events
-    assert events > 2 * len(updates), (events, len(updates))  # many events per update
+    # many of the responder's one-character chunks per update (the server merges chunks
+    # into fewer events, too: section 4)
+    assert len(updates) * 2 < len(text), (len(text), len(updates), worker.delta_events)
     times = [t for t, _ in updates[:-1]]  # (the last one comes with the end: at once)
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= 0.015, gaps  # one frame = 16 ms (a coarse timer may be 5% early)
