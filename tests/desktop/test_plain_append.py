@@ -5,20 +5,16 @@ the same text gives: checked after every update of streams cut into chunks of ev
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
+from bench.bench_text import markdown_reply
 from desktop.views import plain_append
 from desktop.views.plain_append import appendable
 from desktop.views.segments import MarkdownSegment
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from bench_text import markdown_reply  # noqa: E402
 
 TRICKY = [
     "Plain words, then more words: and a question? Yes! 'quoted' \"too\".",

@@ -22,7 +22,12 @@ def test_updates_that_add_nothing_to_sweep_force_no_sweep(qtbot: QtBot) -> None:
     assert body.lazy_pages or waiting  # (a lazy page, or a block to colour once seen)
     sweeps: list[int] = []
     sweep_soon = body._pacing.sweep_soon
-    body._pacing.sweep_soon = lambda: (sweeps.append(1), sweep_soon())[-1]  # type: ignore[method-assign]
+
+    def counted() -> None:
+        sweeps.append(1)
+        sweep_soon()
+
+    body._pacing.sweep_soon = counted  # type: ignore[method-assign]
     for word in range(20):
         text += f" word{word}"
         body.set_text(text)
