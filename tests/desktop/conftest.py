@@ -86,6 +86,10 @@ def make_window(qtbot: QtBot, tmp_path: Path, ui_settings: UiSettings) -> Iterat
     for window in windows:
         window.close()
         _assert_stopped(window)
+        window.deleteLater()
+    # gone now, not at the next test's first window: a theme switch before it would
+    # repolish this test's widgets half torn down (that crashed in setStyleSheet)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture
