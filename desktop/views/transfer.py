@@ -91,6 +91,8 @@ class TransferFlows(QObject):
         self.controller = controller
         self.progress: QProgressDialog | None = None
         self.last_message = ""
+        #: Where the file dialogs open: the home folder, then the folder last chosen.
+        self.folder = Path.home()
         self.export_action = QAction("&Export conversation…", window)
         self.export_action.triggered.connect(
             lambda: self.export_conversation(controller.current_id)
@@ -118,8 +120,13 @@ class TransferFlows(QObject):
 
     def choose_open_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Import conversations", "", "JSON (*.json);;All files (*)"
+            self.window, "Import conversations", str(self.folder), "JSON (*.json);;All files (*)"
         )
+        return path
+
+    def _chosen(self, path: str) -> str:
+        if path:
+            self.folder = Path(path).parent
         return path
 
     # -- export --------------------------------------------------------------------------
@@ -130,9 +137,11 @@ class TransferFlows(QObject):
             return
         filters = ";;".join(f for f, _ in FORMATS.values())
         path, chosen = self.choose_save_path(
-            "Export conversation", file_name_of(conv.title or UNTITLED) + ".md", filters
+            "Export conversation",
+            str(self.folder / (file_name_of(conv.title or UNTITLED) + ".md")),
+            filters,
         )
-        if not path:
+        if not self._chosen(path):
             return
         fmt = "json" if chosen.startswith("JSON") or path.endswith(".json") else "markdown"
         target = Path(path)
@@ -148,9 +157,9 @@ class TransferFlows(QObject):
         if client is None:
             return
         path, _ = self.choose_save_path(
-            "Export all conversations", "sse-chat.json", "JSON (*.json)"
+            "Export all conversations", str(self.folder / "sse-chat.json"), "JSON (*.json)"
         )
-        if path:
+        if self._chosen(path):
             self.controller.runner.call(
                 export_to,
                 client,
@@ -166,7 +175,7 @@ class TransferFlows(QObject):
     # -- import --------------------------------------------------------------------------
     def import_file(self, path: str = "") -> None:
         client = self.controller.client
-        path = path or self.choose_open_path()
+        path = path or self._chosen(self.choose_open_path())
         if not path or client is None:
             return
         job = ImportProgress(self)

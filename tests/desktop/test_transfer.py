@@ -61,7 +61,8 @@ def test_export_and_import(
     monkeypatch.setattr(flows, "choose_save_path", save_as(md, "Markdown (*.md)"))
     with qtbot.waitSignal(flows.finished, timeout=WAIT_MS):
         window.sidebar.menu_for(cid).actions()[2].trigger()  # the row menu's Export…
-    assert asked == ["Plan_ the export test.md"]  # the title as the file name
+    # the title as the file name, in the home folder (not wherever the app was started)
+    assert asked == [str(Path.home() / "Plan_ the export test.md")]
     assert "the *export* test" in md.read_text()
     assert stat.S_IMODE(md.stat().st_mode) == 0o600
 
@@ -69,6 +70,7 @@ def test_export_and_import(
     monkeypatch.setattr(flows, "choose_save_path", save_as(everything, "JSON (*.json)"))
     with qtbot.waitSignal(flows.finished, timeout=WAIT_MS):
         flows.export_all_action.trigger()
+    assert asked[1] == str(md.parent / "sse-chat.json")  # then the folder last chosen
     doc = json.loads(everything.read_text())
     assert [c["id"] for c in doc["conversations"]] == [cid]
     assert stat.S_IMODE(everything.stat().st_mode) == 0o600
