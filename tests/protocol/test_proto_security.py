@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from .conftest import ServerFactory
-from .support import Api, check_error, raw_get, read_stream
+from .sse_support import read_stream
+from .support import Api, check_error, raw_get
 
 FOREIGN_ORIGIN = "http://evil.example"
 ALLOWED_ORIGIN = "http://localhost:5173"
