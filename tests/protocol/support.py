@@ -183,6 +183,13 @@ class Api(TokenApi):
         """Read a reply's stream to its `end`/`error` (event-driven wait for completion)."""
         return read_stream(self.events_url(mid), headers=self.auth_headers(), **kw)
 
+    def finished_turn(self, content: str) -> dict[str, str]:
+        """A new conversation with one turn whose reply has ended: its `cid`, `user`, `reply`
+        ids (real ids, for tests of otherwise valid requests)."""
+        cid, turn = self.new_turn(content)
+        self.follow(turn["reply"]["id"])
+        return {"cid": cid, "user": turn["message"]["id"], "reply": turn["reply"]["id"]}
+
     def wait_done(self, cid: str, mid: str, timeout: float = 20.0) -> dict[str, Any]:
         """Poll GET conversation until the message left `streaming` (bounded)."""
 
