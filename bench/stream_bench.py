@@ -21,19 +21,19 @@ Prints figures, it is not a test. Run from the repository root:
   widget to have taken in all its text and rendered what is on screen, so a thinking block
   built from `MarkdownBody` is measured once the window shows reasoning, with no change here;
   until then the window shows the answer only and the figures are for that.
+
+The instrumentation (the paced responder, the feed hooks, `wait`, `Heartbeat`, ...) is in
+`stream_support.py`, the history phases in `history_phases.py`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,246 +41,38 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_text import history_text, markdown_reply  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QTimer  # noqa: E402
+from bench_text import markdown_reply  # noqa: E402
+from history_phases import (  # noqa: E402
+    bench_branched_history,
+    bench_history,
+    seed_branched_history,
+    seed_history,
+)
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from requests_sse import EventSource  # noqa: E402
 from sse_throughput import start_turn  # noqa: E402
+from stream_support import (  # noqa: E402  (patches the app: see its docstring)
+    EVENTS,
+    PACE,
+    SENT,
+    SHOWN,
+    Heartbeat,
+    answer_of,
+    consume,
+    settle,
+    thinking,
+    verdict,
+    wait,
+)
 
-from backend import responders  # noqa: E402
 from backend.config import Settings  # noqa: E402
 from backend.records import new_id  # noqa: E402
-from backend.store import Store  # noqa: E402
 from desktop.app import build_window  # noqa: E402
 from desktop.prefs.ui import UiSettings  # noqa: E402
 from desktop.records import Message  # noqa: E402
-from desktop.streams import ReplyStreams  # noqa: E402
 from desktop.views.main_window import MainWindow  # noqa: E402
 from desktop.views.markdown_body import MarkdownBody  # noqa: E402
 from desktop.workers import LaunchConfig  # noqa: E402
-
-# -- instrumentation ----------------------------------------------------------------------
-PACE = {"delay": 0.0}  # seconds between responder chunks
-SENT: list[float] = []  # when each chunk (one code point) left the responder
-SHOWN: list[tuple[float, int]] = []  # (time, characters in the view's document)
-EVENTS = {"deltas": 0}
-
-
-_echo_stream = responders.EchoResponder.stream
-
-
-async def paced_echo(
-    self: responders.EchoResponder, messages: Sequence[responders.ChatMessage]
-) -> AsyncIterator[str]:
-    """The real echo responder at the pause in `PACE`; when paced (the latency part),
-    it notes when each chunk leaves it."""
-    self.delay = PACE["delay"]
-    if not self.delay:
-        async for char in _echo_stream(self, messages):
-            yield char
-        return
-    async for char in _echo_stream(self, messages):
-        SENT.append(time.perf_counter())
-        yield char
-
-
-responders.EchoResponder.stream = paced_echo  # type: ignore[method-assign]
-
-_feed_some = MarkdownBody._feed_some
-
-
-def recording_feed_some(self: MarkdownBody) -> None:
-    _feed_some(self)
-    SHOWN.append((time.perf_counter(), self._fed))
-    WAITER.check()
-
-
-MarkdownBody._feed_some = recording_feed_some  # type: ignore[method-assign]
-
-_sweep_view = MarkdownBody._sweep_view
-
-
-def checking_sweep_view(self: MarkdownBody) -> None:
-    _sweep_view(self)
-    WAITER.check()
-
-
-MarkdownBody._sweep_view = checking_sweep_view  # type: ignore[method-assign]
-
-
-_on_ended = ReplyStreams._on_ended
-
-
-def counting_on_ended(self: ReplyStreams, mid: str, message: Message) -> None:
-    """Adds up the delta events the window's stream worker read for the reply."""
-    worker = self.worker_for(mid)
-    if worker is not None:
-        EVENTS["deltas"] += worker.delta_events
-    _on_ended(self, mid, message)
-
-
-ReplyStreams._on_ended = counting_on_ended  # type: ignore[method-assign]
-
-
-class Waiter:
-    """Runs the Qt event loop until a condition holds, the way the app runs it (`exec()`:
-    no polling loop, no sleeps, which would cost the GUI thread GIL hand-overs). The
-    condition is checked after each feed pass and sweep of a reply (the hooks above) and
-    every `TICK_MS`."""
-
-    TICK_MS = 5
-
-    def __init__(self) -> None:
-        self._loop: QEventLoop | None = None
-        self._done: Callable[[], bool] = lambda: True
-        self.done_at = 0.0
-
-    def check(self) -> None:
-        if self._loop is not None and self._done():
-            self.done_at = time.perf_counter()
-            self._loop.quit()
-            self._loop = None
-
-    def wait(self, done: Callable[[], bool], timeout: float) -> float:
-        """Wait until `done()`; returns when it was first seen to hold (perf_counter)."""
-        if done():
-            return time.perf_counter()
-        loop = QEventLoop()
-        self._loop, self._done = loop, done
-        tick = QTimer()
-        tick.setInterval(self.TICK_MS)
-        tick.timeout.connect(self.check)
-        deadline = QTimer()
-        deadline.setSingleShot(True)
-        deadline.timeout.connect(loop.quit)
-        tick.start()
-        deadline.start(int(timeout * 1000))
-        loop.exec()
-        tick.stop()
-        deadline.stop()
-        if self._loop is not None:
-            self._loop = None
-            raise TimeoutError("the benchmark waited too long")
-        return self.done_at
-
-
-WAITER = Waiter()
-
-
-def consume(url: str, headers: dict[str, str]) -> tuple[int, int, float]:
-    """Read one stream to `end`: (characters of `delta` and `reasoning` events, events,
-    seconds)."""
-    chars = events = 0
-    t0 = time.perf_counter()
-    with EventSource(url, headers=headers, timeout=60, max_connect_retry=0) as es:
-        for ev in es:
-            events += 1
-            if ev.type in ("delta", "reasoning"):
-                chars += len(json.loads(ev.data or "")["text"])
-            elif ev.type in ("end", "error"):
-                break
-    return chars, events, time.perf_counter() - t0
-
-
-def thinking(reasoning: str, answer: str) -> str:
-    """A message the echo responder answers with `reasoning` apart, then `answer`."""
-    return f"<think>{reasoning}</think>{answer}"
-
-
-def answer_of(text: str) -> str:
-    """The answer the echo responder gives to `text` (the part after `</think>`)."""
-    return text.split("</think>", 1)[1] if text.startswith("<think>") else text
-
-
-def wait(app: QApplication, done: Callable[[], bool], timeout: float = 120.0) -> float:
-    """Run the event loop until `done()`; returns when it first held (perf_counter)."""
-    return WAITER.wait(done, timeout)
-
-
-def settle() -> None:
-    """Run the layout and paint work an update has queued."""
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
-
-
-class Heartbeat:
-    """A 5 ms timer on the GUI thread; `worst` is its largest lateness."""
-
-    def __init__(self) -> None:
-        self.timer = QTimer()
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._beat)
-        self.last = 0.0
-        self.worst = 0.0
-
-    def start(self) -> None:
-        self.last = time.perf_counter()
-        self.worst = 0.0
-        self.timer.start()
-
-    def _beat(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self.last - 0.005)
-        self.last = now
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-
-def verdict(ok: bool) -> str:
-    return "MET" if ok else "MISSED"
-
-
-def seed_history(data_dir: Path, count: int) -> str:
-    store = Store.open(data_dir / "chat.sqlite3")
-    try:
-        cid = store.create_conversation("A long history").id
-        for i in range(count // 2):
-            _user, reply = store.add_turn(cid, f"Question {i}: {history_text(i)[:120]}", new_id())
-            store.finish_reply(reply.id, history_text(i), "complete")
-        store.create_conversation("Opened first")  # newer: the window opens this one
-    finally:
-        store.close()
-    return cid
-
-
-def seed_branched_history(data_dir: Path, count: int, branch_points: int) -> str:
-    """A conversation whose current path is `count` messages, `branch_points` of its replies
-    with an older alternative beside them (as after Regenerate): `‹ 2/2 ›` on each."""
-    store = Store.open(data_dir / "chat.sqlite3")
-    try:
-        cid = store.create_conversation("A branched history").id
-        every = max(1, (count // 2) // max(1, branch_points))
-        parent: str | None = None
-        seq, branched = 0, 0
-        with store.transaction() as conn:
-            for i in range(count):
-                if i % 2 and (i // 2) % every == 0 and branched < branch_points:
-                    seq += 1
-                    branched += 1
-                    conn.execute(
-                        "INSERT INTO messages (id, conversation_id, parent_id, seq, role,"
-                        " content, status, created_at) VALUES (?,?,?,?,?,?,'complete',?)",
-                        (new_id(), cid, parent, seq, "assistant", f"An older answer {i}",
-                         "2025-01-01T00:00:00.000000Z"),
-                    )  # fmt: skip
-                seq += 1
-                mid = new_id()
-                text = (
-                    history_text(i // 2) if i % 2 else f"Question {i // 2}: {history_text(i)[:120]}"
-                )
-                conn.execute(
-                    "INSERT INTO messages (id, conversation_id, parent_id, seq, role, content,"
-                    " status, created_at) VALUES (?,?,?,?,?,?,'complete',?)",
-                    (mid, cid, parent, seq, "assistant" if i % 2 else "user", text,
-                     "2025-01-01T00:00:01.000000Z"),
-                )  # fmt: skip
-                parent = mid
-            conn.execute("UPDATE conversations SET head_id = ? WHERE id = ?", (parent, cid))
-        store.create_conversation("Opened first")  # newer: the window opens this one
-    finally:
-        store.close()
-    return cid
 
 
 @dataclass
@@ -442,89 +234,6 @@ def bench_latency(
     print(
         f"  p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
         f"  (target p99 <= 40 ms: {verdict(p99 <= 0.04)})"
-    )
-
-
-def rss_mb() -> tuple[float, float]:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    now = 0.0
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                now = int(line.split()[1]) / 1024
-    return now, peak
-
-
-def bench_history(app: QApplication, window: MainWindow, cid: str, count: int) -> float:
-    ctrl = window.controller
-    t0, cpu0 = time.perf_counter(), time.thread_time()
-    ctrl.select(cid)
-
-    def shown() -> bool:
-        model = ctrl.model_for(cid)
-        return (
-            model is not None
-            and model.rowCount() == count
-            and bool(window.chat_view.widgets)
-            and window.chat_view.widgets[-1].message.id == model.messages[-1].id
-        )
-
-    wait(app, shown, timeout=60)
-    settle()
-    app.processEvents()
-    took = time.perf_counter() - t0
-    gui_cpu = time.thread_time() - cpu0
-    now, peak = rss_mb()
-    view = window.chat_view
-    print(
-        f"history: {count:,} stored messages shown in {took * 1000:.0f} ms"
-        f" (GUI thread CPU {gui_cpu * 1000:.0f} ms)"
-        f" ({len(view.widgets)} message widgets; target <= 300 ms: {verdict(took <= 0.3)})"
-    )
-    # scroll up through a few pages, as a user would
-    bar = view.verticalScrollBar()
-    for _ in range(20):
-        bar.setValue(0)
-        app.processEvents()
-        settle()
-    now2, peak = rss_mb()
-    print(
-        f"  RSS {now:.0f} MB after showing it, peak {peak:.0f} MB;"
-        f" after 20 pages up: {now2:.0f} MB, {len(view.widgets)} widgets from row"
-        f" {view.first_row}  (target peak <= 300 MB: {verdict(peak <= 300)})"
-    )
-    return took
-
-
-def bench_branched_history(
-    app: QApplication,
-    window: MainWindow,
-    small: str,
-    plain: str,
-    branched: str,
-    args: argparse.Namespace,
-) -> None:
-    """The history figure for the plain and the branched path, alternately (`--history-rounds`
-    pairs, each opened from the short conversation `small`), and their medians."""
-    times: dict[str, list[float]] = {"plain": [], "branched": []}  # wall seconds
-    for _ in range(args.history_rounds):
-        for name, cid in (("plain", plain), ("branched", branched)):
-            window.controller.select(small)
-            wait(app, lambda: window.controller.current_id == small)
-            wait(app, lambda: len(window.chat_view.widgets) <= 2)
-            settle()
-            print(
-                f"{name} path"
-                + (f" ({args.branch_points} branch points)" if cid == branched else "")
-            )
-            times[name].append(bench_history(app, window, cid, args.history))
-    plain_ms, branched_ms = (statistics.median(times[k]) * 1000 for k in ("plain", "branched"))
-    print(
-        f"history medians of {args.history_rounds}: plain {plain_ms:.0f} ms, with"
-        f" {args.branch_points} branch points {branched_ms:.0f} ms (ratio"
-        f" {branched_ms / plain_ms:.2f}; target <= 300 ms: {verdict(branched_ms <= 300)});"
-        f" fastest: plain {min(times['plain']) * 1000:.0f} ms,"
-        f" branched {min(times['branched']) * 1000:.0f} ms"
     )
 
 

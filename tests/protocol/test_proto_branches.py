@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import ServerFactory, run_embedded
-from .support import Api, RawStream, check_conversation, check_error, check_message, check_turn
+from .sse_support import RawStream
+from .support import Api, check_conversation, check_error, check_message, check_turn
 
 
 def _turn(api: Api, cid: str, text: str) -> dict[str, Any]:

@@ -13,14 +13,8 @@ import requests
 from tests.support.waiting import wait_until
 
 from .conftest import TUTORIAL_ORIGIN
-from .support import (
-    Api,
-    RawStream,
-    backend_process,
-    check_error,
-    check_stream_framing,
-    free_port,
-)
+from .sse_support import RawStream
+from .support import Api, backend_process, check_error, check_stream_framing, free_port
 
 URL_RX = r"https?://(?:127\.0\.0\.1|localhost):{port}\S*?[?&#]token=([A-Za-z0-9_\-]+)"
 

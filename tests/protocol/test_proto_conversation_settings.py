@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from .support import Api, RawStream, check_error, check_message
+from .sse_support import RawStream
+from .support import Api, check_error, check_message
 
 DEFAULT_MODEL = "echo"  # the model the app is configured with (the echo provider's)
 

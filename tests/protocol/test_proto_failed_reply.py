@@ -17,7 +17,8 @@ import pytest
 
 from tests.support.waiting import wait_until
 
-from .support import Api, check_message, free_port, read_stream
+from .sse_support import read_stream
+from .support import Api, check_message, free_port
 
 PARTIAL = "partial 😀 text"
 

@@ -13,12 +13,8 @@ from typing import Any
 
 import pytest
 
-from .support import (
-    Api,
-    RawStream,
-    backend_process,
-    free_port,
-)
+from .sse_support import RawStream
+from .support import Api, backend_process, free_port
 
 STATS_KEYS = {"first_token_ms", "duration_ms", "prompt_tokens", "completion_tokens"}
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from tests.support.waiting import wait_until
 
+from .sse_support import RawStream
 from .support import (
     Api,
-    RawStream,
     check_4xx_error,
     check_conversation,
     check_error,

@@ -14,15 +14,8 @@ from hypothesis import strategies as st
 from tests.support.waiting import wait_until
 
 from .conftest import ServerFactory
-from .support import (
-    Api,
-    RawStream,
-    check_error,
-    check_stream_framing,
-    read_stream,
-    sse_follow,
-    sse_text,
-)
+from .sse_support import RawStream, read_stream, sse_follow, sse_text
+from .support import Api, check_error, check_stream_framing
 
 LONG = "".join(f"w{i:03d} " for i in range(60)).strip()  # ~300 chars, ~3 s at 0.01 s/char
 

@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.waiting import wait_until
 
-from .support import Api, Event, RawStream, read_stream
+from .sse_support import Event, RawStream, read_stream
+from .support import Api
 
 
 def finished(api: Api, content: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from .conftest import TUTORIAL_ORIGIN, ServerFactory
-from .support import RawStream, StreamResult, check_error
+from .sse_support import RawStream, StreamResult
+from .support import check_error
 
 
 @pytest.fixture

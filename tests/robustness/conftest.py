@@ -19,6 +19,7 @@ if str(REPO) not in sys.path:
 
 from backend.config import Settings  # noqa: E402
 from backend.embedded import EmbeddedServer  # noqa: E402
+from tests.support.fuzz_support import Fuzzer, running_fuzzer  # noqa: E402
 from tests.support.robust_helpers import FIGURES, ServerFactory  # noqa: E402
 
 
@@ -61,3 +62,10 @@ def make_server(tmp_path: Path) -> Iterator[ServerFactory]:
     yield factory
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def fuzzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzer]:
+    """One seeded server for both HTTP fuzz files (test_robust_fuzz*.py), as one file had."""
+    with running_fuzzer(tmp_path_factory.mktemp("fuzz")) as fz:
+        yield fz

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_robust_fuzz import EXAMPLES, FUZZ, SPECIAL_TEXT, TEXT, Fuzzer
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
+from tests.support.fuzz_support import EXAMPLES, FUZZ, SPECIAL_TEXT, TEXT, Fuzzer
 from tests.support.robust_helpers import store_problems
 
 SOME = settings(FUZZ, max_examples=max(20, EXAMPLES // 4))
