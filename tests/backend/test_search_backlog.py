@@ -21,7 +21,7 @@ from backend.search_backlog import backlog_size, index_backlog, tidy_index
 from backend.store import Store
 from backend.store_import import commit_import, discard_import, import_conversations
 from tests.support.backend_helpers import Api
-from tests.support.robust_helpers import read_db, store_problems
+from tests.support.store_checks import read_db, store_problems
 from tests.support.waiting import wait_until
 
 #: Words only the imported messages hold: a long term, a non-ASCII one in another case,

@@ -27,17 +27,8 @@ from desktop.app import build_window
 from desktop.prefs.ui import UiSettings
 from desktop.workers import LaunchConfig
 from tests.support.http_client import TokenApi
-from tests.support.robust_helpers import (
-    REPO,
-    Samples,
-    integrity,
-    long_text,
-    read_db,
-    spawn,
-    stop_process,
-    store_problems,
-    wait_for,
-)
+from tests.support.robust_helpers import REPO, Samples, long_text, spawn, stop_process, wait_for
+from tests.support.store_checks import integrity, read_db, store_problems
 
 KILLS = 5
 ECHO_DELAY = 0.01

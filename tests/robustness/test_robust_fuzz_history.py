@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
 from tests.support.fuzz_support import EXAMPLES, FUZZ, SPECIAL_TEXT, TEXT, Fuzzer
-from tests.support.robust_helpers import store_problems
+from tests.support.store_checks import store_problems
 
 SOME = settings(FUZZ, max_examples=max(20, EXAMPLES // 4))
 IMPORT = ("POST", "/api/import")

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from backend.config import Settings
 from backend.embedded import EmbeddedServer
-from tests.support.robust_helpers import FIGURES, store_problems, wait_for
+from tests.support.robust_helpers import FIGURES, wait_for
+from tests.support.store_checks import store_problems
 
 EXAMPLES = int(os.environ.get("ROBUST_FUZZ_EXAMPLES", "800"))
 FUZZ = settings(

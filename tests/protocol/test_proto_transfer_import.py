@@ -1,4 +1,5 @@
-"""PROTOCOL.md section 10 (export and import), row by row, against the real backend.
+"""PROTOCOL.md section 10, import: the app's own format and ChatGPT's export, row by row,
+against the real backend. Export is in test_proto_transfer_export.py.
 
 Import tests each get a fresh server (`make_server`), so counts are theirs alone.
 """
@@ -6,33 +7,11 @@ Import tests each get a fresh server (`make_server`), so counts are theirs alone
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-from urllib.parse import unquote
 
 from .conftest import ServerFactory
-from .support import Api, check_conversation, check_error, check_message, parse_time
-
-
-def _said(api: Api, cid: str, text: str) -> dict[str, Any]:
-    turn = api.send(cid, text)
-    api.follow(turn["reply"]["id"])
-    return turn
-
-
-def _branched(api: Api, title: str = "Trip plans") -> str:
-    cid = api.create_conversation(title)["id"]
-    t1 = _said(api, cid, "where to?")
-    _said(api, cid, "and when?")
-    regen = api.post(f"/api/messages/{t1['reply']['id']}/regenerate").json()["reply"]
-    api.follow(regen["id"])
-    return cid
-
-
-def _filename(resp: Any) -> str:
-    found = re.search(r'filename="([^"]*)"', resp.headers.get("content-disposition", ""))
-    assert found, resp.headers
-    return found.group(1)
+from .support import Api, check_conversation, check_error, parse_time
+from .transfer_support import branched, whole_tree
 
 
 def _import(api: Api, body: Any, raw: bytes | None = None) -> Any:
@@ -56,106 +35,11 @@ def _conversations(api: Api) -> list[dict[str, Any]]:
     return [check_conversation(c) for c in r.json()]
 
 
-def _tree(api: Api, cid: str) -> list[dict[str, Any]]:
-    r = api.get(f"/api/conversations/{cid}/tree")
-    assert r.status_code == 200, r.text
-    return [check_message(m) for m in r.json()["messages"]]
-
-
-# ------------------------------------------------------------------ export
-
-
-def test_markdown_export(api: Api) -> None:
-    cid = api.create_conversation("Week plan")["id"]
-    _said(api, cid, "Monday: **gym**")
-    r = api.get(f"/api/conversations/{cid}/export", params={"format": "markdown"})
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"] == "text/markdown; charset=utf-8"
-    disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment") and _filename(r) == "Week plan.md"
-    text = r.content.decode("utf-8")
-    assert text.startswith("# Week plan\n")
-    user_at, reply_at = text.index("User"), text.index("Assistant")
-    assert user_at < text.index("Monday: **gym**") < reply_at  # under its role, in order
-    assert text.count("Monday: **gym**") == 2
-
-
-def test_markdown_export_puts_reasoning_in_details_before_the_text(api: Api) -> None:
-    cid = api.create_conversation("Thinking")["id"]
-    _said(api, cid, "<think>plan it</think>Answer")  # the echo reasons (section 8)
-    text = api.get(f"/api/conversations/{cid}/export", params={"format": "markdown"}).text
-    reply = text[text.index("Assistant") :]
-    assert reply.index("<details>") < reply.index("plan it") < reply.index("</details>")
-    assert reply.index("</details>") < reply.index("Answer")
-
-
-def test_markdown_export_is_the_current_path(api: Api) -> None:
-    cid = api.create_conversation("Paths")["id"]
-    turn = _said(api, cid, "original question")
-    edited = api.patch(f"/api/messages/{turn['message']['id']}", json={"content": "edited one"})
-    api.follow(edited.json()["reply"]["id"])
-    text = api.get(f"/api/conversations/{cid}/export", params={"format": "markdown"}).text
-    assert "edited one" in text and "original question" not in text
-
-
-def test_export_file_names_are_safe(api: Api) -> None:
-    cid = api.create_conversation('a/b\\c:"d"<e>|f?*')["id"]
-    for fmt, ext in (("markdown", ".md"), ("json", ".json")):
-        r = api.get(f"/api/conversations/{cid}/export", params={"format": fmt})
-        name = _filename(r)
-        assert name.endswith(ext) and not re.search(r'[/\\:"<>|?*\x00-\x1f]', name), name
-        star = re.search(r"filename\*=UTF-8''([^;]+)", r.headers["content-disposition"])
-        if star:  # the UTF-8 name, if given, is as safe
-            assert not re.search(r'[/\\:"<>|?*]', unquote(star.group(1)))
-    cid = api.create_conversation("..")["id"]
-    name = _filename(api.get(f"/api/conversations/{cid}/export", params={"format": "markdown"}))
-    assert name.endswith(".md") and not name.startswith(".")
-
-
-def test_json_export_of_one_conversation_has_every_branch(api: Api) -> None:
-    cid = _branched(api)
-    r = api.get(f"/api/conversations/{cid}/export")  # format=json is the default
-    assert r.status_code == 200
-    assert r.headers["content-type"].startswith("application/json")
-    assert _filename(r) == "Trip plans.json"
-    doc = r.json()
-    assert doc["format"] == "sse-chat" and doc["version"] == 1
-    parse_time(doc["exported_at"])
-    assert len(doc["conversations"]) == 1
-    conv = check_conversation(doc["conversations"][0])
-    assert conv["id"] == cid and conv["head_id"] == api.conversation(cid)["head_id"]
-    assert [m["id"] for m in conv["messages"]] == [m["id"] for m in _tree(api, cid)]
-    assert len(conv["messages"]) == 5
-    explicit = api.get(f"/api/conversations/{cid}/export", params={"format": "json"}).json()
-    assert explicit["conversations"] == doc["conversations"]
-
-
-def test_export_errors(api: Api) -> None:
-    check_error(api.get("/api/conversations/nope/export"), 404)
-    cid = api.create_conversation()["id"]
-    check_error(api.get(f"/api/conversations/{cid}/export", params={"format": "pdf"}), 422)
-    check_error(api.get("/api/export", auth=False), 401)
-
-
-def test_export_all_holds_every_conversation(make_server: ServerFactory) -> None:
-    with make_server() as srv:
-        api = Api(srv.base_url, srv.token)
-        made = {_branched(api, f"conv {i}") for i in range(3)}
-        made.add(api.create_conversation("empty")["id"])
-        r = api.get("/api/export")
-        assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
-        doc = r.json()
-        assert doc["format"] == "sse-chat" and doc["version"] == 1
-        assert {c["id"] for c in doc["conversations"]} == made
-        for conv in doc["conversations"]:
-            assert [m["id"] for m in conv["messages"]] == [m["id"] for m in _tree(api, conv["id"])]
-
-
 # ------------------------------------------------------------------ import: own format
 
 
 def test_own_export_round_trips_into_another_server(api: Api, make_server: ServerFactory) -> None:
-    cid = _branched(api, "Round trip ✓")
+    cid = branched(api, "Round trip ✓")
     source = api.get(f"/api/conversations/{cid}/export").json()["conversations"][0]
     source_path = api.conversation(cid)["messages"]
     with make_server() as srv:
@@ -164,7 +48,7 @@ def test_own_export_round_trips_into_another_server(api: Api, make_server: Serve
         assert (result["conversations"], result["messages"], result["skipped"]) == (1, 5, [])
         (conv,) = _conversations(other)
         assert conv["id"] != cid and conv["title"] == "Round trip ✓"
-        tree = _tree(other, conv["id"])
+        tree = whole_tree(other, conv["id"])
         assert not {m["id"] for m in tree} & {m["id"] for m in source["messages"]}  # new ids
         assert [(m["role"], m["content"], m["created_at"]) for m in tree] == [
             (m["role"], m["content"], m["created_at"]) for m in source["messages"]
@@ -182,7 +66,7 @@ def test_own_export_round_trips_into_another_server(api: Api, make_server: Serve
 def test_importing_the_same_file_again_adds_nothing(make_server: ServerFactory) -> None:
     with make_server() as srv:
         api = Api(srv.base_url, srv.token)
-        _branched(api)
+        branched(api)
         doc = api.get("/api/export").content
         first = _ok_import(api, raw=doc)
         assert first["conversations"] == 1
@@ -335,7 +219,7 @@ def test_chatgpt_export_keeps_what_a_person_saw(make_server: ServerFactory) -> N
         (listed,) = _conversations(api)
         assert listed["title"] == "Picture"
         assert parse_time(listed["created_at"]).timestamp() == 1_700_000_000
-        tree = _tree(api, listed["id"])
+        tree = whole_tree(api, listed["id"])
         assert [(m["role"], m["content"]) for m in tree] == [
             ("user", "[image]\nWhat is in the picture?\n[file]"),
             ("assistant", "A cat."),
