@@ -70,14 +70,20 @@ def test_waiting_dots_until_the_first_token(qtbot: QtBot) -> None:
     assert widget.status.text() == ""  # no static "writing…"
 
 
-def test_user_message_is_a_bubble(qtbot: QtBot) -> None:
-    long = "Hello there, this line is long enough to need the whole width. " * 3
-    user = Message("u1", "c1", "user", long, "complete", "", siblings=("u1",))
-    widget = MessageWidget(user)
+def _shown_in_column(qtbot: QtBot, message: Message) -> MessageWidget:
+    """`message` shown in a 700 px column."""
+    widget = MessageWidget(message)
     qtbot.addWidget(widget)
     widget.resize(700, 200)
     widget.show()
     qtbot.waitExposed(widget)
+    return widget
+
+
+def test_user_message_is_a_bubble(qtbot: QtBot) -> None:
+    long = "Hello there, this line is long enough to need the whole width. " * 3
+    user = Message("u1", "c1", "user", long, "complete", "", siblings=("u1",))
+    widget = _shown_in_column(qtbot, user)
     assert widget.bubble is not None and widget.bubble.maximumWidth() == int(700 * 0.85)
     qtbot.waitUntil(lambda: widget.bubble is not None and widget.bubble.width() > 500)  # wraps wide
     right = widget.bubble.geometry().right()
@@ -87,11 +93,7 @@ def test_user_message_is_a_bubble(qtbot: QtBot) -> None:
 def test_a_short_message_makes_a_short_bubble(qtbot: QtBot) -> None:
     # Seen under Xvfb: "Sort a dict please" sat in a bubble ~270 px wide, most of it empty.
     user = Message("u1", "c1", "user", "Sort a dict please", "complete", "", siblings=("u1",))
-    widget = MessageWidget(user)
-    qtbot.addWidget(widget)
-    widget.resize(700, 200)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = _shown_in_column(qtbot, user)
     assert widget.bubble is not None
     text = widget.body.fontMetrics().horizontalAdvance("Sort a dict please")
     qtbot.waitUntil(lambda: widget.bubble is not None and widget.bubble.width() < text + 50)
@@ -108,11 +110,7 @@ def test_a_short_message_makes_a_short_bubble(qtbot: QtBot) -> None:
 def test_a_bubble_holds_its_text_and_nothing_above_it(qtbot: QtBot) -> None:
     # Seen under Xvfb: an empty status line sat above every bubble's text.
     user = Message("u1", "c1", "user", "Plain question", "complete", "", siblings=("u1",))
-    widget = MessageWidget(user)
-    qtbot.addWidget(widget)
-    widget.resize(700, 200)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = _shown_in_column(qtbot, user)
     assert widget.bubble is not None
     assert not widget.status.isVisibleTo(widget)
     assert widget.body.geometry().top() == BUBBLE_PAD_Y

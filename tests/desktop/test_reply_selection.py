@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QWidget
@@ -43,13 +44,19 @@ def _parts(window: MainWindow, qtbot: QtBot) -> list[Part]:
     return parts_of(first)
 
 
-def test_a_drag_selects_across_a_paragraph_and_the_code_below(
-    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
-) -> None:
+@pytest.fixture
+def parts(window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot) -> list[Part]:
+    """`REPLY` sent and answered: its paragraph, code block and last paragraph."""
     d = driver(window)
     d.send(REPLY, paste=True)
     d.wait_reply_done()
-    first, code, last = _parts(window, qtbot)
+    return _parts(window, qtbot)
+
+
+def test_a_drag_selects_across_a_paragraph_and_the_code_below(
+    parts: list[Part],
+) -> None:
+    first, code, last = parts
     assert isinstance(code, CodeView)
     # press on "paragraph" in the first part, drag down into the middle of the last one
     start = first.cursorRect(_cursor_at(first, "paragraph")).center()
@@ -72,18 +79,13 @@ def test_a_drag_selects_across_a_paragraph_and_the_code_below(
     assert first.textCursor().hasSelection() and not code.textCursor().hasSelection()
 
 
-def test_select_all_in_a_reply_copies_its_markdown(
-    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
-) -> None:
-    d = driver(window)
-    d.send(REPLY, paste=True)
-    d.wait_reply_done()
-    first, code, last = _parts(window, qtbot)
+def test_select_all_in_a_reply_copies_its_markdown(parts: list[Part], qtbot: QtBot) -> None:
+    first, code, last = parts
     code.setFocus()
     qtbot.keyClick(code, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert all(p.textCursor().hasSelection() for p in (first, code, last))
     qtbot.keyClick(code, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    assert QGuiApplication.clipboard().text() == d.last_reply().content  # its Markdown
+    assert QGuiApplication.clipboard().text() == REPLY  # its Markdown
     # a selection inside one part copies just that, as before
     last.setTextCursor(_cursor_at(last, "paragraph", select=True))
     first.setTextCursor(_cursor_at(first, "First"))
