@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 Connection = Literal["starting", "online", "offline"]
 DEFAULT_LABEL = "Default"
 NO_TITLE = "New conversation"
-PICKER_CHARS = 10  # the model picker's width, in characters (longer names are cut)
+PICKER_CHARS = 24  # the model picker's width, in characters (longer names are cut)
 TITLE_MIN_CHARS = 8  # the title keeps at least this many characters' room
 
 

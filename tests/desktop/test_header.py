@@ -89,3 +89,10 @@ def test_the_connection_dot_and_no_port_in_the_status_bar(window: MainWindow) ->
     assert "Connected" in header.dot.toolTip()
     assert "127.0.0.1" not in window.statusBar().currentMessage()
     assert header.height() == 48
+
+
+def test_the_model_picker_has_room_for_a_model_name(window: MainWindow) -> None:
+    # Seen under Xvfb: "Default (reasoning-content)" showed as "Default (reasonin".
+    picker = window.header.model_picker
+    name = "Default (qwen2.5:14b-instruct)"
+    assert picker.minimumSizeHint().width() > picker.fontMetrics().horizontalAdvance(name)
