@@ -46,7 +46,6 @@ from desktop.views.waiting import WaitingDots
 from desktop.views.widget_utils import restyle
 
 ACTION_SIZE = 28  # DESIGN.md: 28 px action buttons
-BUBBLE_PAD_X, BUBBLE_PAD_Y = 14, 10  # DESIGN.md: a bubble's padding
 BUBBLE_SHARE = 0.85  # DESIGN.md: of the column
 BUBBLE_STRETCH = 100  # against the stretch at its left: the bubble takes the room first
 STATUS_TEXT = {
@@ -168,7 +167,7 @@ class MessageWidget(QFrame):
             self.bubble = QFrame(self)
             self.bubble.setObjectName("bubble")
             layout = QVBoxLayout(self.bubble)
-            layout.setContentsMargins(BUBBLE_PAD_X, BUBBLE_PAD_Y, BUBBLE_PAD_X, BUBBLE_PAD_Y)
+            # (its padding comes with the density: `set_density`, below)
             line = QHBoxLayout()
             line.setContentsMargins(0, 0, 0, 0)
             line.setSpacing(4)
@@ -195,6 +194,7 @@ class MessageWidget(QFrame):
             pad_x, pad_y = density.bubble_pad_x, density.bubble_pad_y
             self._content_layout.setContentsMargins(pad_x, pad_y, pad_x, pad_y)
         self._content_layout.setSpacing(density.inner)
+        self._fit_bubble()  # as wide as its text and its new padding
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._fit_bubble()
@@ -213,7 +213,8 @@ class MessageWidget(QFrame):
         width = int(self.width() * BUBBLE_SHARE)
         natural = self.body.natural_width()
         if natural is not None:
-            width = min(width, natural + 2 * BUBBLE_PAD_X)
+            margins = self._content_layout.contentsMargins()  # the density's padding
+            width = min(width, natural + margins.left() + margins.right())
         self.bubble.setMaximumWidth(width)
 
     # -- the actions row: on hover and on keyboard focus -----------------------------------

@@ -10,8 +10,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.records import Message
-from desktop.views.message_widget import BUBBLE_PAD_X, BUBBLE_PAD_Y, MessageWidget
+from desktop.theme import DENSITIES
+from desktop.views.message_widget import MessageWidget
 from desktop.views.plain_body import PlainBody
+
+PAD = DENSITIES["comfortable"]  # the default density: a bubble's padding
 
 
 def _reply(**fields: object) -> Message:
@@ -97,7 +100,7 @@ def test_a_short_message_makes_a_short_bubble(qtbot: QtBot) -> None:
     assert widget.bubble is not None
     text = widget.body.fontMetrics().horizontalAdvance("Sort a dict please")
     qtbot.waitUntil(lambda: widget.bubble is not None and widget.bubble.width() < text + 50)
-    assert widget.bubble.width() >= text + 2 * BUBBLE_PAD_X
+    assert widget.bubble.width() >= text + 2 * PAD.bubble_pad_x
     assert widget.bubble.geometry().right() >= widget.width() - 2  # still at the right
     body = widget.body
     assert isinstance(body, PlainBody)
@@ -113,8 +116,8 @@ def test_a_bubble_holds_its_text_and_nothing_above_it(qtbot: QtBot) -> None:
     widget = _shown_in_column(qtbot, user)
     assert widget.bubble is not None
     assert not widget.status.isVisibleTo(widget)
-    assert widget.body.geometry().top() == BUBBLE_PAD_Y
-    assert widget.bubble.height() == widget.body.height() + 2 * BUBBLE_PAD_Y
+    assert widget.body.geometry().top() == PAD.bubble_pad_y
+    assert widget.bubble.height() == widget.body.height() + 2 * PAD.bubble_pad_y
     widget.set_message(replace(user, status="failed", error="upstream said no"))
     assert widget.status.isVisibleTo(widget)  # a failure still says why
 
