@@ -54,7 +54,9 @@ def test_stream_worker_survives_cuts_anywhere(
     """`close-delimited`: as through an HTTP/1.0 proxy, the body has no chunk framing, so a
     cut inside a character leaves a partial UTF-8 line for the SSE parser (regression: the
     worker died with UnicodeDecodeError instead of resuming)."""
-    text = long_text(2500)
+    # long enough that its event stream outlasts every planned cut (the server merges
+    # the text of 20 ms into one event, so the stream has fewer bytes than the text's events)
+    text = long_text(5000)
     server = make_server(echo_delay=0.001)
     proxy = CuttingProxy(
         server.port, cut_plan(CUTS, seed=11), close_delimited=framing == "close-delimited"
