@@ -28,6 +28,7 @@ from desktop.theme.colors import (
     ThemeColors,
     ThemeMode,
 )
+from desktop.theme.indicators import tick_image
 from desktop.theme.sizes import (
     COMPOSER_MAX_WIDTH,
     DENSITIES,
@@ -120,8 +121,10 @@ def palette_for(colors: ThemeColors) -> QPalette:
 
 
 def stylesheet_for(colors: ThemeColors) -> str:
-    """`resources/styles/chat.qss` with every `$name` replaced by that colour."""
-    return Template(read_text(STYLESHEET)).safe_substitute(asdict(colors))
+    """`resources/styles/chat.qss` with every `$name` replaced by that colour (and
+    `$tick_image` by the path of a tick in the accent's text colour)."""
+    names = asdict(colors) | {"tick_image": tick_image(colors.accent_text)}
+    return Template(read_text(STYLESHEET)).safe_substitute(names)
 
 
 def system_scheme() -> Scheme:

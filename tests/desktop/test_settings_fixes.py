@@ -3,10 +3,13 @@ tabbed dialog, through the real window and the real embedded backend."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QCheckBox, QStyle, QStyleOptionButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.theme import apply_theme, colors_of
 from desktop.views.main_window import MainWindow
 from desktop.views.settings_dialog import SettingsDialog
 from tests.support.settings_dialog import DialogDriver, MemoryKeyring
@@ -88,4 +91,46 @@ def test_no_keyring_warning_in_echo_mode(
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     dialog = dd.open()
     assert dialog.provider.currentData() == "echo" and not dialog.key_note.isVisible()
+    dialog.reject()
+
+
+def _pixels_like(box: QCheckBox, color: str) -> int:
+    """Pixels of `color` inside the checkbox's indicator (less its border), as drawn."""
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    image = box.grab().toImage()
+    scale = image.width() / box.width()
+    ink = QColor(color)
+    count = 0
+    for x in range(indicator.left() + 2, indicator.right() - 1):
+        for y in range(indicator.top() + 2, indicator.bottom() - 1):
+            pixel = image.pixelColor(int(x * scale), int(y * scale))
+            apart = (
+                pixel.red() - ink.red(),
+                pixel.green() - ink.green(),
+                pixel.blue() - ink.blue(),
+            )
+            count += max(map(abs, apart)) < 40
+    return count
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_ticked_checkbox_shows_a_tick(
+    window: MainWindow, qtbot: QtBot, memory_keyring: MemoryKeyring, scheme: str
+) -> None:
+    """Seen under Xvfb: a ticked box was a plain accent square (the stylesheet drew the box
+    and nothing in it). Now a tick in the accent's text colour sits on the accent."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, scheme)  # type: ignore[arg-type]
+    dialog = DialogDriver(qtbot, window).open()
+    dialog.tabs.setCurrentWidget(dialog.chat)
+    box = dialog.chat.auto_title
+    box.setChecked(True)
+    colors = colors_of()
+    assert _pixels_like(box, colors.accent) >= 20  # the box is filled
+    assert _pixels_like(box, colors.accent_text) >= 6  # and ticked
+    box.setChecked(False)
+    assert _pixels_like(box, colors.accent) == 0
     dialog.reject()
