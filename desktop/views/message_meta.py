@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.records import Message, Stats
@@ -78,12 +78,17 @@ def make_meta_label(parent: QWidget) -> QLabel:
     label = plain(QLabel(parent))  # a model's name is untrusted text
     label.setObjectName("messageMeta")
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    font = label.font()
-    if font.pointSizeF() > 0:
-        font.setPointSizeF(font.pointSizeF() * META_SCALE)
-    label.setFont(font)
+    scale_meta_font(label, parent.font())
     label.hide()
     return label
+
+
+def scale_meta_font(label: QLabel, font: QFont) -> None:
+    """The model line's font: `META_SCALE` of `font` (its message's; again after a zoom)."""
+    small = QFont(font)
+    if small.pointSizeF() > 0:
+        small.setPointSizeF(small.pointSizeF() * META_SCALE)
+    label.setFont(small)
 
 
 def show_meta(label: QLabel, message: Message) -> None:

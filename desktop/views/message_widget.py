@@ -39,7 +39,7 @@ from desktop.theme import DensityMetrics, current_density
 from desktop.views.branch_switcher import BranchSwitcher
 from desktop.views.inline_editor import InlineEditor
 from desktop.views.markdown_body import MarkdownBody
-from desktop.views.message_meta import failure_text, make_meta_label, show_meta
+from desktop.views.message_meta import failure_text, make_meta_label, scale_meta_font, show_meta
 from desktop.views.plain_body import PlainBody
 from desktop.views.thinking import ThinkingBlock
 from desktop.views.waiting import WaitingDots
@@ -202,6 +202,7 @@ class MessageWidget(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:  # zoom: the text's width changed
+            scale_meta_font(self.meta, self.font())
             self._fit_bubble()
         super().changeEvent(event)
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from pygments.lexer import Lexer  # type: ignore[import-untyped]
-from PySide6.QtCore import QMimeData, QRect, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QRect, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -226,7 +226,13 @@ class PlainSegment(MarkdownSegment):
 
 @lru_cache(maxsize=1)
 def fixed_font() -> QFont:
-    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    """The system's monospace family and nothing else: the size is inherited from the
+    widget's parent, so zoom (Ctrl+=) reaches code blocks as it reaches the text."""
+    font = QFont()
+    font.setFamilies(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).families())
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setFixedPitch(True)
+    return font
 
 
 class CodeView(SharedSelection, QPlainTextEdit):
@@ -249,6 +255,11 @@ class CodeView(SharedSelection, QPlainTextEdit):
         )
         self.setFont(fixed_font())
         self.horizontalScrollBar().rangeChanged.connect(self.fit)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # zoom: as tall as its lines again
+            self.fit()
 
     def fit(self, *_args: object) -> None:
         lines = self.document().blockCount()

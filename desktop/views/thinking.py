@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -52,10 +52,7 @@ class ThinkingBlock(QWidget):
         self.header.clicked.connect(self.toggle)
         self.body = MarkdownBody(self)
         self.body.setObjectName("reasoningBody")
-        font = QFont(self.body.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * REASONING_SCALE)
-        self.body.setFont(font)
+        self._scale_body_font()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -101,6 +98,18 @@ class ThinkingBlock(QWidget):
             self.body.finish()
         default_open = live or not message.content
         self._set_open(default_open if self._user_choice is None else self._user_choice)
+
+    def _scale_body_font(self) -> None:
+        """The reasoning's text: `REASONING_SCALE` of the reply's (again after a zoom)."""
+        font = QFont(self.font())
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * REASONING_SCALE)
+        self.body.setFont(font)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._scale_body_font()
 
     def toggle(self) -> None:
         self._user_choice = not self.expanded

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.views.main_window import MainWindow
+from desktop.views.segments import CodeView
+from desktop.views.thinking import ThinkingBlock
 from tests.support.window_driver import WAIT_MS, Driver
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -157,3 +159,43 @@ def test_font_zoom_keys_and_their_setting(
     d.shortcut(Qt.Key.Key_0, CTRL)
     assert QApplication.font().pointSizeF() == base
     assert window.ui_settings.font_offset == 0
+
+
+def test_zoom_reaches_code_blocks_and_the_model_line(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    """Seen under Xvfb: Ctrl+= made the reply's text bigger but its code block and its
+    model line kept their size (each had a font of its own, size and all)."""
+    d = driver(window)
+    d.send("Some code:\n\n```python\nx = 1\n```\n\nDone.\n", paste=True)
+    d.wait_reply_done()
+    reply = window.chat_view.widgets[-1]
+    qtbot.waitUntil(lambda: bool(reply.findChildren(CodeView)), timeout=WAIT_MS)
+    code = reply.findChildren(CodeView)[0]
+    qtbot.waitUntil(reply.meta.isVisible, timeout=WAIT_MS)
+    before = (code.font().pointSizeF(), reply.meta.font().pointSizeF())
+    line_before = code.height()
+    d.shortcut(Qt.Key.Key_Equal, CTRL)
+    d.shortcut(Qt.Key.Key_Equal, CTRL)
+    assert code.font().pointSizeF() == before[0] + 2
+    assert code.font().fixedPitch() or "mono" in code.font().family().lower()
+    assert reply.meta.font().pointSizeF() > before[1]
+    assert reply.meta.font().pointSizeF() < QApplication.font().pointSizeF()  # still smaller
+    qtbot.waitUntil(lambda: code.height() > line_before, timeout=WAIT_MS)  # refitted
+    d.shortcut(Qt.Key.Key_0, CTRL)
+    assert (code.font().pointSizeF(), reply.meta.font().pointSizeF()) == before
+
+
+def test_zoom_reaches_the_reasoning(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    d = driver(window)
+    d.send("<think>Weighing it up.</think>The answer.", paste=True)
+    d.wait_reply_done()
+    block = window.chat_view.widgets[-1].findChildren(ThinkingBlock)[0]
+    text = window.chat_view.widgets[-1].body.font().pointSizeF()
+    before = block.body.font().pointSizeF()
+    assert before < text
+    d.shortcut(Qt.Key.Key_Equal, CTRL)
+    assert block.body.font().pointSizeF() > before
+    assert block.body.font().pointSizeF() < window.chat_view.widgets[-1].body.font().pointSizeF()
