@@ -8,6 +8,8 @@ selection instead:
 - a drag that starts in one part and moves over others selects from where it started to
   the end of that part, every part in between whole, and the part under the mouse up to
   the mouse (each part highlights its share);
+- a drag held above or below the chat view scrolls it (faster the further out), selecting
+  on as the text passes under the mouse;
 - Ctrl+A in a part selects the whole reply;
 - Copy (Ctrl+C, the context menu) with a selection over several parts gives their text,
   joined by blank lines; a code block selected whole comes as a fenced block with its
@@ -24,14 +26,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtCore import QMimeData, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QScrollArea, QTextEdit, QWidget
 
 if TYPE_CHECKING:
     from desktop.views.markdown_body import MarkdownBody
 
 Part = QTextEdit | QPlainTextEdit
+
+#: How often a drag held outside the chat view scrolls it, and by how much per pixel out.
+SCROLL_EVERY_MS = 30
+SCROLL_PER_PIXEL = 0.5
+SCROLL_MIN_STEP = 4
 
 
 def _body_of(widget: QWidget) -> MarkdownBody | None:
@@ -107,6 +114,68 @@ def extend_drag(origin: Part, at: QPoint) -> None:
         origin.setTextCursor(cursor)
 
 
+def _scroll_area(widget: QWidget) -> QScrollArea | None:
+    """The scroll area around a part (the chat view), not a part's own scrolling."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    return parent
+
+
+class DragScroller(QObject):
+    """While a drag is held beyond the chat view's top or bottom edge, scrolls the view a
+    step every `SCROLL_EVERY_MS` and extends the selection to the held mouse position."""
+
+    def __init__(self, origin: Part) -> None:
+        super().__init__(origin)
+        self.origin = origin
+        self.at = QPoint()
+        self.timer = QTimer(self)
+        self.timer.setInterval(SCROLL_EVERY_MS)
+        self.timer.timeout.connect(self._step)
+
+    def _beyond(self) -> int:
+        """How many pixels the mouse is above (negative) or below the view (0: inside)."""
+        area = _scroll_area(self.origin)
+        if area is None:
+            return 0
+        view = area.viewport()
+        top = view.mapToGlobal(QPoint(0, 0)).y()
+        bottom = top + view.height()
+        if self.at.y() < top:
+            return self.at.y() - top
+        return max(self.at.y() - bottom, 0)
+
+    def moved(self, at: QPoint) -> None:
+        self.at = at
+        if self._beyond():
+            if not self.timer.isActive():
+                self.timer.start()
+        else:
+            self.timer.stop()
+
+    def _step(self) -> None:
+        area = _scroll_area(self.origin)
+        out = self._beyond()
+        if area is None or not out:
+            self.timer.stop()
+            return
+        step = max(SCROLL_MIN_STEP, int(abs(out) * SCROLL_PER_PIXEL))
+        bar = area.verticalScrollBar()
+        bar.setValue(bar.value() + (step if out > 0 else -step))
+        parts = parts_of(self.origin)
+        if parts[_index_at(parts, self.at.y())] is self.origin:  # still in the first part:
+            viewport = self.origin.viewport()  # Qt selects on only when the mouse moves
+            point = self.origin.cursorForPosition(viewport.mapFromGlobal(self.at)).position()
+            cursor = self.origin.textCursor()
+            cursor.setPosition(point, QTextCursor.MoveMode.KeepAnchor)
+            self.origin.setTextCursor(cursor)
+        extend_drag(self.origin, self.at)
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
 def select_reply(origin: Part) -> None:
     """Ctrl+A: every part of the reply selected."""
     for part in parts_of(origin):
@@ -146,8 +215,15 @@ class SharedSelection:
     """What a reply's text widget does to share its selection (a mixin, before the Qt
     class: `class CodeView(SharedSelection, QPlainTextEdit)`)."""
 
+    _drag_scroller: DragScroller | None = None
+
     def _part(self) -> Part:
         return cast(Part, self)
+
+    def _scroller(self) -> DragScroller:
+        if self._drag_scroller is None:
+            self._drag_scroller = DragScroller(self._part())
+        return self._drag_scroller
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         if event.button() == Qt.MouseButton.LeftButton:
@@ -157,7 +233,14 @@ class SharedSelection:
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         super().mouseMoveEvent(event)  # type: ignore[misc]
         if event.buttons() & Qt.MouseButton.LeftButton:
-            extend_drag(self._part(), event.globalPosition().toPoint())
+            at = event.globalPosition().toPoint()
+            extend_drag(self._part(), at)
+            self._scroller().moved(at)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self._drag_scroller is not None:
+            self._drag_scroller.stop()
+        super().mouseReleaseEvent(event)  # type: ignore[misc]
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if event.matches(QKeySequence.StandardKey.SelectAll):

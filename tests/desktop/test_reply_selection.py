@@ -100,3 +100,52 @@ def _cursor_at(part: Part, word: str, select: bool = False) -> QTextCursor:
     if not select:
         found.setPosition(found.selectionStart())
     return found
+
+
+def test_a_drag_held_below_the_view_scrolls_and_selects_on(
+    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+) -> None:
+    """A drag from the top of a long reply, held below the chat view's bottom edge,
+    scrolls the view (it stood still before) and the selection follows to the end."""
+    window.resize(900, 500)
+    d = driver(window)
+    paragraphs = [
+        f"Paragraph {n} of a long reply, with words enough to fill a line." for n in range(40)
+    ]
+    reply = (
+        "\n\n".join(paragraphs[:20])
+        + "\n\n```python\nx = 1\n```\n\n"
+        + "\n\n".join(paragraphs[20:])
+    )
+    d.send(reply + "\n", paste=True)
+    d.wait_reply_done()
+    reply_widget = window.chat_view.widgets[-1]
+    body = reply_widget.body
+    assert isinstance(body, MarkdownBody)
+    qtbot.waitUntil(lambda: len(body.widgets()) >= 3 and not body.pending, timeout=WAIT_MS)
+    bar = window.chat_view.verticalScrollBar()
+    top = reply_widget.mapTo(window.chat_view.widget(), QPoint(0, 0)).y()
+    bar.setValue(top)  # the reply's top at the view's top
+
+    def first_shown() -> bool:
+        part = body.widgets()[0]
+        return part.visibleRegion().boundingRect().height() > 40
+
+    qtbot.waitUntil(first_shown, timeout=WAIT_MS)
+    first = body.widgets()[0]
+    assert isinstance(first, MarkdownSegment)
+    last = parts_of(first)[-1]
+    start_value = bar.value()
+    viewport = first.viewport()
+    press = first.cursorRect(_cursor_at(first, "Paragraph 0")).center()
+    _mouse(viewport, QEvent.Type.MouseButtonPress, press, held=True)
+    view = window.chat_view.viewport()
+    below = view.mapToGlobal(QPoint(view.width() // 2, view.height() + 60))
+    _mouse(viewport, QEvent.Type.MouseMove, viewport.mapFromGlobal(below), held=True)
+    qtbot.waitUntil(lambda: bar.value() >= min(start_value + 300, bar.maximum()), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: last.textCursor().hasSelection(), timeout=WAIT_MS)
+    _mouse(viewport, QEvent.Type.MouseButtonRelease, viewport.mapFromGlobal(below), held=False)
+    stopped = bar.value()
+    qtbot.wait(100)
+    assert bar.value() == stopped  # the release ends the scrolling
+    assert first.textCursor().selectedText().startswith("Paragraph 0")
