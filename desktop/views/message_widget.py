@@ -202,7 +202,9 @@ class MessageWidget(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:  # zoom: the text's width changed
-            scale_meta_font(self.meta, self.font())
+            # once the zoom has re-applied the stylesheet (which puts back the font the
+            # label had when it was first styled)
+            QTimer.singleShot(0, self, lambda: scale_meta_font(self.meta, self.font()))
             self._fit_bubble()
         super().changeEvent(event)
 

@@ -108,8 +108,8 @@ class ThinkingBlock(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._scale_body_font()
+        if event.type() == QEvent.Type.FontChange:  # zoom: after its stylesheet pass
+            QTimer.singleShot(0, self, self._scale_body_font)
 
     def toggle(self) -> None:
         self._user_choice = not self.expanded

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.theme import apply_theme
 from desktop.views.main_window import MainWindow
 from desktop.views.segments import CodeView
 from desktop.views.thinking import ThinkingBlock
+from tests.desktop.test_render_math import themed
 from tests.support.window_driver import WAIT_MS, Driver
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -161,11 +164,20 @@ def test_font_zoom_keys_and_their_setting(
     assert window.ui_settings.font_offset == 0
 
 
+@pytest.fixture
+def light(qapp: QApplication) -> Iterator[None]:
+    """The light theme's stylesheet in force, as the app runs (restored after)."""
+    with themed(qapp):
+        apply_theme(qapp, "light")
+        yield
+
+
 def test_zoom_reaches_code_blocks_and_the_model_line(
-    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+    light: None, window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
 ) -> None:
     """Seen under Xvfb: Ctrl+= made the reply's text bigger but its code block and its
-    model line kept their size (each had a font of its own, size and all)."""
+    model line kept their size (each had a font of its own, size and all). With the
+    stylesheet in force, as the app runs."""
     d = driver(window)
     d.send("Some code:\n\n```python\nx = 1\n```\n\nDone.\n", paste=True)
     d.wait_reply_done()
@@ -179,15 +191,16 @@ def test_zoom_reaches_code_blocks_and_the_model_line(
     d.shortcut(Qt.Key.Key_Equal, CTRL)
     assert code.font().pointSizeF() == before[0] + 2
     assert code.font().fixedPitch() or "mono" in code.font().family().lower()
-    assert reply.meta.font().pointSizeF() > before[1]
+    qtbot.waitUntil(lambda: reply.meta.font().pointSizeF() > before[1], timeout=WAIT_MS)
     assert reply.meta.font().pointSizeF() < QApplication.font().pointSizeF()  # still smaller
     qtbot.waitUntil(lambda: code.height() > line_before, timeout=WAIT_MS)  # refitted
     d.shortcut(Qt.Key.Key_0, CTRL)
-    assert (code.font().pointSizeF(), reply.meta.font().pointSizeF()) == before
+    qtbot.waitUntil(lambda: reply.meta.font().pointSizeF() == before[1], timeout=WAIT_MS)
+    assert code.font().pointSizeF() == before[0]
 
 
 def test_zoom_reaches_the_reasoning(
-    window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
+    light: None, window: MainWindow, driver: Callable[[MainWindow], Driver], qtbot: QtBot
 ) -> None:
     d = driver(window)
     d.send("<think>Weighing it up.</think>The answer.", paste=True)
@@ -197,5 +210,5 @@ def test_zoom_reaches_the_reasoning(
     before = block.body.font().pointSizeF()
     assert before < text
     d.shortcut(Qt.Key.Key_Equal, CTRL)
-    assert block.body.font().pointSizeF() > before
+    qtbot.waitUntil(lambda: block.body.font().pointSizeF() > before, timeout=WAIT_MS)
     assert block.body.font().pointSizeF() < window.chat_view.widgets[-1].body.font().pointSizeF()

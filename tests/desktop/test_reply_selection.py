@@ -124,7 +124,9 @@ def test_a_drag_held_below_the_view_scrolls_and_selects_on(
     assert isinstance(body, MarkdownBody)
     qtbot.waitUntil(lambda: len(body.widgets()) >= 3 and not body.pending, timeout=WAIT_MS)
     bar = window.chat_view.verticalScrollBar()
-    top = reply_widget.mapTo(window.chat_view.widget(), QPoint(0, 0)).y()
+    column = window.chat_view.widget()
+    assert column is not None
+    top = reply_widget.mapTo(column, QPoint(0, 0)).y()
     bar.setValue(top)  # the reply's top at the view's top
 
     def first_shown() -> bool:

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from desktop.theme import apply_theme, colors_of
 from desktop.views.main_window import MainWindow
 from desktop.views.settings_dialog import SettingsDialog
+from tests.desktop.test_render_math import themed
 from tests.support.settings_dialog import DialogDriver, MemoryKeyring
 from tests.support.window_driver import WAIT_MS
 
@@ -117,13 +118,16 @@ def _pixels_like(box: QCheckBox, color: str) -> int:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_ticked_checkbox_shows_a_tick(
-    window: MainWindow, qtbot: QtBot, memory_keyring: MemoryKeyring, scheme: str
+    window: MainWindow, qtbot: QtBot, memory_keyring: MemoryKeyring, scheme: str, qapp: QApplication
 ) -> None:
     """Seen under Xvfb: a ticked box was a plain accent square (the stylesheet drew the box
     and nothing in it). Now a tick in the accent's text colour sits on the accent."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, scheme)  # type: ignore[arg-type]
+    with themed(qapp):
+        apply_theme(qapp, scheme)  # type: ignore[arg-type]
+        _check_the_tick(window, qtbot)
+
+
+def _check_the_tick(window: MainWindow, qtbot: QtBot) -> None:
     dialog = DialogDriver(qtbot, window).open()
     dialog.tabs.setCurrentWidget(dialog.chat)
     box = dialog.chat.auto_title
