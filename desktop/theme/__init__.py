@@ -28,7 +28,7 @@ from desktop.theme.colors import (
     ThemeColors,
     ThemeMode,
 )
-from desktop.theme.indicators import tick_image
+from desktop.theme.indicators import images_for
 from desktop.theme.sizes import (
     COMPOSER_MAX_WIDTH,
     DENSITIES,
@@ -122,8 +122,8 @@ def palette_for(colors: ThemeColors) -> QPalette:
 
 def stylesheet_for(colors: ThemeColors) -> str:
     """`resources/styles/chat.qss` with every `$name` replaced by that colour (and
-    `$tick_image` by the path of a tick in the accent's text colour)."""
-    names = asdict(colors) | {"tick_image": tick_image(colors.accent_text)}
+    `$tick_image`, `$chevron_image` by the paths of those images in its colours)."""
+    names = asdict(colors) | images_for(colors.accent_text, colors.muted)
     return Template(read_text(STYLESHEET)).safe_substitute(names)
 
 

@@ -98,3 +98,26 @@ def test_the_prompt_popover_has_no_square_corners(
             assert image.pixelColor(w // 2, 4) == QColor(colors_of().alternate_base)
             assert image.pixelColor(0, 0).alpha() == 0
             popover.hide()
+
+
+def test_the_model_picker_shows_a_chevron(window: MainWindow, qapp: QApplication) -> None:
+    """Seen under Xvfb: the header's rounded model picker kept a square, shaded arrow
+    button of the plain style at its right end. Now a chevron in the muted colour there."""
+    with themed(qapp):
+        for scheme in ("light", "dark"):
+            apply_theme(qapp, scheme)
+            picker = window.header.model_picker
+            image = picker.grab().toImage()
+            muted = QColor(colors_of().muted)
+            scale = image.width() / picker.width()
+            hits = 0
+            for x in range(picker.width() - 24, picker.width() - 4):
+                for y in range(4, picker.height() - 4):
+                    pixel = image.pixelColor(int(x * scale), int(y * scale))
+                    apart = max(
+                        abs(pixel.red() - muted.red()),
+                        abs(pixel.green() - muted.green()),
+                        abs(pixel.blue() - muted.blue()),
+                    )
+                    hits += apart < 30
+            assert hits >= 8, scheme
