@@ -3,7 +3,7 @@ answer (muted) and 2 x 2 suggestion cards that fill the composer when clicked.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -11,8 +11,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QStyle,
-    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +19,9 @@ from desktop.safe_text import plain, tooltip
 from desktop.theme import COMPOSER_MAX_WIDTH
 
 GREETING = "How can I help you today?"
+#: A card's padding (left, top, right, bottom): the stylesheet's card has no padding of its
+#: own, its two lines are laid out inside it.
+CARD_PADDING = (16, 12, 16, 12)
 CENTRE_STRETCH = 100  # against 1 for each side: below its maximum width it fills the page
 SUGGESTIONS = (
     ("Explain a concept", "Explain how public-key cryptography works, simply."),
@@ -31,23 +32,46 @@ SUGGESTIONS = (
 
 
 class SuggestionCard(QPushButton):
-    """A card: its title over its prompt, the prompt cut with "…" to the card's width
-    rather than clipped mid-letter in a narrow window."""
+    """A card: its title (semi-bold) over its prompt (muted), each cut with "…" to the
+    card's width rather than clipped mid-letter in a narrow window. The two lines are
+    labels inside the button (a button's own text has one colour and one weight)."""
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
-        super().__init__(f"{title}\n{prompt}", parent)
+        super().__init__(parent)
         self.title, self.prompt = title, prompt
+        self.title_label = self._line("suggestionTitle")
+        self.prompt_label = self._line("suggestionPrompt")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(*CARD_PADDING)
+        layout.setSpacing(2)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.prompt_label)
+        self._elide()
+
+    def _line(self, name: str) -> QLabel:
+        label = plain(QLabel(self))
+        label.setObjectName(name)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        return label
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        layout = self.layout()
+        return layout.sizeHint() if layout is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(0, self.sizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        option = QStyleOptionButton()
-        self.initStyleOption(option)
-        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self)
-        metrics = self.fontMetrics()
-        line = metrics.elidedText(self.prompt, Qt.TextElideMode.ElideRight, room.width())
-        self.setText(
-            f"{metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, room.width())}\n{line}"
-        )
+        self._elide()
+
+    def _elide(self) -> None:
+        left, _top, right, _bottom = CARD_PADDING
+        room = max(self.width() - left - right, 0)
+        for label, text in ((self.title_label, self.title), (self.prompt_label, self.prompt)):
+            metrics = label.fontMetrics()
+            label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, room))
 
 
 class EmptyState(QWidget):
