@@ -12,7 +12,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import __version__, qt_messages, startup_probe
-from desktop.client import ChatClient
 from desktop.controller import ChatController
 from desktop.prefs.provider import ProviderStore
 from desktop.prefs.sync import ProviderSettingsManager
@@ -98,6 +97,8 @@ def _backend_ready(parts: WindowParts, base_url: str, token: str) -> None:
     # GUI thread in the middle of a streaming reply); reference counting still frees them.
     gc.freeze()
     start_warm_up()  # code highlighting's lexers, on a background thread
+    from desktop.client import ChatClient  # `requests` with it: after the first paint
+
     client = ChatClient(base_url, token)
     parts.controller.attach(client, parts.ui_settings.last_conversation)
     parts.provider_settings.load_key(only_if_saved=True)  # off the GUI thread

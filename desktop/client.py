@@ -17,7 +17,10 @@ from urllib.parse import urlencode
 import requests
 from requests_sse import EventSource, ReadyState
 
+from desktop.client_errors import ApiError, StreamDropped
 from desktop.records import Conversation, ConversationDetail, Message, ProviderCheck, Turn
+
+__all__ = ["CHUNK", "ApiError", "ChatClient", "StreamDropped", "json_body"]
 
 log = logging.getLogger(__name__)
 
@@ -27,44 +30,8 @@ READ_TIMEOUT: Final = 15.0
 STREAM_READ_TIMEOUT: Final = 35.0
 #: An import of a big file is read and stored before it is answered.
 IMPORT_READ_TIMEOUT: Final = 600.0
-#: Bytes per chunk of an export written or an import sent.
+#: Bytes per chunk of an export written (an import is sent in `transfer.CHUNK`s).
 CHUNK: Final = 256 * 1024
-
-_STATUS_TEXT: Final = {
-    401: "The backend refused the access token.",
-    403: "The backend refused the request.",
-    404: "That item no longer exists.",
-    409: "A reply is still being written in this conversation. Wait or stop it first.",
-    413: "The message is too long.",
-    422: "The backend could not accept that input.",
-    502: "The model server failed.",
-}
-
-
-class ApiError(Exception):
-    """A failed call: `status` is the HTTP status (0 when nothing answered)."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-    @property
-    def message(self) -> str:
-        """A readable sentence for the UI."""
-        generic = _STATUS_TEXT.get(self.status)
-        if self.status == 0:
-            return f"Cannot reach the chat backend ({self.detail})."
-        if generic and self.detail and self.detail not in generic:
-            return f"{generic} ({self.detail})"
-        return generic or self.detail or f"The backend answered HTTP {self.status}."
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class StreamDropped(Exception):
-    """An event stream ended without its `end`/`error` event (raised while iterating)."""
 
 
 def _detail_of(response: requests.Response) -> str:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.branches import Branches
 from desktop.chat_actions import ChatActions
-from desktop.client import ApiError, ChatClient
+from desktop.client_errors import ApiError
 from desktop.histories import Histories
 from desktop.live import LiveSync
 from desktop.models import ConversationListModel, MessageListModel
@@ -26,6 +27,9 @@ from desktop.models.conversations import UNTITLED, title_of
 from desktop.records import Conversation, Turn
 from desktop.streams import LOST_CONNECTION, ReplyStreams
 from desktop.workers import ApiRunner, StreamWorker
+
+if TYPE_CHECKING:
+    from desktop.client import ChatClient
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from desktop.client import ApiError
+from desktop.client_errors import ApiError
 from desktop.models import MessageListModel
 from desktop.records import ConversationDetail
 

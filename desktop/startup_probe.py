@@ -3,7 +3,9 @@
 With the variable set, the app prints (stdout, one line each, wall-clock `time.time()`):
 
     startup-probe: window_shown=<t>      the main window's first paint
+    startup-probe: window_shown_cpu=<s>  the process's CPU seconds by then (all threads)
     startup-probe: backend_ready=<t>     the backend answers (or backend_failed=<t>)
+    startup-probe: backend_ready_cpu=<s> the process's CPU seconds by then
     startup-probe: idle_rss_kb=<n>       resident memory after PROBE_IDLE_MS of idling
 
 and then quits by itself. The bench compares these with the time it spawned the process.
@@ -61,10 +63,12 @@ class StartupProbe(QObject):
         if not self._shown and event.type() == QEvent.Type.Paint:
             self._shown = True
             _emit("window_shown", f"{time.time():.4f}")
+            _emit("window_shown_cpu", f"{time.process_time():.4f}")
         return False
 
     def _backend(self, what: str) -> None:
         _emit(what, f"{time.time():.4f}")
+        _emit(f"{what}_cpu", f"{time.process_time():.4f}")
         QTimer.singleShot(PROBE_IDLE_MS, self._finish)
 
     def _finish(self) -> None:

@@ -13,13 +13,16 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.client import ChatClient
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.workers.stream_worker import BACKOFF, StreamWorker
+
+if TYPE_CHECKING:
+    from desktop.client import ChatClient
 
 log = logging.getLogger(__name__)
 

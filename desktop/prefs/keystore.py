@@ -15,12 +15,11 @@ GUI thread. The key is never logged, nor put in an exception message.
 from __future__ import annotations
 
 import logging
-from typing import Final
+from types import ModuleType
+from typing import TYPE_CHECKING, Final
 
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
-from keyring.errors import KeyringError
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,23 @@ SERVICE: Final = "sse-chat"
 USERNAME: Final = "provider-api-key"
 
 
+def _keyring() -> ModuleType:
+    """`keyring`, imported when first used (off the GUI thread; the window starts without
+    it: it reads its backends' entry points, some 40 ms)."""
+    import keyring
+
+    return keyring
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from keyring.errors import KeyringError
+
+    return (KeyringError, OSError, RuntimeError)
+
+
 def _usable(backend: KeyringBackend) -> bool:
+    from keyring.backends import fail
+
     if isinstance(backend, fail.Keyring):
         return False
     inner = getattr(backend, "backends", None)  # keyring's ChainerBackend
@@ -53,14 +68,14 @@ class KeyStore:
     def available(self) -> bool:
         """Whether a real keyring backend is there (not `keyring`'s "fail" one)."""
         try:
-            return _usable(keyring.get_keyring())
+            return _usable(_keyring().get_keyring())
         except Exception as exc:
             log.warning("no keyring backend: %s", type(exc).__name__)
             return False
 
     def backend_name(self) -> str:
         try:
-            backend = keyring.get_keyring()
+            backend = _keyring().get_keyring()
         except Exception:
             return "none"
         return str(getattr(backend, "name", type(backend).__name__))
@@ -70,8 +85,8 @@ class KeyStore:
         if not self.available():
             return None
         try:
-            return keyring.get_password(self.service, self.username) or ""
-        except (KeyringError, OSError, RuntimeError) as exc:
+            return _keyring().get_password(self.service, self.username) or ""
+        except _errors() as exc:
             log.warning("reading the API key from the keyring failed: %s", type(exc).__name__)
             return None
 
@@ -79,12 +94,13 @@ class KeyStore:
         """Store `key` (an empty key deletes it); False when the keyring cannot be used."""
         if not self.available():
             return False
+        keyring = _keyring()
         try:
             if key:
                 keyring.set_password(self.service, self.username, key)
             elif keyring.get_password(self.service, self.username) is not None:
                 keyring.delete_password(self.service, self.username)
-        except (KeyringError, OSError, RuntimeError) as exc:
+        except _errors() as exc:
             log.warning("writing the API key to the keyring failed: %s", type(exc).__name__)
             return False
         log.info("API key %s the keyring", "stored in" if key else "removed from")

@@ -17,15 +17,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.client import ApiError, ChatClient
+from desktop.client_errors import ApiError
 from desktop.prefs.keystore import KeyStore
 from desktop.prefs.provider import ProviderConfig, ProviderStore
 from desktop.records import ProviderCheck
 from desktop.workers.api import ApiRunner
+
+if TYPE_CHECKING:
+    from desktop.client import ChatClient
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.client import ApiError
+from desktop.client_errors import ApiError
 from desktop.records import Conversation
 from desktop.safe_text import plain, tooltip
 from desktop.theme import HEADER_HEIGHT, POPOVER_MIN_WIDTH, POPOVER_RADIUS

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
-from desktop.client import ApiError, ChatClient
+from desktop.client_errors import ApiError
 from desktop.controller import ChatController
 from desktop.records import ConversationDetail
 from desktop.theme import SIDEBAR
 from desktop.views.search_results import SearchHit, SearchHitDelegate, SearchResultsModel
 from desktop.views.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    from desktop.client import ChatClient
 
 log = logging.getLogger(__name__)
 

@@ -14,18 +14,24 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressDialog
 
-from desktop.client import CHUNK, ApiError, ChatClient
+from desktop.client_errors import ApiError
 from desktop.controller import ChatController
 from desktop.models.conversations import UNTITLED
 from desktop.safe_text import plain
 
+if TYPE_CHECKING:
+    from desktop.client import ChatClient
+
 log = logging.getLogger(__name__)
+
+#: Bytes per chunk of an import sent (the upload's progress moves by this much).
+CHUNK: Final = 256 * 1024
 
 FORMATS = {"markdown": ("Markdown (*.md)", ".md"), "json": ("JSON (*.json)", ".json")}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 
 def socket_of(response: requests.Response) -> socket.socket | None:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.client import ApiError
+from desktop.client_errors import ApiError
 
 log = logging.getLogger(__name__)
 

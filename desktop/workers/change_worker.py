@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
-import requests
 from PySide6.QtCore import QObject, QThread, Signal
 
-from desktop.client import ApiError, ChatClient, StreamDropped
+from desktop.client_errors import ApiError, StreamDropped
 from desktop.workers.abort import Abort
+
+if TYPE_CHECKING:
+    import requests
+
+    from desktop.client import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +86,7 @@ class ChangeWorker(QThread):
                         continue
                     data = json.loads(event.data)
                     self.changed.emit(event.type, data if isinstance(data, dict) else {})
-            except (StreamDropped, requests.RequestException, OSError, ValueError) as exc:
+            except (StreamDropped, OSError, ValueError) as exc:  # requests' are OSErrors
                 log.info("change stream dropped after %s: %r", self.last_event_id, exc)
             finally:
                 self._abort.forget()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from desktop.client import ApiError, ChatClient
+from desktop.client_errors import ApiError
 
 if TYPE_CHECKING:
     from backend.config import Settings
@@ -73,6 +73,8 @@ class _StartThread(QThread):
                 return
 
     def _check_remote(self, url: str, token: str) -> None:
+        from desktop.client import ChatClient  # on this thread: the GUI starts without it
+
         client = ChatClient(url, token)
         try:
             client.health()

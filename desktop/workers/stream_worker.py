@@ -22,14 +22,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from PySide6.QtCore import QObject, QThread, Signal
 
-from desktop.client import ApiError, ChatClient, StreamDropped
+from desktop.client_errors import ApiError, StreamDropped
 from desktop.records import Message
 from desktop.workers.abort import Abort
+
+if TYPE_CHECKING:
+    import requests
+
+    from desktop.client import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +143,7 @@ class StreamWorker(QThread):
             try:
                 if self._consume(source):
                     return
-            except (StreamDropped, requests.RequestException, OSError, UnicodeDecodeError) as exc:
+            except (StreamDropped, OSError, UnicodeDecodeError) as exc:  # requests' are OSErrors
                 # UnicodeDecodeError: a stream without chunked framing, cut inside a
                 # multi-byte character, hands the SSE parser its partial last line.
                 log.info("stream of %s dropped at %d: %r", self.mid, self.offset, exc)

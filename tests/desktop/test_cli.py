@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -148,3 +149,21 @@ def test_connect_takes_the_token_off_the_command_line(
             main(argv)
         assert exit_info.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_window_starts_without_the_http_client_and_the_keyring() -> None:
+    """`requests` and `keyring` (with what they pull in) were about a quarter of the CPU
+    the app spent importing itself before its first paint; they are needed only once the
+    backend is up (the client, the stream workers) or a key is read or stored."""
+    code = (
+        "import sys, desktop.app\n"
+        "names = ('requests', 'urllib3', 'requests_sse', 'keyring')\n"
+        "late = [m for m in names if m in sys.modules]\n"
+        "assert not late, late\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
