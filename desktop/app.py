@@ -89,13 +89,21 @@ def _remember(ui: UiSettings, cid: str) -> None:
         ui.last_conversation = cid  # reopened at the next start
 
 
+def startup_over() -> None:
+    """Start-up is over (the backend answered, or failed): what it made lives as long as
+    the window. Frozen, those objects are no longer scanned by each full garbage
+    collection (one took ~50 ms on the GUI thread in the middle of a streaming reply);
+    reference counting still frees them. Collections, held off while the app and the
+    backend import themselves (`desktop.cli`: their imports make many objects and next to
+    no cyclic garbage, and collecting cost about a tenth of their CPU), run again."""
+    gc.freeze()
+    gc.enable()
+
+
 def _backend_ready(parts: WindowParts, base_url: str, token: str) -> None:
     if parts.controller.closed:  # the window closed while the backend started
         return
-    # Start-up is over: what it made lives as long as the window. Frozen, those objects
-    # are no longer scanned by each full garbage collection (one took ~50 ms on the
-    # GUI thread in the middle of a streaming reply); reference counting still frees them.
-    gc.freeze()
+    startup_over()
     start_warm_up()  # code highlighting's lexers, on a background thread
     from desktop.client import ChatClient  # `requests` with it: after the first paint
 
@@ -114,8 +122,12 @@ def run(config: LaunchConfig, settings: UiSettings | None = None) -> int:
     startup_probe.install(app, window)
     window.show()
     QTimer.singleShot(0, window.start)  # the window paints first; the backend follows
+    window.launcher.failed.connect(startup_over)
     app.aboutToQuit.connect(window.shutdown)
-    code = app.exec()
+    try:
+        code = app.exec()
+    finally:
+        gc.enable()
     window.shutdown()
     # widgets must go before the QApplication does, or PySide6 may abort at exit
     window.deleteLater()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -117,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_self_test(data_dir=args.data_dir, echo_delay=args.echo_delay)
 
+    gc.disable()  # until start-up is over (`desktop.app.startup_over`)
     from desktop.app import launch_config, run
     from desktop.views.about import data_folder_of
 

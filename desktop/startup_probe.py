@@ -7,6 +7,7 @@ With the variable set, the app prints (stdout, one line each, wall-clock `time.t
     startup-probe: backend_ready=<t>     the backend answers (or backend_failed=<t>)
     startup-probe: backend_ready_cpu=<s> the process's CPU seconds by then
     startup-probe: idle_rss_kb=<n>       resident memory after PROBE_IDLE_MS of idling
+    startup-probe: gc_enabled=<bool>     garbage collection runs again after start-up
 
 and then quits by itself. The bench compares these with the time it spawned the process.
 Without the variable nothing here runs.
@@ -14,6 +15,7 @@ Without the variable nothing here runs.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -73,6 +75,7 @@ class StartupProbe(QObject):
 
     def _finish(self) -> None:
         _emit("idle_rss_kb", rss_kb())
+        _emit("gc_enabled", gc.isenabled())
         self.window.close()
 
 

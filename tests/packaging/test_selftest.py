@@ -75,6 +75,16 @@ def test_startup_probe_prints_timestamps_and_quits(
         for line in done.stdout.splitlines()
         if line.startswith("startup-probe: ")
     )
-    assert set(probe) == {"window_shown", "backend_ready", "idle_rss_kb"}
+    assert set(probe) == {
+        "window_shown",
+        "window_shown_cpu",
+        "backend_ready",
+        "backend_ready_cpu",
+        "idle_rss_kb",
+        "gc_enabled",
+    }
     assert float(probe["window_shown"]) > 0 and float(probe["backend_ready"]) > 0
+    assert 0 < float(probe["window_shown_cpu"]) <= float(probe["backend_ready_cpu"])
     assert int(probe["idle_rss_kb"]) > 0
+    # collections were held off while the app imported itself, and run again after
+    assert probe["gc_enabled"] == "True"
