@@ -58,6 +58,7 @@ class _StartThread(QThread):
 
             self.server = EmbeddedServer(self.config.settings or Settings())
             self.server.start(timeout=10.0)
+            import desktop.client  # noqa: F401 - here, not on the GUI thread when it is ready
         except Exception as exc:  # the reason is shown to the user, plainly
             log.warning("embedded backend failed to start: %s", exc)
             reason = str(exc) or type(exc).__name__
