@@ -20,7 +20,6 @@ from typing import Any
 
 from backend.errors import ApiError, ContentTooLarge, Unprocessable
 from backend.import_formats import (
-    ImportedConversation,
     Unreadable,
     from_chatgpt,
     from_own,
@@ -29,7 +28,14 @@ from backend.import_formats import (
 )
 from backend.json_stream import ItemTooLarge, JsonItems, NotJson, TooDeep
 from backend.records import new_id, utc_now
-from backend.store_import import Stored, commit_import, discard_import, import_conversations
+from backend.store_import import (
+    Prepared,
+    Stored,
+    commit_import,
+    discard_import,
+    import_conversations,
+    prepare,
+)
 from backend.store_thread import AsyncStore
 
 logger = logging.getLogger(__name__)
@@ -56,7 +62,7 @@ class _Run:
         self.now = utc_now()
         self.parser = JsonItems("conversations", MAX_CONVERSATION_CHARS)
         self.summary = ImportSummary()
-        self.batch: list[ImportedConversation] = []
+        self.batch: list[Prepared] = []
         self.batch_chars = 0
         self.writing: asyncio.Task[list[Stored]] | None = None
         self.recognised = 0  # items of the file that had the expected shape
@@ -81,7 +87,7 @@ class _Run:
         except (RecursionError, ValueError, TypeError, OverflowError) as exc:
             self.summary.skipped.append((self._title(item), f"it could not be read ({exc})"))
             return
-        self.batch.append(conv)
+        self.batch.append(prepare(conv))  # (here: the store thread is the busier one)
         self.batch_chars += sum(len(m.content) + len(m.reasoning) for m in conv.messages) + 200
         if self.batch_chars >= BATCH_CHARS or len(self.batch) >= BATCH_CONVERSATIONS:
             await self.flush()

@@ -128,3 +128,23 @@ def test_an_import_is_hidden_until_committed_and_undone_by_a_restart(tmp_path: P
         assert [c.title for c in store.list_conversations()] == ["Kept"]
     finally:
         store.close()
+
+
+def test_without_a_head_the_newest_leaf_below_the_newest_root_is_current(tmp_path: Path) -> None:
+    def message(mid: str, parent: str | None) -> dict[str, Any]:
+        return {"id": mid, "role": "user", "content": mid, "parent_id": parent}
+
+    conv = from_own(
+        {"id": "c", "messages": [message("r1", None), message("r2", None), message("a", "r2"),
+                                 message("b", "r2"), message("a1", "a"), message("r1a", "r1")]},
+        "now",
+    )  # fmt: skip
+    store = Store.open(tmp_path / "chat.sqlite3")
+    try:
+        import_conversations(store, [conv], "imp1")
+        commit_import(store, "imp1")
+        (listed,) = store.list_conversations()
+        assert listed.head_id is not None
+        assert store.get_message(listed.head_id).content == "b"  # type: ignore[union-attr]
+    finally:
+        store.close()
