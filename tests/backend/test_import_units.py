@@ -14,6 +14,7 @@ from backend.store_import import (
     commit_import,
     discard_import,
     import_conversations,
+    prepare,
 )
 
 
@@ -146,5 +147,27 @@ def test_without_a_head_the_newest_leaf_below_the_newest_root_is_current(tmp_pat
         (listed,) = store.list_conversations()
         assert listed.head_id is not None
         assert store.get_message(listed.head_id).content == "b"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_a_batch_the_database_refuses_is_stored_one_by_one(tmp_path: Path) -> None:
+    def conv(cid: str) -> Any:
+        messages = [
+            {"id": "a", "role": "user", "content": "hi"},
+            {"id": "b", "role": "assistant", "content": "yo", "parent_id": "a"},
+        ]
+        return prepare(from_own({"id": cid, "title": cid, "messages": messages}, "now"))
+
+    bad = conv("bad")
+    bad.messages[1] = (*bad.messages[1][:4], "system", *bad.messages[1][5:])  # CHECK (role)
+    store = Store.open(tmp_path / "chat.sqlite3")
+    try:
+        stored = import_conversations(store, [conv("one"), bad, conv("two")], "imp1")
+        assert [s.messages for s in stored] == [2, 0, 2]
+        assert (stored[1].skipped or "").startswith("it could not be stored")
+        commit_import(store, "imp1")
+        assert sorted(c.title for c in store.list_conversations()) == ["one", "two"]
+        assert store.connection.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 4
     finally:
         store.close()
