@@ -46,6 +46,8 @@ OWN_VERSION = 1
 MAX_CONVERSATION_CHARS = 64 * 1024 * 1024
 BATCH_CHARS = 4 * 1024 * 1024
 BATCH_CONVERSATIONS = 500
+#: Bytes of the body given to the parser at a time.
+FEED_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -140,11 +142,11 @@ async def import_file(
     run = _Run(store)
     received = 0
     try:
-        async for chunk in chunks:
-            received += len(chunk)
+        async for data in _gathered(chunks):
+            received += len(data)
             if received > max_bytes:
                 raise ContentTooLarge(f"The file is over {max_bytes:,} bytes")
-            run.parser.feed(chunk)
+            run.parser.feed(data)
             for item in run.parser.items():
                 await run.take(item)
         run.parser.close()
@@ -170,6 +172,21 @@ async def import_file(
         len(run.summary.skipped),
     )
     return run.summary
+
+
+async def _gathered(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The body in pieces of about `FEED_BYTES`: an item cut by the end of a piece is
+    decoded again once more has come, and the body's own chunks are 64 KiB."""
+    waiting: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        waiting.append(chunk)
+        size += len(chunk)
+        if size >= FEED_BYTES:
+            yield b"".join(waiting)
+            waiting, size = [], 0
+    if waiting:
+        yield b"".join(waiting)
 
 
 async def _undo(run: _Run) -> None:
