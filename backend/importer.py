@@ -5,10 +5,10 @@ each conversation is converted (`import_formats`), made into its rows (`store_im
 and queued into a batch; a full batch is written on the store thread
 (`store_import.import_conversations`, one transaction) while the next one is parsed, with
 at most one batch in flight. So memory holds one piece of the body, the conversation being
-parsed and two batches, whatever the file's size. The conversations stay hidden until the whole file has been read
-and found to be one of the two shapes; then one small transaction shows them all. Anything
-that fails on the way (not JSON, the wrong shape, a body over the limit, a client that went
-away) removes what was stored: nothing is imported.
+parsed and two batches, whatever the file's size. The conversations stay hidden until the
+whole file has been read and found to be one of the two shapes; then one small transaction
+shows them all. Anything that fails on the way (not JSON, the wrong shape, a body over the
+limit, a client that went away) removes what was stored: nothing is imported.
 """
 
 from __future__ import annotations
