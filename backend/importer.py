@@ -1,13 +1,14 @@
 """`POST /api/import` (PROTOCOL.md section 10): a JSON file read as a stream.
 
-The body's chunks go through `JsonItems` as they arrive; each conversation is converted
-(`import_formats`) and queued into a batch; a full batch is written on the store thread
+The body's chunks go through `JsonItems` as they arrive (gathered into pieces of 1 MiB);
+each conversation is converted (`import_formats`), made into its rows (`store_import.prepare`)
+and queued into a batch; a full batch is written on the store thread
 (`store_import.import_conversations`, one transaction) while the next one is parsed, with
-at most one batch in flight. So memory holds one conversation being parsed plus two batches,
-whatever the file's size. The conversations stay hidden until the whole file has been read
-and found to be one of the two shapes; then one small transaction shows them all. Anything
-that fails on the way (not JSON, the wrong shape, a body over the limit, a client that went
-away) removes what was stored: nothing is imported.
+at most one batch in flight. So memory holds one piece of the body, the conversation being
+parsed and two batches, whatever the file's size. The conversations stay hidden until the
+whole file has been read and found to be one of the two shapes; then one small transaction
+shows them all. Anything that fails on the way (not JSON, the wrong shape, a body over the
+limit, a client that went away) removes what was stored: nothing is imported.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 
 from backend.errors import ApiError, ContentTooLarge, Unprocessable
 from backend.import_formats import (
-    ImportedConversation,
     Unreadable,
     from_chatgpt,
     from_own,
@@ -29,7 +29,14 @@ from backend.import_formats import (
 )
 from backend.json_stream import ItemTooLarge, JsonItems, NotJson, TooDeep
 from backend.records import new_id, utc_now
-from backend.store_import import Stored, commit_import, discard_import, import_conversations
+from backend.store_import import (
+    Prepared,
+    Stored,
+    commit_import,
+    discard_import,
+    import_conversations,
+    prepare,
+)
 from backend.store_thread import AsyncStore
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,8 @@ OWN_VERSION = 1
 MAX_CONVERSATION_CHARS = 64 * 1024 * 1024
 BATCH_CHARS = 4 * 1024 * 1024
 BATCH_CONVERSATIONS = 500
+#: Bytes of the body given to the parser at a time.
+FEED_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -56,7 +65,7 @@ class _Run:
         self.now = utc_now()
         self.parser = JsonItems("conversations", MAX_CONVERSATION_CHARS)
         self.summary = ImportSummary()
-        self.batch: list[ImportedConversation] = []
+        self.batch: list[Prepared] = []
         self.batch_chars = 0
         self.writing: asyncio.Task[list[Stored]] | None = None
         self.recognised = 0  # items of the file that had the expected shape
@@ -81,7 +90,7 @@ class _Run:
         except (RecursionError, ValueError, TypeError, OverflowError) as exc:
             self.summary.skipped.append((self._title(item), f"it could not be read ({exc})"))
             return
-        self.batch.append(conv)
+        self.batch.append(prepare(conv))  # (here: the store thread is the busier one)
         self.batch_chars += sum(len(m.content) + len(m.reasoning) for m in conv.messages) + 200
         if self.batch_chars >= BATCH_CHARS or len(self.batch) >= BATCH_CONVERSATIONS:
             await self.flush()
@@ -134,11 +143,11 @@ async def import_file(
     run = _Run(store)
     received = 0
     try:
-        async for chunk in chunks:
-            received += len(chunk)
+        async for data in _gathered(chunks):
+            received += len(data)
             if received > max_bytes:
                 raise ContentTooLarge(f"The file is over {max_bytes:,} bytes")
-            run.parser.feed(chunk)
+            run.parser.feed(data)
             for item in run.parser.items():
                 await run.take(item)
         run.parser.close()
@@ -164,6 +173,21 @@ async def import_file(
         len(run.summary.skipped),
     )
     return run.summary
+
+
+async def _gathered(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The body in pieces of about `FEED_BYTES`: an item cut by the end of a piece is
+    decoded again once more has come, and the body's own chunks are 64 KiB."""
+    waiting: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        waiting.append(chunk)
+        size += len(chunk)
+        if size >= FEED_BYTES:
+            yield b"".join(waiting)
+            waiting, size = [], 0
+    if waiting:
+        yield b"".join(waiting)
 
 
 async def _undo(run: _Run) -> None:

@@ -14,6 +14,7 @@ from backend.store_import import (
     commit_import,
     discard_import,
     import_conversations,
+    prepare,
 )
 
 
@@ -126,5 +127,47 @@ def test_an_import_is_hidden_until_committed_and_undone_by_a_restart(tmp_path: P
     try:
         assert store.discard_unfinished_imports() == 1
         assert [c.title for c in store.list_conversations()] == ["Kept"]
+    finally:
+        store.close()
+
+
+def test_without_a_head_the_newest_leaf_below_the_newest_root_is_current(tmp_path: Path) -> None:
+    def message(mid: str, parent: str | None) -> dict[str, Any]:
+        return {"id": mid, "role": "user", "content": mid, "parent_id": parent}
+
+    conv = from_own(
+        {"id": "c", "messages": [message("r1", None), message("r2", None), message("a", "r2"),
+                                 message("b", "r2"), message("a1", "a"), message("r1a", "r1")]},
+        "now",
+    )  # fmt: skip
+    store = Store.open(tmp_path / "chat.sqlite3")
+    try:
+        import_conversations(store, [conv], "imp1")
+        commit_import(store, "imp1")
+        (listed,) = store.list_conversations()
+        assert listed.head_id is not None
+        assert store.get_message(listed.head_id).content == "b"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_a_batch_the_database_refuses_is_stored_one_by_one(tmp_path: Path) -> None:
+    def conv(cid: str) -> Any:
+        messages = [
+            {"id": "a", "role": "user", "content": "hi"},
+            {"id": "b", "role": "assistant", "content": "yo", "parent_id": "a"},
+        ]
+        return prepare(from_own({"id": cid, "title": cid, "messages": messages}, "now"))
+
+    bad = conv("bad")
+    bad.messages[1] = (*bad.messages[1][:4], "system", *bad.messages[1][5:])  # CHECK (role)
+    store = Store.open(tmp_path / "chat.sqlite3")
+    try:
+        stored = import_conversations(store, [conv("one"), bad, conv("two")], "imp1")
+        assert [s.messages for s in stored] == [2, 0, 2]
+        assert (stored[1].skipped or "").startswith("it could not be stored")
+        commit_import(store, "imp1")
+        assert sorted(c.title for c in store.list_conversations()) == ["one", "two"]
+        assert store.connection.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 4
     finally:
         store.close()
