@@ -216,14 +216,15 @@ def main() -> None:
         lat = sorted(lateness) or [0.0]
         p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         print(
-            f"{label}: {wall:.1f} s; process CPU {total / wall * 100:.1f}% of one core;"
+            f"{label}: {wall:.1f} s; process CPU {total:.2f} s"
+            f" = {total / wall * 100:.1f}% of one core;"
             f" heartbeat lateness p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms,"
             f" worst {lat[-1] * 1000:.1f} ms ({len(lateness)} beats)"
         )
         shares = sorted(((after[k] - before.get(k, 0.0), k) for k in after), reverse=True)
         for spent, k in shares:
             if spent > 0:
-                print(f"    {names.get(k, str(k)):<28} {spent / wall * 100:5.1f}%")
+                print(f"    {names.get(k, str(k)):<28} {spent / wall * 100:5.1f}%  ({spent:.2f} s)")
         print(f"    {'threads ended meanwhile':<28} {ended / wall * 100:5.1f}% (the stream worker)")
         return total / wall, p99
 

@@ -35,6 +35,7 @@ from backend.openai.errors import (
     transport_error,
 )
 from backend.openai.models import ConnectionCheck, check_connection, list_models
+from backend.openai.pacing import paced_transport
 from backend.openai.reading import (
     MAX_JSON_ANSWER_BYTES,
     MAX_SILENT_BYTES,
@@ -177,6 +178,7 @@ class OpenAICompatResponder:
         async with httpx.AsyncClient(
             timeout=timeouts(self.connect_timeout, self.read_timeout),
             headers=auth_headers(self._api_key),
+            transport=paced_transport(),  # at most one read per 50 ms (`pacing.py`)
         ) as client:
             yield client
 

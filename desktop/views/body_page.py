@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.render.splitter import Segment
@@ -27,6 +28,7 @@ WIDGET_SIZE_MAX = 16_777_215
 class BodyPage(QWidget):
     def __init__(self, parent: QWidget, spacing: int) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)  # (paints nothing itself)
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
         self.column.setSpacing(spacing)

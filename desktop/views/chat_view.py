@@ -75,6 +75,9 @@ class ChatView(QScrollArea):
         # shown (every document in it) again.
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._content = QWidget(self)
+        # Its background is one colour: grown (a streaming reply), only the new strip is
+        # painted, not the whole column again (see `desktop.views.message_widget`).
+        self._content.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self._column = QVBoxLayout(self._content)
         self._column.setContentsMargins(12, 12, 12, 12)
         self._column.setSpacing(current_density().message_gap)

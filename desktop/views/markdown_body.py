@@ -45,9 +45,14 @@ class MarkdownBody(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBody")
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)  # (paints nothing itself)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
+        # Grown text makes the body taller at once, before its layout runs: else the layout
+        # first squeezes the blocks above into the old height (moving and repainting them)
+        # and lays them out again once the message is resized.
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self._source = ""
         self._fed = 0  # characters of `_source` given to the splitter
         self._final = False

@@ -81,6 +81,11 @@ class MessageWidget(QFrame):
         super().__init__(parent)
         self.setObjectName("message")
         self.setProperty("role", "user" if message.is_user else "assistant")
+        # A streaming reply grows with nearly every update: Qt would paint the whole message
+        # (and the column around it) again at each resize; with static contents only the
+        # strip it grew by (its children repaint what changed in them). Its own painting,
+        # a border when focused or revealed, is position-dependent: `resizeEvent`.
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.message = message
         self._note = ""
 
@@ -198,6 +203,8 @@ class MessageWidget(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._fit_bubble()
+        if self.hasFocus() or self.property("revealed"):
+            self.update()  # its border (see `WA_StaticContents` above) moved
         super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:

@@ -112,6 +112,10 @@ class MarkdownSegment(SharedSelection, QTextBrowser):
         self.source_text = ""
         self._math: MathDocument | None = None  # made when a text first may hold math
         self.quote_bars: QuoteBars | None = None  # made for the first blockquote
+        #: While a text is rendered: its document passes through other sizes (empty,
+        #: before typesetting) that must not resize the widget (each resize lays out and
+        #: repaints the message: the tail of a streaming reply would, per update).
+        self._rendering = False
         self.anchorClicked.connect(open_link)
         self.highlighted.connect(self._hovered)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
@@ -130,15 +134,19 @@ class MarkdownSegment(SharedSelection, QTextBrowser):
     def _render(self) -> None:
         text = self.source_text
         math = self._math_for(text)
-        self.document().setMarkdown(math.prepare(text) if math else text, MARKDOWN_FEATURES)
-        quotes = typeset(self.document(), colors_of())
-        if quotes and self.quote_bars is None:
-            self.quote_bars = QuoteBars(self)
-            self.quote_bars.show()
-        if self.quote_bars is not None:
-            self.quote_bars.setVisible(quotes)
-        if math is not None:
-            math.apply(MathStyle.of(self))
+        self._rendering = True
+        try:
+            self.document().setMarkdown(math.prepare(text) if math else text, MARKDOWN_FEATURES)
+            quotes = typeset(self.document(), colors_of())
+            if quotes and self.quote_bars is None:
+                self.quote_bars = QuoteBars(self)
+                self.quote_bars.show()
+            if self.quote_bars is not None:
+                self.quote_bars.setVisible(quotes)
+            if math is not None:
+                math.apply(MathStyle.of(self))
+        finally:
+            self._rendering = False
         self._fit()
 
     def _math_for(self, text: str) -> MathDocument | None:
@@ -174,6 +182,8 @@ class MarkdownSegment(SharedSelection, QTextBrowser):
         return QImage()
 
     def _fit(self, *_args: object) -> None:
+        if self._rendering:
+            return  # (`_render` fits once it is done)
         size = self.document().size()
         height = math.ceil(size.height()) if self.source_text else 0
         bar = self.horizontalScrollBar()
