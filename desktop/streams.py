@@ -2,10 +2,13 @@
 
 One `StreamWorker` per reply being followed (whichever conversation is shown).
 A worker hands its new text over once per pickup (`text_ready`, `take()`), and deltas
-are applied to the models at most once per frame (50 ms; 100 ms after an update of 40
+are applied to the models at most once per frame (16 ms; 100 ms after an update of 40
 characters or more, a fast stream), so a fast stream costs one model update per frame, not
 one per event: each update lays out and paints the reply's tail (and scrolls the view when
-it grew a line), and 20 updates a second show text as smoothly to a reader as 60 do.
+it grew a line), and 10 updates a second of a fast stream show its text as readably as 60.
+A stream of a few characters at a time keeps its 16 ms frame: its text shows within ~40 ms
+of leaving the responder (the stream bench's latency target), and a model server's chunks
+come at most 20 times a second anyway (`backend/openai/pacing.py`).
 The first text after a quiet frame is applied at once (a throttle, not a delay): a slow
 stream shows each piece as it comes.
 """
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 50
+FRAME_MS = 16
 #: After an update of at least `BIG_UPDATE_CHARS` (a fast stream: ~400 tokens/s or more),
 #: the next waits `BIG_FRAME_MS`: each update of a fast stream scrolls and repaints the
 #: whole view, and 10 of them a second show its text as readably as 20.
