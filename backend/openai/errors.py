@@ -14,11 +14,12 @@ import errno
 import json
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from backend.responders import ResponderError
+
+if TYPE_CHECKING:
+    import httpx
 
 _MAX_SHOWN = 300  # characters of an upstream body quoted in an error detail
 #: The longest `detail` an upstream failure gives (stored as a failed reply's `error`).
@@ -69,6 +70,8 @@ class UpstreamError(ResponderError):
 
 def shown_url(base_url: str) -> str:
     """`base_url` without any `user:password@` part, for messages and logs."""
+    import httpx  # here: the backend starts without httpx (see `backend.providers`)
+
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL:
@@ -185,6 +188,8 @@ def transport_error(
     exc: httpx.HTTPError, base_url: str, connect_timeout: float, read_timeout: float
 ) -> UpstreamError:
     """Map an httpx exception (no HTTP answer, or one cut short) to an UpstreamError."""
+    import httpx
+
     where = shown_url(base_url)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return UpstreamError(

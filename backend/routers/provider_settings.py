@@ -13,8 +13,6 @@ from fastapi import APIRouter, Depends
 from backend.config import ProviderSettings, is_http_url, same_origin
 from backend.deps import ServicesDep
 from backend.errors import BadGateway, Unprocessable
-from backend.openai.errors import UpstreamError
-from backend.openai.models import ConnectionCheck, check_connection, list_models
 from backend.providers import ECHO_MODELS, InvalidProviderSettings
 from backend.schemas import (
     ModelList,
@@ -66,6 +64,8 @@ async def check_provider(body: ProviderCheckIn, services: ServicesDep) -> Provid
         key = body.api_key.strip()
     else:  # the stored key only goes where it was given for (issue 11, item 2)
         key = stored.api_key if same_origin(stored.base_url, body.base_url) else ""
+    from backend.openai.models import ConnectionCheck, check_connection  # and httpx: on use
+
     try:
         result = await check_connection(body.base_url.strip(), key or None, body.model or None)
     except Exception as exc:  # check_connection maps upstream failures; this is a last resort
@@ -82,6 +82,9 @@ async def provider_models(services: ServicesDep) -> ModelList:
     current: ProviderSettings = services.providers.settings
     if current.provider != "openai":
         return ModelList(models=list(ECHO_MODELS))
+    from backend.openai.errors import UpstreamError
+    from backend.openai.models import list_models
+
     try:
         models = await list_models(current.base_url, current.api_key or None)
     except UpstreamError as exc:
