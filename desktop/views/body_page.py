@@ -5,6 +5,9 @@ splitter's closed Markdown blocks and code blocks: text that can no longer chang
 stands in for them with an estimated height (`lazy`); it is rendered - its widgets made and
 laid out, once - when any of it comes into view. So a fast 200 KB reply costs the widgets
 on screen, not hundreds of widgets scrolled past unseen.
+
+A page may be rendered over several passes (`start_render`, `take`, `end_render`): the
+segments still held then wait under its widgets in a *filler* of their estimated height.
 """
 
 from __future__ import annotations
@@ -30,17 +33,21 @@ class BodyPage(QWidget):
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
         self.column.setSpacing(spacing)
-        self.lazy = True
+        self.lazy = True  # some of its segments are held, not rendered yet
         self.pending: list[Segment] = []  # lazy: settled segments not rendered yet
         self.widgets: list[SegmentWidget] = []
-        self._estimate = 0.0
+        self._estimates: list[float] = []  # of the segments in `pending`
+        self._estimate = 0.0  # their sum
+        self._taken = 0  # segments taken from `pending` (rendered)
+        self._started = False  # widgets are being made: the page has its real height
+        self._filler: QWidget | None = None  # stands in for `pending` once started
         self._metrics: Metrics | None = None
         self.setFixedHeight(0)
 
     @property
     def full(self) -> bool:
         if self.lazy:
-            return len(self.pending) >= PAGE_SEGMENTS
+            return len(self.pending) + self._taken >= PAGE_SEGMENTS
         return len(self.widgets) >= PAGE_WIDGETS
 
     def hold(self, seg: Segment) -> None:
@@ -48,26 +55,56 @@ class BodyPage(QWidget):
         (`fit_estimate()`, once for a whole pass of segments)."""
         if self._metrics is None:
             self._metrics = Metrics(self)
+        estimate = KINDS[seg.kind].estimate(seg, self._metrics)
         self.pending.append(seg)
-        self._estimate += KINDS[seg.kind].estimate(seg, self._metrics)
+        self._estimates.append(estimate)
+        self._estimate += estimate
 
     def fit_estimate(self) -> None:
-        """A lazy page takes the estimated height of the segments it holds."""
+        """A lazy page takes the estimated height of the segments it holds (once it is
+        being rendered: its filler does)."""
+        if not self.lazy:
+            return
         height = math.ceil(self._estimate)
-        if self.lazy and height != self.height():
-            self.setFixedHeight(height)
+        stand_in = self if self._filler is None else self._filler
+        if height != stand_in.height():
+            stand_in.setFixedHeight(height)
 
-    def take_pending(self) -> list[Segment]:
-        """The segments to render now; the page takes its real height from then on."""
-        pending, self.pending = self.pending, []
-        self.lazy = False
-        self.setMinimumHeight(0)
-        self.setMaximumHeight(WIDGET_SIZE_MAX)
-        return pending
+    def start_render(self) -> None:
+        """Widgets are made from here on (`take`): the page takes its real height."""
+        if not self._started:
+            self._started = True
+            self.setMinimumHeight(0)
+            self.setMaximumHeight(WIDGET_SIZE_MAX)
+
+    def take(self) -> Segment:
+        """The next held segment, to render now."""
+        self._taken += 1
+        self._estimate -= self._estimates.pop(0)
+        return self.pending.pop(0)
+
+    def end_render(self) -> None:
+        """A pass of rendering ends: the segments still held wait in the filler."""
+        if not self.pending:
+            self.lazy = False
+            self._estimates = []
+            self._estimate = 0.0
+            if self._filler is not None:
+                self._filler.hide()
+                self._filler.deleteLater()
+                self._filler = None
+            return
+        if self._filler is None:
+            self._filler = QWidget(self)
+            self._filler.setObjectName("pageFiller")
+            self._filler.setFixedHeight(0)
+            self.column.addWidget(self._filler)
+            self._filler.show()
+        self.fit_estimate()
 
     def add(self, widget: SegmentWidget) -> None:
         widget.setParent(self)
-        self.column.addWidget(widget)
+        self.column.insertWidget(len(self.widgets), widget)  # above the filler
         self.widgets.append(widget)
         widget.show()
         if self.width() > 0:  # its final width before it has text: laid out once
