@@ -38,6 +38,7 @@ STACKS = int(os.environ.get("PROBE_STACKS", "3"))
 ENTRIES = os.environ.get("PROBE_ENTRIES", "") == "1"
 ENTERED: collections.Counter[str] = collections.Counter()
 #: cProfile each pass; keep the profiles of passes over this many ms of GUI CPU (0: off).
+SEQ = os.environ.get("PROBE_SEQ", "") == "1"
 PROFILE_MS = float(os.environ.get("PROBE_PROFILE_MS", "0"))
 PROFILE_LINES = int(os.environ.get("PROBE_PROFILE_LINES", "25"))
 DEPTH = int(os.environ.get("PROBE_DEPTH", "14"))
@@ -54,6 +55,7 @@ class Stall:
         self.spent: dict[str, tuple[float, int]] = {}
         self.entries: collections.Counter[str] = collections.Counter()
         self.profile = ""
+        self.sequence: list[tuple[float, str, float]] = []
 
 
 STALLS: list[Stall] = []
@@ -77,6 +79,9 @@ gc.callbacks.append(_gc_callback)
 #: GUI CPU (inclusive) of the timed functions since the last heartbeat tick.
 SPENT: collections.Counter[str] = collections.Counter()
 CALLS: collections.Counter[str] = collections.Counter()
+#: The outermost timed calls since the last tick: (start, name, CPU seconds).
+SEQUENCE: list[tuple[float, str, float]] = []
+_depth = [0]
 TIMED = [
     "desktop.views.markdown_body:MarkdownBody._feed_some",
     "desktop.views.markdown_body:MarkdownBody._sweep_view",
@@ -107,11 +112,17 @@ def _timed(name: str, fn):  # type: ignore[no-untyped-def]
         if threading.get_ident() != gui:
             return fn(*args, **kwargs)
         t0 = time.thread_time()
+        w0 = time.perf_counter()
+        _depth[0] += 1
         try:
             return fn(*args, **kwargs)
         finally:
-            SPENT[name] += time.thread_time() - t0
+            _depth[0] -= 1
+            spent = time.thread_time() - t0
+            SPENT[name] += spent
             CALLS[name] += 1
+            if not _depth[0]:
+                SEQUENCE.append((w0, name, spent))
 
     return wrapper
 
@@ -159,7 +170,7 @@ class ProbedHeartbeat(Heartbeat):
         self._thread = threading.Thread(target=self._probe, daemon=True)
         self._thread.start()
         if PROFILE_MS:
-            self._profiler = cProfile.Profile()
+            self._profiler = cProfile.Profile(time.thread_time)
             self._profiler.enable()
         if ENTRIES:
             import stream_support
@@ -194,6 +205,7 @@ class ProbedHeartbeat(Heartbeat):
             stall.process = process - self._process
             stall.spent = {k: (v, CALLS[k]) for k, v in SPENT.items()}
             stall.entries = collections.Counter(ENTERED)
+            stall.sequence = list(SEQUENCE)
             STALLS.append(stall)
         if PROFILE_MS:
             self._profiler.disable()
@@ -210,9 +222,10 @@ class ProbedHeartbeat(Heartbeat):
         SPENT.clear()
         CALLS.clear()
         ENTERED.clear()
+        SEQUENCE.clear()
         self._cpu, self._queued, self._process = cpu, queued, process
         if PROFILE_MS and self._run:
-            self._profiler = cProfile.Profile()
+            self._profiler = cProfile.Profile(time.thread_time)
             self._profiler.enable()
 
     def stop(self) -> None:
@@ -273,6 +286,11 @@ def report() -> None:
             print(f"   {sum(stall.entries.values())} entries from the event loop: {top}")
         if stall.profile:
             print(stall.profile)
+        if SEQ:
+            print("   in order: " + ", ".join(
+                f"+{(t - stall.start) * 1000:.0f} {name} {cpu * 1000:.1f}"
+                for t, name, cpu in stall.sequence
+            ))
         for stack, n in stall.stacks.most_common(STACKS):
             print(f"   {n} x")
             for line in stack:
