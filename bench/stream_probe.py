@@ -82,6 +82,7 @@ CALLS: collections.Counter[str] = collections.Counter()
 #: The outermost timed calls since the last tick: (start, name, CPU seconds).
 SEQUENCE: list[tuple[float, str, float]] = []
 _depth = [0]
+HEART: list[Heartbeat | None] = [None]
 TIMED = [
     "desktop.views.markdown_body:MarkdownBody._feed_some",
     "desktop.views.markdown_body:MarkdownBody._sweep_view",
@@ -122,7 +123,9 @@ def _timed(name: str, fn):  # type: ignore[no-untyped-def]
             SPENT[name] += spent
             CALLS[name] += 1
             if not _depth[0]:
-                SEQUENCE.append((w0, name, spent))
+                hb = HEART[0]
+                left = hb.timer.remainingTime() if hb is not None else 0
+                SEQUENCE.append((w0, f"{name}[hb {left}]", spent))
 
     return wrapper
 
@@ -159,6 +162,7 @@ class ProbedHeartbeat(Heartbeat):
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        HEART[0] = self
         SPENT.clear()
         CALLS.clear()
         ENTERED.clear()
@@ -181,6 +185,8 @@ class ProbedHeartbeat(Heartbeat):
                 back = frame.f_back
                 if event == "call" and back is not None and back.f_code is wait_code:
                     ENTERED[frame.f_code.co_qualname] += 1
+                    if SEQ:
+                        SEQUENCE.append((time.perf_counter(), ">" + frame.f_code.co_qualname, 0))
 
             sys.setprofile(profile)
 
@@ -262,6 +268,9 @@ def report() -> None:
             f"gc gen{g}: {len(ds)} collections, {sum(ds) * 1000:.0f} ms in all,"
             f" worst {max(ds) * 1000:.1f} ms"
         )
+    print(f"switch interval {sys.getswitchinterval() * 1000:.2f} ms")
+    walls = sorted((s.wall for s in STALLS), reverse=True)
+    print("worst stalls, ms:", " ".join(f"{w * 1000:.0f}" for w in walls[:15]))
     cpus = sorted((s.cpu for s in STALLS), reverse=True)
     print("GUI CPU of the stalled passes, ms:", " ".join(f"{c * 1000:.0f}" for c in cpus[:30]))
     key = (lambda s: -s.cpu) if SORT == "cpu" else (lambda s: -s.wall)
@@ -287,10 +296,13 @@ def report() -> None:
         if stall.profile:
             print(stall.profile)
         if SEQ:
-            print("   in order: " + ", ".join(
-                f"+{(t - stall.start) * 1000:.0f} {name} {cpu * 1000:.1f}"
-                for t, name, cpu in stall.sequence
-            ))
+            print(
+                "   in order: "
+                + ", ".join(
+                    f"+{(t - stall.start) * 1000:.0f} {name} {cpu * 1000:.1f}"
+                    for t, name, cpu in stall.sequence
+                )
+            )
         for stack, n in stall.stacks.most_common(STACKS):
             print(f"   {n} x")
             for line in stack:
@@ -298,6 +310,10 @@ def report() -> None:
 
 
 stream_bench.Heartbeat = ProbedHeartbeat  # type: ignore[misc]
+if os.environ.get("PROBE_SWITCH_S"):  # try another GIL switch interval
+    import desktop.workers.server
+
+    desktop.workers.server.GIL_SWITCH_S = float(os.environ["PROBE_SWITCH_S"])
 time_functions()
 
 if __name__ == "__main__":

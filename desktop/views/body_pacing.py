@@ -11,7 +11,9 @@
 - The passes of all bodies (a reply's answer and its reasoning, each with timers of its
   own) and the layout and paint before them share the event loop's iteration: a pass also
   ends once the iteration has run `ROUND_SECONDS` (`RoundClock`), so however many bodies
-  have work, the window stays responsive.
+  have work, the window stays responsive. A pass from a timer that finds the iteration's
+  time already taken waits for the next iteration (once: `late()`), so the timers of
+  several bodies that are due together do not all run in one iteration.
 """
 
 from __future__ import annotations
@@ -114,6 +116,17 @@ class FeedPacing:
         self._sweep.setInterval(SWEEP_MS)
         self._sweep.timeout.connect(sweep)
         self._soon = single_shot(parent, sweep)
+        self._waited: set[str] = set()
+
+    def late(self, work: str) -> bool:
+        """Whether `work` (a pass from a timer) should wait for the next iteration of the
+        event loop, this one having taken its time; never twice in a row, so it always
+        goes on."""
+        if round_elapsed() > ROUND_SECONDS and work not in self._waited:
+            self._waited.add(work)
+            return True
+        self._waited.discard(work)
+        return False
 
     @staticmethod
     def start_pass(total: int = 0) -> Pass:

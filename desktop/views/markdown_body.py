@@ -51,7 +51,7 @@ class MarkdownBody(QWidget):
         self._source = ""
         self._fed = 0  # characters of `_source` given to the splitter
         self._final = False
-        self._pacing = FeedPacing(self, self._feed_some, self._sweep_view)
+        self._pacing = FeedPacing(self, self._next_pass, self._sweep_view)
         self._unfinished: list[Block] = []  # closed while streaming, to finish once seen
         self._batch: list[QLayout] | None = None  # layouts off until a batch ends
         self._tail = MarkdownSegment(self)
@@ -163,8 +163,18 @@ class MarkdownBody(QWidget):
             # rendered every `SWEEP_MS`, not after every pass
             self._pacing.sweep_while_behind()
 
+    def _next_pass(self) -> None:
+        """The next pass of a backlog (from the event loop)."""
+        if self._pacing.late("feed"):
+            self._pacing.next_pass()
+            return
+        self._feed_some()
+
     def _sweep_view(self) -> None:
         """Render the lazy pages and finish the blocks (colour the code) on screen."""
+        if self._pacing.late("sweep"):
+            self._pacing.sweep_soon()
+            return
         # where things are on screen is known once the layouts that are due have run
         # (they would run before the next paint anyway)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
