@@ -12,6 +12,7 @@ segments still held then wait under its widgets in a *filler* of their estimated
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
@@ -112,3 +113,23 @@ class BodyPage(QWidget):
 
     def on_screen(self) -> bool:
         return self.isVisible() and not self.visibleRegion().isEmpty()
+
+
+def pages_on_screen(body: QWidget, pages: list[BodyPage]) -> list[BodyPage]:
+    """Which of `pages` (children of `body`, top to bottom) are on screen, as of the last
+    layout: only those around the visible part of the body are looked at, not every page
+    of a long reply."""
+    if not pages or not body.isVisible():
+        return []
+    region = body.visibleRegion()
+    if region.isEmpty():
+        return []
+    seen = region.boundingRect()
+    first = bisect.bisect_right(pages, seen.top(), key=lambda p: p.y() + p.height())
+    shown: list[BodyPage] = []
+    for page in pages[first:]:
+        if page.y() > seen.bottom():
+            break
+        if page.on_screen():
+            shown.append(page)
+    return shown

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 from desktop.render.splitter import MarkdownSplitter, Segment
 from desktop.views.body_group import OpenGroup
 from desktop.views.body_pacing import FeedPacing, Pass
-from desktop.views.body_page import BodyPage
+from desktop.views.body_page import BodyPage, pages_on_screen
 from desktop.views.segment_kinds import KINDS, Block, BlockKind, SegmentWidget, TextKind
 from desktop.views.segments import MarkdownSegment
 from desktop.views.widget_utils import discard
@@ -101,7 +101,7 @@ class MarkdownBody(QWidget):
         return bool(self._lazy_in_view())
 
     def _lazy_in_view(self) -> list[BodyPage]:
-        return [page for page in self._lazy if page.on_screen()]
+        return pages_on_screen(self, self._lazy)
 
     def widgets(self) -> list[SegmentWidget]:
         """Every segment widget, top to bottom (the tail last), rendering any lazy page."""

@@ -76,7 +76,7 @@ def test_event_streams_carry_a_long_event_whole_and_a_short_one_at_once(api: Cha
         assert json.loads(created.data)["message"]["content"] == text
         with api.open_events(turn.reply.id, 0, session) as events:
             first = next(events)
-        assert first.type == "delta" and json.loads(first.data)["text"]
+        assert first.type == "delta" and json.loads(first.data or "")["text"]
         api.cancel(turn.reply.id)
     finally:
         feed.close()
