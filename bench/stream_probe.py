@@ -1,13 +1,26 @@
 """Where the GUI thread stalls during `stream_bench.py` (a diagnostic, not a benchmark).
 
-Runs `stream_bench.py` with the same arguments, with a probe thread beside its heartbeat:
-every 2 ms it looks at the heartbeat's last tick and, when that is more than `--late` ms
-old, samples the GUI thread's Python stack (`sys._current_frames()`). At the end it prints
-the worst stalls: how long, the GUI thread's CPU time in the stalled pass (`thread_time`
-between the ticks around it: less sensitive to load than the wall clock) and the sampled
-stacks, most frequent first.
+Runs `stream_bench.py` with the same arguments, with a probe beside its heartbeat. For
+each heartbeat interval longer than `PROBE_LATE_MS` it keeps: the wall time, the GUI
+thread's CPU time (`thread_time`: less sensitive to load than the wall clock), how long the
+GUI thread was runnable but not running (`/proc/.../schedstat`: the machine's load), the
+process's CPU (all threads: the embedded server, the stream workers), the garbage
+collections meanwhile, the GUI CPU of the app's main functions (`TIMED`, more with
+`PROBE_FUNCS=module:Class.name,...`), and the GUI thread's Python stack, sampled every 2 ms
+by a probe thread (`sys._current_frames()`) while the heartbeat is late. What is not in a
+timed function or a sampled Python frame is Qt's own work (layout, paint) or waiting for
+the GIL. It prints the worst intervals (`PROBE_SHOW`, by `PROBE_SORT=wall|cpu`); options,
+all environment variables:
 
-    .venv/bin/python bench/stream_probe.py --runs 1 --history 10 --branch-points 0
+- `PROBE_SEQ=1`: the timed calls of an interval in order, with the time they started;
+- `PROBE_ENTRIES=1`: count the calls from the event loop into Python (each takes the GIL
+  back; a profile hook: slower);
+- `PROBE_PROFILE_MS=N`: cProfile (on the thread's CPU clock) every interval of more than N
+  ms of GUI CPU (`PROBE_PROFILE_LINES`);
+- `PROBE_STACKS`, `PROBE_DEPTH`: how many sampled stacks per interval, how deep;
+- `PROBE_SWITCH_S=0.0002`: try another GIL switch interval (`desktop.workers.server`).
+
+    .venv/bin/python bench/stream_probe.py --runs 3 --history 10 --branch-points 0
 """
 
 from __future__ import annotations
@@ -37,8 +50,8 @@ STACKS = int(os.environ.get("PROBE_STACKS", "3"))
 #: Count the calls from the event loop into Python (each takes the GIL back).
 ENTRIES = os.environ.get("PROBE_ENTRIES", "") == "1"
 ENTERED: collections.Counter[str] = collections.Counter()
-#: cProfile each pass; keep the profiles of passes over this many ms of GUI CPU (0: off).
 SEQ = os.environ.get("PROBE_SEQ", "") == "1"
+#: cProfile each pass; keep the profiles of passes over this many ms of GUI CPU (0: off).
 PROFILE_MS = float(os.environ.get("PROBE_PROFILE_MS", "0"))
 PROFILE_LINES = int(os.environ.get("PROBE_PROFILE_LINES", "25"))
 DEPTH = int(os.environ.get("PROBE_DEPTH", "14"))
