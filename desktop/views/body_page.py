@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.render.splitter import Segment
 from desktop.views.segment_kinds import KINDS, Metrics, SegmentWidget
+from desktop.views.widget_utils import discard
 
 #: Most widgets a page holds (a page is turned only where a group of blocks ends).
 PAGE_WIDGETS = 16
@@ -91,8 +92,7 @@ class BodyPage(QWidget):
             self._estimates = []
             self._estimate = 0.0
             if self._filler is not None:
-                self._filler.hide()
-                self._filler.deleteLater()
+                discard([self._filler])
                 self._filler = None
             return
         if self._filler is None:

@@ -220,3 +220,32 @@ def test_discard_takes_widgets_out_at_once_and_deletes_them(qtbot: QtBot) -> Non
     qtbot.waitUntil(lambda: sorted(gone) == [0, 1])
     QApplication.processEvents()
     assert parent.findChildren(QLabel) == [children[2]]
+
+
+def test_a_page_rendered_over_several_passes_shows_what_one_render_shows(
+    qtbot: QtBot,
+) -> None:
+    """A lazy page whose pass runs out of time is rendered a group at a time: meanwhile
+    its held segments wait under its widgets in a filler of their estimated height, and
+    in the end it has the widgets a render in one go makes."""
+    text = "".join(
+        f"## Part {i}\n\nSome text of part {i}.\n\n- a point\n\n```py\nx = {i}\n```\n\n"
+        for i in range(12)
+    )
+    whole = body_of(qtbot, text)  # never shown: its pages stay lazy
+    expected = shape(whole)
+    body = body_of(qtbot, text)
+    page = body.findChildren(BodyPage)[0]
+    held = len(page.pending)
+    passes = 0
+    while page.lazy:
+        late = Pass(round_clock=lambda: 1.0)  # always out of time: one group per pass
+        body._render(page, late)
+        passes += 1
+        if page.lazy:  # the rest waits, estimated, below what is rendered
+            filler = page.findChild(QWidget, "pageFiller")
+            assert filler is not None and filler.height() > 0 and page.widgets
+            assert 0 < len(page.pending) < held
+    assert passes > 2 and page.findChild(QWidget, "pageFiller") is None
+    assert shape(body) == expected
+    assert [type(w) for w in body.widgets()] == [type(w) for w in whole.widgets()]
