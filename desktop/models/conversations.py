@@ -37,6 +37,11 @@ _MARKS = re.compile(
 _THINKING = re.compile(r"\s*<(think|thinking)>(.*?)(?:</\1>|$)(.*)", re.DOTALL)
 
 
+#: A title is read from the first this many characters of a message (after a leading
+#: `<think>` block): a 200 KB paste costs the window no more than a short message.
+TITLE_SOURCE = 2_000
+
+
 def title_of(content: str, limit: int = 60) -> str:
     """A conversation title from a message: its first words, on one line, without the
     Markdown marks (`# Plan **this** week` -> `Plan this week`), after a leading
@@ -44,6 +49,7 @@ def title_of(content: str, limit: int = 60) -> str:
     thinking = _THINKING.match(content)
     if thinking:
         content = (thinking.group(3).strip() or thinking.group(2).strip()) or content
+    content = content[:TITLE_SOURCE]
     plain = _MARKS.sub("", _LINK.sub(r"\1", content))
     words = " ".join(plain.split()) or " ".join(content.split())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"

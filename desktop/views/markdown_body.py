@@ -31,8 +31,8 @@ from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from desktop.render.splitter import MarkdownSplitter, Segment
 from desktop.views.body_group import OpenGroup
-from desktop.views.body_pacing import FeedPacing
-from desktop.views.body_page import BodyPage
+from desktop.views.body_pacing import FeedPacing, Pass
+from desktop.views.body_page import BodyPage, pages_on_screen
 from desktop.views.segment_kinds import KINDS, Block, BlockKind, SegmentWidget, TextKind
 from desktop.views.segments import MarkdownSegment
 from desktop.views.widget_utils import discard
@@ -56,8 +56,9 @@ class MarkdownBody(QWidget):
         self._source = ""
         self._fed = 0  # characters of `_source` given to the splitter
         self._final = False
-        self._pacing = FeedPacing(self, self._feed_some, self._sweep_view)
+        self._pacing = FeedPacing(self, self._next_pass, self._sweep_view)
         self._unfinished: list[Block] = []  # closed while streaming, to finish once seen
+        self._batch: list[QLayout] | None = None  # layouts off until a batch ends
         self._tail = MarkdownSegment(self)
         self._tail.hide()
         self._layout.addWidget(self._tail)
@@ -69,6 +70,8 @@ class MarkdownBody(QWidget):
         self._group = OpenGroup()
         self._block: Block | None = None  # the widget of a segment still open (growing)
         self._pages: list[BodyPage] = []
+        self._lazy: list[BodyPage] = []  # the pages still lazy, top to bottom
+        self._held: list[BodyPage] = []  # pages that took held segments in this pass
         self._page: BodyPage | None = None  # the page new segments go to
         self._target: BodyPage | None = None  # the page being rendered
         #: Since the last caught-up pass: a page or held segment, or a block to finish, was
@@ -95,7 +98,7 @@ class MarkdownBody(QWidget):
 
     @property
     def lazy_pages(self) -> int:
-        return sum(1 for page in self._pages if page.lazy)
+        return len(self._lazy)
 
     @property
     def unrendered_in_view(self) -> bool:
@@ -103,13 +106,13 @@ class MarkdownBody(QWidget):
         return bool(self._lazy_in_view())
 
     def _lazy_in_view(self) -> list[BodyPage]:
-        return [page for page in self._pages if page.lazy and page.on_screen()]
+        return pages_on_screen(self, self._lazy)
 
     def widgets(self) -> list[SegmentWidget]:
         """Every segment widget, top to bottom (the tail last), rendering any lazy page."""
-        if self.lazy_pages:
+        if self._lazy:
             with self._batched():
-                for page in self._pages:
+                for page in list(self._lazy):
                     self._render(page)
         shown = self.segment_widgets
         if self._tail.source_text:
@@ -150,8 +153,9 @@ class MarkdownBody(QWidget):
                 if last:
                     break
             self._sync_tail()
-            for page in self._pages:
+            for page in self._held:
                 page.fit_estimate()
+            self._held = []
         if self.pending:
             self._pacing.next_pass()
         elif self._final and self._block is not None:
@@ -164,21 +168,42 @@ class MarkdownBody(QWidget):
             # rendered every `SWEEP_MS`, not after every pass
             self._pacing.sweep_while_behind()
 
+    def _next_pass(self) -> None:
+        """The next pass of a backlog (from the event loop)."""
+        if self._pacing.late("feed"):
+            self._pacing.next_pass()
+            return
+        self._feed_some()
+
     def _sweep_view(self) -> None:
         """Render the lazy pages and finish the blocks (colour the code) on screen."""
+        if self._pacing.late("sweep"):
+            self._pacing.sweep_soon()
+            return
         # where things are on screen is known once the layouts that are due have run
         # (they would run before the next paint anyway)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        run = self._pacing.start_pass()
+        more = False  # work left for another pass (this one has taken its time)
         seen = self._lazy_in_view()
         if seen:
-            run = self._pacing.start_pass()
             with self._batched():
                 for page in seen:
-                    self._render(page)
+                    self._render(page, run)
                     if run.out_of_time():
-                        self._pacing.sweep_soon()  # the others once this one is laid out
+                        more = page.lazy or page is not seen[-1]
                         break
-        self._unfinished = [b for b in self._unfinished if not b.finish_if_seen()]
+        if self._unfinished:
+            left: list[Block] = []
+            for block in self._unfinished:
+                if run.out_of_time():
+                    left.append(block)
+                    more = True
+                elif not block.finish_if_seen():
+                    left.append(block)
+            self._unfinished = left
+        if more:
+            self._pacing.sweep_soon()  # the rest once this is laid out and painted
         if not self.pending or not (self._unfinished or self.lazy_pages):
             self._pacing.stop_sweeping()  # from now on: after each pass, and `reveal()`
 
@@ -201,19 +226,27 @@ class MarkdownBody(QWidget):
     @contextmanager
     def _batched(self) -> Iterator[None]:
         """New widgets are added with the layouts off, and laid out once afterwards:
-        shown one by one in a visible column, each would lay its page out again."""
-        for layout in self._layouts():
-            layout.setEnabled(False)
+        shown one by one in a visible column, each would lay its page out again. Only
+        the layouts that take a widget are touched (`_hold_layout`): a long reply's other
+        pages are not laid out again."""
+        if self._batch is not None:  # (already batched)
+            yield
+            return
+        self._batch = []
+        self._hold_layout(self._layout)
         try:
             yield
         finally:
-            for layout in self._layouts():
-                if not layout.isEnabled():
-                    layout.setEnabled(True)
-                    layout.invalidate()
+            batch, self._batch = self._batch, None
+            for layout in batch:
+                layout.setEnabled(True)
+                layout.invalidate()
 
-    def _layouts(self) -> list[QLayout]:
-        return [self._layout, *(p.column for p in self._pages)]
+    def _hold_layout(self, layout: QLayout) -> None:
+        """In a batch: `layout` is off until the batch ends."""
+        if self._batch is not None and layout.isEnabled():
+            layout.setEnabled(False)
+            self._batch.append(layout)
 
     def _sync_segments(self, settled_only: bool = False) -> None:
         """Turn the splitter's new segments into widgets (or lazily held segments).
@@ -239,18 +272,22 @@ class MarkdownBody(QWidget):
         if not page.lazy:
             self._add_text(seg, kind)
             return
-        page.hold(seg)
-        self._sweep_due = True
+        self._hold(page, seg)
         if self._group.hold(seg.text):  # the group ends here: the page may turn
             self._group.seal()
             self._turn_page()
+
+    def _hold(self, page: BodyPage, seg: Segment) -> None:
+        page.hold(seg)
+        self._sweep_due = True
+        if not self._held or self._held[-1] is not page:
+            self._held.append(page)
 
     def _take_block(self, seg: Segment, kind: BlockKind, page: BodyPage) -> bool:
         """A segment of a block kind (new, or growing); True once it is closed."""
         if self._block is None:
             if page.lazy and seg.closed:  # settled on arrival: rendered when seen
-                page.hold(seg)
-                self._sweep_due = True
+                self._hold(page, seg)
                 self._group.seal()
                 self._turn_page()
                 return True
@@ -293,9 +330,10 @@ class MarkdownBody(QWidget):
     def _current_page(self) -> BodyPage:
         if self._page is None:
             page = BodyPage(self, self._layout.spacing())
-            page.column.setEnabled(self._layout.isEnabled())
+            self._hold_layout(page.column)
             self._layout.insertWidget(self._layout.count() - 1, page)  # the tail stays last
             self._pages.append(page)
+            self._lazy.append(page)
             self._page = page
             self._sweep_due = True
             page.show()
@@ -306,17 +344,24 @@ class MarkdownBody(QWidget):
         if self._target is None and self._page is not None and self._page.full:
             self._page = None
 
-    def _render(self, page: BodyPage) -> None:
-        """Make the widgets of a lazy page (once). A page starts with a group of its own;
-        the current page's last group stays open (the next blocks join it)."""
+    def _render(self, page: BodyPage, run: Pass | None = None) -> None:
+        """Make the widgets of a lazy page (once): all of them, or (with `run`) those that
+        fit in its time, ending where a group ends (the rest on a later pass; the widgets
+        are the same either way). A page starts with a group of its own; the current
+        page's last group stays open (the next blocks join it)."""
         if not page.lazy:
             return
-        pending = page.take_pending()
-        current = page is self._page
+        page.start_render()
+        self._hold_layout(page.column)
         outer, self._group = self._group, OpenGroup()
         self._target = page
+        current = made = False
         try:
-            for seg in pending:
+            while page.pending:
+                if made and run is not None and self._group.widget is None and run.out_of_time():
+                    break  # (between groups)
+                made = True
+                seg = page.take()
                 kind = KINDS[seg.kind]
                 if isinstance(kind, TextKind):
                     self._add_text(seg, kind)
@@ -326,11 +371,15 @@ class MarkdownBody(QWidget):
                     self._insert(block)
                     block.grow(seg, "")
                     self._finish_block(block)
+            current = page is self._page and not page.pending
             if current:
                 self._group.render()  # the open group goes on taking blocks
             else:
                 self._group.seal()
         finally:
+            page.end_render()
+            if not page.lazy:
+                self._lazy.remove(page)
             self._target = None
             if not current:
                 self._group = outer
@@ -341,6 +390,7 @@ class MarkdownBody(QWidget):
             page = self._current_page()
             if page.lazy:  # a widget goes where its page's held segments are shown first
                 self._render(page)
+        self._hold_layout(page.column)
         page.add(widget)
 
     def _add_text(self, seg: Segment, kind: TextKind) -> None:

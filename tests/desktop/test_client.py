@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
 
 from backend.embedded import EmbeddedServer
-from desktop.client import ApiError, ChatClient
+from desktop.client import STREAM_PIECE, ApiError, ChatClient
 
 
 def test_round_trip(api: ChatClient) -> None:
@@ -57,3 +58,26 @@ def test_wrong_token_and_no_backend(server: EmbeddedServer) -> None:
     assert unreachable.value.message.startswith("Cannot reach the chat backend")
     gone.close()
     assert "wrong" not in repr(bad)  # the token never shows
+
+
+def test_event_streams_carry_a_long_event_whole_and_a_short_one_at_once(api: ChatClient) -> None:
+    """Streams are read in large pieces (`STREAM_PIECE`): a 99 KB message comes whole in
+    the change feed, across several pieces, and a reply's first short delta comes without
+    waiting for a piece to fill."""
+    session = api.new_session()
+    feed = api.open_change_stream("", session)
+    try:
+        assert next(feed).type == "ready"
+        conv = api.create_conversation("long")
+        text = "".join(f"line {i} of a long paste\n" for i in range(4_000))[:99_000]
+        assert len(text) > STREAM_PIECE
+        turn = api.send_message(conv.id, text)
+        created = next(e for e in feed if e.type == "message.created")  # the user's
+        assert json.loads(created.data)["message"]["content"] == text
+        with api.open_events(turn.reply.id, 0, session) as events:
+            first = next(events)
+        assert first.type == "delta" and json.loads(first.data or "")["text"]
+        api.cancel(turn.reply.id)
+    finally:
+        feed.close()
+        api.release(session)

@@ -106,6 +106,19 @@ def test_a_title_never_shows_a_leading_thinking_block() -> None:
     assert title_of("Why does <think> appear here?") == "Why does <think> appear here?"
 
 
+def test_a_long_message_is_titled_from_its_first_words() -> None:
+    """A 200 KB paste (or a long reasoning part before the question) is titled like its
+    start: only that is read, so sending it costs the window no more than a short one."""
+    text = "# Plan **this** week\n\nUse `code` and a [link](https://x.org). " + "word " * 40_000
+    assert (
+        title_of(text)
+        == title_of(text[:300])
+        == ("Plan this week Use code and a link. word word word word wor…")
+    )
+    thought = "<think>" + "step " * 10_000 + "</think>" + text
+    assert title_of(thought) == title_of(text)
+
+
 def test_records_read_the_backend_json() -> None:
     data = {"id": "m", "conversation_id": "c", "role": "assistant", "content": "x"}
     assert Message.from_json({**data, "status": "cancelled"}).status == "cancelled"

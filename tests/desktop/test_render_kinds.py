@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.render.splitter import Kind, Segment
 from desktop.views.body_group import GROUP_CHARS, OpenGroup
-from desktop.views.body_pacing import FEED_BUDGET, PASS_SECONDS, Pass
+from desktop.views.body_pacing import FEED_BUDGET, PASS_SECONDS, ROUND_SECONDS, Pass
 from desktop.views.body_page import BodyPage
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.segment_kinds import KINDS, BlockKind, Metrics, TextKind
@@ -166,7 +166,7 @@ def test_the_open_group_is_full_at_group_chars_whether_held_or_shown(qtbot: QtBo
 
 def test_a_pass_takes_pieces_until_its_time_is_up_outside_a_fence() -> None:
     now = [0.0]
-    run = Pass(2500, clock=lambda: now[0])
+    run = Pass(2500, clock=lambda: now[0], round_clock=lambda: 0.0)
     assert [run.piece_end(0), run.piece_end(1000), run.piece_end(2000)] == [1000, 2000, 2500]
     assert not run.is_last(1000, in_code=False) and run.is_last(2500, in_code=True)
     now[0] = 1.5 * PASS_SECONDS
@@ -176,6 +176,19 @@ def test_a_pass_takes_pieces_until_its_time_is_up_outside_a_fence() -> None:
     now[0] = 2.5 * PASS_SECONDS
     assert run.is_last(1000, in_code=True)
     assert Pass(FEED_BUDGET // 2).piece_end(0) == FEED_BUDGET // 2
+
+
+def test_a_pass_ends_sooner_late_in_an_iteration_of_the_event_loop() -> None:
+    """Bodies share the event loop's iteration (a reply's answer and its reasoning, and
+    the layout and paint before them): a pass that starts late in it ends sooner."""
+    now, loop = [0.0], [ROUND_SECONDS]
+    run = Pass(2500, clock=lambda: now[0], round_clock=lambda: loop[0])
+    assert not run.out_of_time()  # the iteration's time is the pass's own here
+    loop[0] += 0.5 * PASS_SECONDS
+    assert run.out_of_time() and run.is_last(1000, in_code=False)
+    assert not run.is_last(1000, in_code=True)  # (a fence open: a piece or so more)
+    loop[0] = 0.0
+    assert not run.out_of_time()
 
 
 def test_restyle_applies_the_stylesheet_when_a_property_changes(qtbot: QtBot) -> None:
@@ -207,3 +220,32 @@ def test_discard_takes_widgets_out_at_once_and_deletes_them(qtbot: QtBot) -> Non
     qtbot.waitUntil(lambda: sorted(gone) == [0, 1])
     QApplication.processEvents()
     assert parent.findChildren(QLabel) == [children[2]]
+
+
+def test_a_page_rendered_over_several_passes_shows_what_one_render_shows(
+    qtbot: QtBot,
+) -> None:
+    """A lazy page whose pass runs out of time is rendered a group at a time: meanwhile
+    its held segments wait under its widgets in a filler of their estimated height, and
+    in the end it has the widgets a render in one go makes."""
+    text = "".join(
+        f"## Part {i}\n\nSome text of part {i}.\n\n- a point\n\n```py\nx = {i}\n```\n\n"
+        for i in range(12)
+    )
+    whole = body_of(qtbot, text)  # never shown: its pages stay lazy
+    expected = shape(whole)
+    body = body_of(qtbot, text)
+    page = body.findChildren(BodyPage)[0]
+    held = len(page.pending)
+    passes = 0
+    while page.lazy:
+        late = Pass(round_clock=lambda: 1.0)  # always out of time: one group per pass
+        body._render(page, late)
+        passes += 1
+        if page.lazy:  # the rest waits, estimated, below what is rendered
+            filler = page.findChild(QWidget, "pageFiller")
+            assert filler is not None and filler.height() > 0 and page.widgets
+            assert 0 < len(page.pending) < held
+    assert passes > 2 and page.findChild(QWidget, "pageFiller") is None
+    assert shape(body) == expected
+    assert [type(w) for w in body.widgets()] == [type(w) for w in whole.widgets()]
