@@ -18,7 +18,7 @@ from desktop.client import ChatClient
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.views.main_window import MainWindow
-from desktop.workers import LaunchConfig, StreamWorker
+from desktop.workers import LaunchConfig, StreamWorker, change_worker
 from tests.support.tcp_proxy import ControlledProxy
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
@@ -101,10 +101,13 @@ def test_a_reply_with_reasoning_resumes_after_its_reasoning(
 
 
 def test_lost_backend_gives_up_with_retry(
-    proxied: Proxied, deltas: dict[str, list[str]], qtbot: QtBot
+    proxied: Proxied, deltas: dict[str, list[str]], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window, d, proxy = proxied
     window.controller.streams.backoff = (0.05, 0.05, 0.05)
+    # The change stream stays away meanwhile: once back it would bring the finished reply
+    # whole (1 run in 6 on a busy machine: the retry then had nothing left to stream).
+    monkeypatch.setattr(change_worker, "RETRY", (30.0,))
     # 6 s of echo at 0.02 s a character: the reply is still streaming when the proxy closes,
     # however late a busy machine shows the first characters
     text = "r" * 100 + "s" * 100 + "t" * 100
