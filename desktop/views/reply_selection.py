@@ -53,7 +53,7 @@ def _body_of(widget: QWidget) -> MarkdownBody | None:
 def parts_of(widget: Part) -> list[Part]:
     """The text widgets of the reply `widget` is part of, top to bottom (just `widget`
     outside a reply: a user's message)."""
-    from desktop.views.segments import CodeBlock
+    from desktop.views.code_block import CodeBlock
 
     body = _body_of(widget)
     if body is None:
@@ -188,7 +188,8 @@ def _whole(part: Part) -> bool:
 
 
 def _text_of(part: Part) -> str:
-    from desktop.views.segments import CodeView, MarkdownSegment
+    from desktop.views.code_block import CodeView
+    from desktop.views.segments import MarkdownSegment
 
     if _whole(part):
         if isinstance(part, CodeView):

@@ -15,7 +15,8 @@ import time
 
 from PySide6.QtWidgets import QWidget
 
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.code_block import CodeBlock
+from desktop.views.segments import MarkdownSegment
 
 
 def restyle_tree(root: QWidget) -> tuple[int, float]:

@@ -27,7 +27,8 @@ from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QWidget
 
 from desktop.render.splitter import Kind, Segment
-from desktop.views.segments import CodeBlock, MarkdownSegment, fixed_font
+from desktop.views.code_block import CodeBlock, fixed_font
+from desktop.views.segments import MarkdownSegment
 
 #: The widgets of the block kinds: each has `grow(seg, partial)`, `finish(now)` and
 #: `finish_if_seen()`.

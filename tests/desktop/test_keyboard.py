@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.theme import apply_theme
+from desktop.views.code_block import CodeView
 from desktop.views.main_window import MainWindow
-from desktop.views.segments import CodeView
 from desktop.views.thinking import ThinkingBlock
 from tests.desktop.test_render_math import themed
 from tests.support.window_driver import WAIT_MS, Driver

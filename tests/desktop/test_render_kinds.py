@@ -15,9 +15,10 @@ from desktop.render.splitter import Kind, Segment
 from desktop.views.body_group import GROUP_CHARS, OpenGroup
 from desktop.views.body_pacing import FEED_BUDGET, PASS_SECONDS, ROUND_SECONDS, Pass
 from desktop.views.body_page import BodyPage
+from desktop.views.code_block import CodeBlock
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.segment_kinds import KINDS, BlockKind, Metrics, TextKind
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.segments import MarkdownSegment
 from desktop.views.widget_utils import discard, restyle
 
 

@@ -10,11 +10,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QScrollArea
 from pytestqt.qtbot import QtBot
 
+from desktop.views.code_block import CodeBlock
 from desktop.views.main_window import MainWindow
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_widget import MessageWidget
 from desktop.views.plain_body import HEAD_LINES, PlainBody, head_of
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.segments import MarkdownSegment
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 
 

@@ -14,8 +14,9 @@ from pytestqt.qtbot import QtBot
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.streams import BIG_FRAME_MS, BIG_UPDATE_CHARS, FRAME_MS, ReplyStreams
+from desktop.views.code_block import CodeBlock
 from desktop.views.markdown_body import MarkdownBody
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.segments import MarkdownSegment
 
 
 def test_updates_that_add_nothing_to_sweep_force_no_sweep(qtbot: QtBot) -> None:

@@ -20,8 +20,9 @@ from PySide6.QtGui import (
 )
 from pytestqt.qtbot import QtBot
 
+from desktop.views.code_block import CodeBlock
 from desktop.views.markdown_body import MarkdownBody
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.segments import MarkdownSegment
 
 REPLY = (
     "# Heading\n\nIntro with **bold**, *emphasis* and a [link](https://example.com).\n\n"

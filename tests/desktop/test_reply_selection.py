@@ -12,10 +12,11 @@ from PySide6.QtGui import QGuiApplication, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.views.code_block import CodeView
 from desktop.views.main_window import MainWindow
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.reply_selection import Part, parts_of
-from desktop.views.segments import CodeView, MarkdownSegment
+from desktop.views.segments import MarkdownSegment
 from tests.support.window_driver import WAIT_MS, Driver
 
 REPLY = "First paragraph here.\n\n```python\nx = 1\ny = 2\n```\n\nSecond paragraph there.\n"

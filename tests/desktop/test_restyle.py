@@ -11,10 +11,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.render.contrast import AA, contrast
 from desktop.theme import DARK, LIGHT, apply_theme
+from desktop.views.code_block import CodeBlock
 from desktop.views.main_window import MainWindow
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.restyle import restyle_tree
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.segments import MarkdownSegment
 from tests.desktop.test_render_math import formula_images, ink, themed
 from tests.support.window_driver import WAIT_MS, Driver, WindowFactory
 

@@ -23,11 +23,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop.render.typeset import code_font, quote_bars
 from desktop.theme import DARK, LIGHT, TYPE, ThemeColors, apply_theme
+from desktop.views.code_block import CodeBlock
 from desktop.views.main_window import MainWindow
 from desktop.views.markdown_body import MarkdownBody
 from desktop.views.message_widget import MessageWidget
 from desktop.views.restyle import restyle_tree
-from desktop.views.segments import CodeBlock, MarkdownSegment, PlainSegment
+from desktop.views.segments import MarkdownSegment, PlainSegment
 from tests.desktop.test_render_math import themed
 from tests.support.window_driver import WAIT_MS, Driver
 

@@ -23,8 +23,8 @@ from pytestqt.qtbot import QtBot
 from backend.config import ProviderSettings
 from desktop.app import build_window
 from desktop.prefs.ui import UiSettings
+from desktop.views.code_block import CodeBlock
 from desktop.views.main_window import MainWindow
-from desktop.views.segments import CodeBlock
 from desktop.workers import LaunchConfig
 from tests.support.file_watch import OpenWatch
 from tests.support.hostile_server import HostileServer

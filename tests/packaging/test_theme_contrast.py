@@ -25,7 +25,8 @@ from desktop.theme import (
     palette_for,
     theme_changes,
 )
-from desktop.views.segments import CodeBlock, MarkdownSegment
+from desktop.views.code_block import CodeBlock
+from desktop.views.segments import MarkdownSegment
 
 THEMES = [LIGHT, DARK]
 IDS = ["light", "dark"]
