@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.records import Message, Stats
 from desktop.safe_text import plain, tooltip
+from desktop.views.widget_utils import scale_font
 
 META_SCALE = 0.85
 #: How a reply's producer is named in Message JSON (`provider`), as the line shows it.
@@ -78,17 +79,9 @@ def make_meta_label(parent: QWidget) -> QLabel:
     label = plain(QLabel(parent))  # a model's name is untrusted text
     label.setObjectName("messageMeta")
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    scale_meta_font(label, parent.font())
+    scale_font(label, parent, META_SCALE)  # and again after a zoom: `MessageWidget`
     label.hide()
     return label
-
-
-def scale_meta_font(label: QLabel, font: QFont) -> None:
-    """The model line's font: `META_SCALE` of `font` (its message's; again after a zoom)."""
-    small = QFont(font)
-    if small.pointSizeF() > 0:
-        small.setPointSizeF(small.pointSizeF() * META_SCALE)
-    label.setFont(small)
 
 
 def show_meta(label: QLabel, message: Message) -> None:

@@ -39,11 +39,11 @@ from desktop.theme import DensityMetrics, current_density
 from desktop.views.branch_switcher import BranchSwitcher
 from desktop.views.inline_editor import InlineEditor
 from desktop.views.markdown_body import MarkdownBody
-from desktop.views.message_meta import failure_text, make_meta_label, scale_meta_font, show_meta
+from desktop.views.message_meta import META_SCALE, failure_text, make_meta_label, show_meta
 from desktop.views.plain_body import PlainBody
 from desktop.views.thinking import ThinkingBlock
 from desktop.views.waiting import WaitingDots
-from desktop.views.widget_utils import restyle
+from desktop.views.widget_utils import rescale_after_zoom, restyle
 
 ACTION_SIZE = 28  # DESIGN.md: 28 px action buttons
 BUBBLE_SHARE = 0.85  # DESIGN.md: of the column
@@ -209,9 +209,7 @@ class MessageWidget(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:  # zoom: the text's width changed
-            # once the zoom has re-applied the stylesheet (which puts back the font the
-            # label had when it was first styled)
-            QTimer.singleShot(0, self, lambda: scale_meta_font(self.meta, self.font()))
+            rescale_after_zoom(self.meta, self, META_SCALE)
             self._fit_bubble()
         super().changeEvent(event)
 

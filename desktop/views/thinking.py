@@ -17,11 +17,11 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from desktop.records import Message
 from desktop.views.markdown_body import MarkdownBody
+from desktop.views.widget_utils import rescale_after_zoom, scale_font
 
 REASONING_SCALE = 0.9
 TICK_MS = 1000
@@ -52,7 +52,7 @@ class ThinkingBlock(QWidget):
         self.header.clicked.connect(self.toggle)
         self.body = MarkdownBody(self)
         self.body.setObjectName("reasoningBody")
-        self._scale_body_font()
+        scale_font(self.body, self, REASONING_SCALE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -99,17 +99,10 @@ class ThinkingBlock(QWidget):
         default_open = live or not message.content
         self._set_open(default_open if self._user_choice is None else self._user_choice)
 
-    def _scale_body_font(self) -> None:
-        """The reasoning's text: `REASONING_SCALE` of the reply's (again after a zoom)."""
-        font = QFont(self.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * REASONING_SCALE)
-        self.body.setFont(font)
-
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:  # zoom: after its stylesheet pass
-            QTimer.singleShot(0, self, self._scale_body_font)
+        if event.type() == QEvent.Type.FontChange:  # zoom
+            rescale_after_zoom(self.body, self, REASONING_SCALE)
 
     def toggle(self) -> None:
         self._user_choice = not self.expanded

@@ -1,9 +1,11 @@
-"""Two things every view does with its widgets: restyle one, and take some away."""
+"""What views do with their widgets: restyle one, take some away, keep one's text smaller."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 
@@ -35,3 +37,20 @@ def discard(widgets: Iterable[QWidget]) -> None:
         widget.hide()
         widget.setParent(None)
         widget.deleteLater()
+
+
+def scale_font(widget: QWidget, reference: QWidget, scale: float) -> None:
+    """`widget`'s text at `scale` of `reference`'s size (a smaller line under a message).
+    An explicitly set font no longer follows its parent's: call `rescale_after_zoom` from
+    `reference`'s `FontChange` too."""
+    font = QFont(reference.font())
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * scale)
+    widget.setFont(font)
+
+
+def rescale_after_zoom(widget: QWidget, reference: QWidget, scale: float) -> None:
+    """`scale_font` again once `reference`'s font has changed (zoom: Ctrl+= / Ctrl+-), after
+    the zoom has re-applied the stylesheet, which puts back the font a styled widget had
+    when it was first polished."""
+    QTimer.singleShot(0, widget, lambda: scale_font(widget, reference, scale))
