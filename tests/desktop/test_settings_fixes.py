@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QCheckBox, QStyle, QStyleOptionButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -13,6 +12,7 @@ from desktop.theme import apply_theme, colors_of
 from desktop.views.main_window import MainWindow
 from desktop.views.settings_dialog import SettingsDialog
 from tests.desktop.test_render_math import themed
+from tests.support.pixels import pixels_like
 from tests.support.settings_dialog import DialogDriver, MemoryKeyring
 from tests.support.window_driver import WAIT_MS
 
@@ -100,20 +100,7 @@ def _pixels_like(box: QCheckBox, color: str) -> int:
     option = QStyleOptionButton()
     box.initStyleOption(option)
     indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
-    image = box.grab().toImage()
-    scale = image.width() / box.width()
-    ink = QColor(color)
-    count = 0
-    for x in range(indicator.left() + 2, indicator.right() - 1):
-        for y in range(indicator.top() + 2, indicator.bottom() - 1):
-            pixel = image.pixelColor(int(x * scale), int(y * scale))
-            apart = (
-                pixel.red() - ink.red(),
-                pixel.green() - ink.green(),
-                pixel.blue() - ink.blue(),
-            )
-            count += max(map(abs, apart)) < 40
-    return count
+    return pixels_like(box, indicator.adjusted(2, 2, -2, -2), color, tolerance=40)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

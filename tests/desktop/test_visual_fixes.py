@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop.theme import apply_theme, colors_of
 from desktop.views.main_window import MainWindow
 from tests.desktop.test_render_math import themed
+from tests.support.pixels import pixels_like
 from tests.support.window_driver import WAIT_MS, Driver
 
 
@@ -124,17 +125,8 @@ def test_the_model_picker_shows_a_chevron(window: MainWindow, qapp: QApplication
         for scheme in ("light", "dark"):
             apply_theme(qapp, scheme)
             picker = window.header.model_picker
-            image = picker.grab().toImage()
-            muted = QColor(colors_of().muted)
-            scale = image.width() / picker.width()
-            hits = 0
-            for x in range(picker.width() - 24, picker.width() - 4):
-                for y in range(4, picker.height() - 4):
-                    pixel = image.pixelColor(int(x * scale), int(y * scale))
-                    apart = max(
-                        abs(pixel.red() - muted.red()),
-                        abs(pixel.green() - muted.green()),
-                        abs(pixel.blue() - muted.blue()),
-                    )
-                    hits += apart < 30
+            right_end = QRect(
+                QPoint(picker.width() - 24, 4), QPoint(picker.width() - 5, picker.height() - 5)
+            )
+            hits = pixels_like(picker, right_end, colors_of().muted, tolerance=30)
             assert hits >= 8, scheme
