@@ -51,6 +51,7 @@ def main() -> None:
     _app = QApplication([])  # kept: the renderer is its child
     from desktop.render import mathrender
     from desktop.render.mathrender import MathKey, draw, math_renderer, typeset
+    from desktop.workers.server import share_interpreter_finely
 
     started = time.perf_counter()
     mathrender._zm()
@@ -82,7 +83,7 @@ def main() -> None:
 
     # the worker: every formula at a new size (not cached), a GUI heartbeat meanwhile,
     # against the same heartbeat with nothing else to do
-    sys.setswitchinterval(0.001)  # as the app sets it (BackendLauncher)
+    share_interpreter_finely()  # as the app does (BackendLauncher)
     renderer = math_renderer()
     keys = [MathKey(tex, i % 2 == 0, 17.0, "#1f2328") for i, tex in enumerate(FORMULAS * 3)]
     keys = [MathKey(k.tex, k.display, 17.0 + n * 0.01, k.color) for n, k in enumerate(keys)]

@@ -13,6 +13,7 @@ HEADER_HEIGHT = 48  # DESIGN.md: the chat header
 POPOVER_MIN_WIDTH = 320  # the header's system prompt popover
 POPOVER_RADIUS = 12  # its corners (as chat.qss's QFrame#promptPopover: DESIGN's card radius)
 COMPOSER_MAX_WIDTH = 760  # DESIGN.md: the reading column (the composer is centred in it)
+SCROLL_HANDLE_RADIUS = 4  # the chat view's scroll bar handle (`SlimScrollBar` draws it)
 
 
 Density = Literal["comfortable", "compact"]

@@ -27,10 +27,11 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
+    QLayout,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -39,13 +40,14 @@ from PySide6.QtWidgets import (
 from desktop.models import MessageListModel
 from desktop.records import Message
 from desktop.safe_text import plain
-from desktop.theme import DensityMetrics, current_density
+from desktop.theme import DensityMetrics, colors_of, current_density
 from desktop.views.jump_button import JumpButton
 from desktop.views.message_widget import MessageWidget
 from desktop.views.restyle import restyle_tree
 from desktop.views.row_window import INITIAL_ROWS, MAX_WIDGETS, Added, RowWindow
 from desktop.views.scroll_anchor import ScrollAnchor
-from desktop.views.widget_utils import discard, restyle
+from desktop.views.slim_scroll_bar import SlimScrollBar
+from desktop.views.widget_utils import discard
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,16 @@ class ChatView(QScrollArea):
         # Its background is one colour: grown (a streaming reply), only the new strip is
         # painted, not the whole column again (see `desktop.views.message_widget`).
         self._content.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        # An opaque background of its own (the palette's, not the stylesheet's: Qt scrolls
+        # a widget with a styled background by painting all of it again), so following a
+        # growing reply moves what is on screen and paints only the strip scrolled in.
+        self._paint_background()
         self._column = QVBoxLayout(self._content)
+        # The column is at least as tall as its messages at once: a reply grown by a line
+        # makes the column taller before the messages are placed, instead of the column
+        # first squeezing every message above (moving them all, a repaint of the whole
+        # view) until the scroll area resizes it a moment later.
+        self._column.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self._column.setContentsMargins(12, 12, 12, 12)
         self._column.setSpacing(current_density().message_gap)
         self.hint = plain(QLabel(self._content))
@@ -104,11 +115,11 @@ class ChatView(QScrollArea):
         self._reveal_timer.setSingleShot(True)
         self._reveal_timer.setInterval(0)
         self._reveal_timer.timeout.connect(self._reveal_visible)
+        self.setVerticalScrollBar(SlimScrollBar(self))
         bar = self.verticalScrollBar()
         #: While paging: a widget on screen held where it is whatever changes above it,
         #: until the user scrolls.
         self._anchor = ScrollAnchor(bar)
-        bar.setProperty("scrollable", False)  # the stylesheet hides the handle then
         bar.rangeChanged.connect(self._range_changed)
         bar.valueChanged.connect(self._value_changed)
         self.set_hint("")
@@ -125,7 +136,18 @@ class ChatView(QScrollArea):
             self._restyle_timer.start()
         super().changeEvent(event)
 
+    def _paint_background(self) -> None:
+        """The column and the scroll bar's strip in the page colour, opaque: what changes
+        in them is painted without the widgets under them (the window, the splitter...)."""
+        strip = self.verticalScrollBar().parentWidget()  # (Qt's container of the bar)
+        for widget in (self._content, strip or self._content):
+            palette = widget.palette()
+            palette.setColor(QPalette.ColorRole.Window, QColor(colors_of().chat_bg))
+            widget.setPalette(palette)
+            widget.setAutoFillBackground(True)
+
     def _theme_changed(self) -> None:
+        self._paint_background()
         count, seconds = restyle_tree(self._content)
         log.debug("restyled %d widgets in %.1f ms", count, seconds * 1000)
 
@@ -369,11 +391,12 @@ class ChatView(QScrollArea):
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
         self._reveal_timer.start()
-        bar = self.verticalScrollBar()
-        restyle(bar, scrollable=maximum > 0)
         if self._anchor.held:
             self._anchor.restore(self.widgets)  # widgets above grew (laid out late): stay put
         elif self._follow and not self._paging:
+            # Paint what changed first: Qt scrolls by moving the pixels on screen only
+            # when nothing under them waits to be painted, else it paints the whole view.
+            QCoreApplication.sendPostedEvents(self.window(), QEvent.Type.UpdateRequest)
             self.verticalScrollBar().setValue(maximum)
         if maximum == 0 and self.first_row > 0:
             self._page_timer.start()
