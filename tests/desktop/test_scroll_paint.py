@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.models import MessageListModel
 from desktop.records import Message
-from desktop.theme import LIGHT, apply_theme
+from desktop.theme import DARK, LIGHT, apply_theme
 from desktop.views.chat_view import ChatView
 from desktop.views.slim_scroll_bar import SlimScrollBar
 from tests.desktop.test_render_math import themed
@@ -114,3 +114,25 @@ def test_the_slim_bar_draws_a_handle_only_when_there_is_something_to_scroll(
         assert pixels_like(bar, inside, LIGHT.border, 12) > inside.width() * inside.height() // 2
         above = QRect(0, 0, bar.width(), handle.top() - 1)
         assert pixels_like(bar, above, LIGHT.border, 12) == 0
+
+
+def test_the_column_and_the_bar_strip_take_the_page_colour_of_each_theme(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    with themed(qapp):
+        apply_theme(qapp, "light")
+        view, _model = shown_view(qtbot, history(1))
+        bar = view.verticalScrollBar()
+        strip = bar.parentWidget()
+        assert strip is not None
+
+        def page_coloured(colour: str) -> bool:
+            corner = QRect(2, view.viewport().height() - 12, 10, 10)  # below the message
+            column = pixels_like(view.viewport(), corner, colour, 3) == 100
+            return column and pixels_like(strip, QRect(0, 0, 4, 10), colour, 3) == 40
+
+        qtbot.waitUntil(lambda: page_coloured(LIGHT.chat_bg))
+        apply_theme(qapp, "dark")
+        qtbot.waitUntil(lambda: page_coloured(DARK.chat_bg))
+        apply_theme(qapp, "light")
+        qtbot.waitUntil(lambda: page_coloured(LIGHT.chat_bg))
