@@ -64,6 +64,9 @@ class ProviderSettingsManager(QObject):
         self._key: str | None = None  # None until read
         self._loading = False
         self._pushed = False
+        #: Counts the user's saves: an answer to a call made before the last save (the
+        #: backend's settings read at start) is older than what the user chose.
+        self._saves = 0
 
     def __repr__(self) -> str:  # never show the key
         return f"ProviderSettingsManager({self.config!r})"
@@ -105,7 +108,9 @@ class ProviderSettingsManager(QObject):
         if self.saved:
             self._push_saved()
         else:
-            self.runner.call(client.get_settings, on_result=self._adopt, on_error=self._ignore)
+            self.runner.call(
+                client.get_settings, on_result=self._adopt_unless_saved(), on_error=self._ignore
+            )
 
     def _push_saved(self) -> None:
         if self._pushed or not self.saved or self.client is None or self._key is None:
@@ -114,9 +119,22 @@ class ProviderSettingsManager(QObject):
         self.runner.call(
             self.client.put_settings,
             self.config.to_body(self._key),
-            on_result=self._adopt,
+            on_result=self._adopt_unless_saved(),
             on_error=self._push_failed,
         )
+
+    def _adopt_unless_saved(self) -> Callable[[dict[str, Any]], None]:
+        """`_adopt`, for the answer to a call made now: dropped if the user saves first (the
+        answers of the pool's calls can come back in any order)."""
+        saves = self._saves
+
+        def adopt(answer: dict[str, Any]) -> None:
+            if saves == self._saves:
+                self._adopt(answer)
+            else:
+                log.debug("dropped provider settings read before the user's save")
+
+        return adopt
 
     def _adopt(self, answer: dict[str, Any]) -> None:
         self.config = ProviderConfig.from_backend(answer)
@@ -179,6 +197,7 @@ class ProviderSettingsManager(QObject):
         )
 
     def _persist(self, config: ProviderConfig, key: str) -> None:
+        self._saves += 1
         self.store.save(config)
         self.config = config
         self.saved = True

@@ -122,6 +122,7 @@ def test_happy_path_through_the_dialog(
     assert backend["api_key_set"] is True
 
     w = driver(window)
+    upstream.fake.chunk_pause = 0.03  # a rate needs time between the first token and the end
     w.send("Hi there")
     w.wait_reply_done()
     reply = w.last_reply()

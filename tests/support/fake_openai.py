@@ -146,6 +146,7 @@ class FakeUpstream:
     title_gate: threading.Event | None = None  # set: a title request waits for it
     title_fails: bool = False  # a title request gets a 500
     completions: list[Recorded] = field(default_factory=list)  # the `stream: false` ones
+    chunk_pause: float = 0.0  # seconds between the content chunks of the default shape
 
     def app(self) -> Starlette:
         return Starlette(
@@ -324,7 +325,9 @@ class FakeUpstream:
         # OpenAI's own shape: a role-only first chunk, content chunks, `delta: {}` + stop.
         pieces, finish = self._limited(body)
         yield self._chunk({"role": "assistant", "content": "", "refusal": None})
-        for piece in pieces[:2]:
+        for index, piece in enumerate(pieces[:2]):
+            if index and self.chunk_pause:
+                await asyncio.sleep(self.chunk_pause)
             yield self._chunk({"content": piece})
         if model == "stall-mid":
             await self._stall()
@@ -338,6 +341,8 @@ class FakeUpstream:
         elif model == "cut-short":
             return
         for piece in pieces[2:]:
+            if self.chunk_pause:
+                await asyncio.sleep(self.chunk_pause)
             yield self._chunk({"content": piece})
         yield self._chunk({}, finish)
         for event in self._usage(body):
