@@ -47,6 +47,7 @@ from desktop.views.restyle import restyle_tree
 from desktop.views.row_window import INITIAL_ROWS, MAX_WIDGETS, Added, RowWindow
 from desktop.views.scroll_anchor import ScrollAnchor
 from desktop.views.slim_scroll_bar import SlimScrollBar
+from desktop.views.spare_messages import SpareMessages
 from desktop.views.widget_utils import discard
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class ChatView(QScrollArea):
         self._column.addWidget(self.hint)
         self._column.addStretch(1)
         self.setWidget(self._content)
+        self._spares = SpareMessages(self._content)  # a turn's two widgets, made ahead
         #: Widgets of the rows of `row_window`, in order.
         self.widgets: list[MessageWidget] = []
         self.row_window = RowWindow()
@@ -148,12 +150,14 @@ class ChatView(QScrollArea):
 
     def _theme_changed(self) -> None:
         self._paint_background()
+        self._spares.drop()
         count, seconds = restyle_tree(self._content)
         log.debug("restyled %d widgets in %.1f ms", count, seconds * 1000)
 
     def set_density(self, density: DensityMetrics) -> None:
         """Space the messages shown (and those to come) by `density` (Appearance)."""
         self._column.setSpacing(density.message_gap)
+        self._spares.drop()
         for widget in self.widgets:
             widget.set_density(density)
 
@@ -230,13 +234,14 @@ class ChatView(QScrollArea):
         self.follow = True
         self.jump_button.hide()
         self.scroll_to_bottom()
+        self._spares.prepare()
 
     # -- widgets of rows -----------------------------------------------------------------
     def _make(self, row: int, at: int) -> None:
         """A widget for model row `row` at window position `at`."""
         assert self.model is not None
         msg = self.model.message_at(row)
-        widget = MessageWidget(msg, self._content)
+        widget = self._spares.take(msg) or MessageWidget(msg, self._content)
         widget.set_note(self.model.note(msg.id))
         widget.action_requested.connect(self.action_requested)
         widget.edit_submitted.connect(self.edit_submitted)

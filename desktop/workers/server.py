@@ -89,11 +89,11 @@ class _StartThread(QThread):
 
 
 #: How long a thread may hold the GIL while another waits for it (CPython's default: 5 ms).
-#: A GUI pass that enters Python N times while the server is busy waits up to N times this:
-#: with 1 ms, the first frames of a 200 KB reply streamed at full speed were late by 70-85
-#: ms (stream bench, paired); with 0.3 ms by 37-45 ms, for a throughput ratio of 0.72-0.81
-#: instead of 0.86-0.91 (the GUI takes its share sooner). An idle GUI asks for nothing, so
-#: the interval costs the server nothing then.
+#: A GUI pass that enters Python N times while the server is busy waits up to N times this.
+#: Stream bench, 200 KB at full speed, worst heartbeat lateness: 70-85 ms with 1 ms; with
+#: 0.3 ms and the turn's message widgets made ahead (`SpareMessages`), 19-43 ms in 18 runs
+#: (0.5 ms: up to 85), for a throughput ratio of 0.68-0.81 instead of 0.86-0.91 (the GUI
+#: takes its share sooner). An idle GUI asks for nothing: the server then runs unhindered.
 GIL_SWITCH_S = 0.0003
 
 
