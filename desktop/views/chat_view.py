@@ -142,7 +142,9 @@ class ChatView(QScrollArea):
         """The column and the scroll bar's strip in the page colour, opaque: what changes
         in them is painted without the widgets under them (the window, the splitter...)."""
         strip = self.verticalScrollBar().parentWidget()  # (Qt's container of the bar)
-        for widget in (self._content, strip or self._content):
+        for widget in (self._content, strip):
+            if widget is None:
+                continue
             palette = widget.palette()
             palette.setColor(QPalette.ColorRole.Window, QColor(colors_of().chat_bg))
             widget.setPalette(palette)
