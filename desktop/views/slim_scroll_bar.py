@@ -11,7 +11,7 @@ was a seventh of the window's CPU.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QEnterEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QScrollBar, QStyle, QStyleOptionSlider, QWidget
 
 from desktop.theme import SCROLL_HANDLE_RADIUS, colors_of
@@ -20,7 +20,6 @@ from desktop.theme import SCROLL_HANDLE_RADIUS, colors_of
 class SlimScrollBar(QScrollBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Vertical, parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_Hover)  # the handle lights up under the pointer
 
     def handle_rect(self) -> QRect:
         option = QStyleOptionSlider()
@@ -28,10 +27,15 @@ class SlimScrollBar(QScrollBar):
         control, part = QStyle.ComplexControl.CC_ScrollBar, QStyle.SubControl.SC_ScrollBarSlider
         return self.style().subControlRect(control, option, part, self)
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.HoverEnter, QEvent.Type.HoverLeave):
-            self.update()
-        return super().event(event)
+    # The pointer's coming and going repaints the handle (an `event()` override would take
+    # every event of the bar, its paints too, through Python).
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self.update()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.update()
+        super().leaveEvent(event)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         if self.maximum() <= self.minimum():
