@@ -15,7 +15,7 @@ from desktop.views.code_block import CodeView
 from desktop.views.main_window import MainWindow
 from desktop.views.thinking import ThinkingBlock
 from tests.desktop.test_render_math import themed
-from tests.support.window_driver import WAIT_MS, Driver
+from tests.support.window_driver import WAIT_MS, Driver, first_child
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -182,8 +182,7 @@ def test_zoom_reaches_code_blocks_and_the_model_line(
     d.send("Some code:\n\n```python\nx = 1\n```\n\nDone.\n", paste=True)
     d.wait_reply_done()
     reply = window.chat_view.widgets[-1]
-    qtbot.waitUntil(lambda: bool(reply.findChildren(CodeView)), timeout=WAIT_MS)
-    code = reply.findChildren(CodeView)[0]
+    code = first_child(qtbot, reply, CodeView)
     qtbot.waitUntil(reply.meta.isVisible, timeout=WAIT_MS)
     before = (code.font().pointSizeF(), reply.meta.font().pointSizeF())
     line_before = code.height()

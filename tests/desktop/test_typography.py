@@ -30,7 +30,7 @@ from desktop.views.message_widget import MessageWidget
 from desktop.views.restyle import restyle_tree
 from desktop.views.segments import MarkdownSegment, PlainSegment
 from tests.desktop.test_render_math import themed
-from tests.support.window_driver import WAIT_MS, Driver
+from tests.support.window_driver import WAIT_MS, Driver, first_child
 
 WORDS = "The quick brown fox jumps over the lazy dog while the reply goes on. " * 4
 REPLY = f"""# Title one
@@ -244,8 +244,7 @@ def test_a_user_message_has_the_same_line_height(
     d.send("first line\nsecond line\nthird line", paste=True)
     d.wait_reply_done()
     user = window.chat_view.widgets[-2]
-    qtbot.waitUntil(lambda: bool(user.findChildren(PlainSegment)), timeout=WAIT_MS)
-    segment = user.findChildren(PlainSegment)[0]
+    segment = first_child(qtbot, user, PlainSegment)
     doc = segment.document()
     first, second = doc.firstBlock(), doc.firstBlock().next()
     rects = [doc.documentLayout().blockBoundingRect(b) for b in (first, second)]

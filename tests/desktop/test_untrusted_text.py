@@ -29,7 +29,7 @@ from desktop.workers import LaunchConfig
 from tests.support.file_watch import OpenWatch
 from tests.support.hostile_server import HostileServer
 from tests.support.settings_dialog import DialogDriver
-from tests.support.window_driver import WAIT_MS, Driver, WindowFactory, listed
+from tests.support.window_driver import WAIT_MS, Driver, WindowFactory, first_child, listed
 
 
 def html(image: Path) -> str:
@@ -120,8 +120,7 @@ def test_html_in_a_fence_label_and_a_title(
     d.send("```<h1>BIG</h1>\nx = 1\n```\n", paste=True)
     d.wait_reply_done()
     body = window.chat_view.widgets[-1].body
-    qtbot.waitUntil(lambda: bool(body.findChildren(CodeBlock)))
-    block = body.findChildren(CodeBlock)[0]
+    block = first_child(qtbot, body, CodeBlock)
     assert_plain(block.label, "<h1>BIG</h1>")
 
     payload = html(image)

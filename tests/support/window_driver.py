@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.models import MessageListModel
@@ -14,6 +16,14 @@ from desktop.views.main_window import MainWindow
 
 WAIT_MS = 15_000
 WindowFactory = Callable[..., MainWindow]
+W = TypeVar("W", bound=QWidget)
+
+
+def first_child(qtbot: QtBot, parent: QWidget, kind: type[W], timeout: int = WAIT_MS) -> W:
+    """The first `kind` widget under `parent`, once there is one (made on the next pass,
+    or when a message's part comes into view)."""
+    qtbot.waitUntil(lambda: bool(parent.findChildren(kind)), timeout=timeout)
+    return parent.findChildren(kind)[0]
 
 
 def listed(window: MainWindow, cid: str) -> Conversation:
