@@ -121,9 +121,6 @@ def test_the_slim_bar_draws_a_handle_only_when_there_is_something_to_scroll(
     assert pixels_like(bar, inside, LIGHT.border, 12) > inside.width() * inside.height() // 2
     above = QRect(0, 0, bar.width(), handle.top() - 1)
     assert pixels_like(bar, above, LIGHT.border, 12) == 0
-    qtbot.mouseMove(bar, handle.center())  # under the pointer, the handle is drawn darker
-    qtbot.waitUntil(bar.underMouse)
-    qtbot.waitUntil(lambda: pixels_like(bar, inside, LIGHT.muted, 12) > inside.width() * 2)
 
 
 def test_the_column_and_the_bar_strip_take_the_page_colour_of_each_theme(
