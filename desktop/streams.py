@@ -8,7 +8,7 @@ one per event: each update lays out and paints the reply's tail (and scrolls the
 it grew a line), and 10 updates a second of a fast stream show its text as readably as 60.
 A stream of a few characters at a time keeps its 16 ms frame: its text shows within ~40 ms
 of leaving the responder (the stream bench's latency target), and a model server's chunks
-come at most 20 times a second anyway (`backend/openai/pacing.py`).
+come at most 10 times a second anyway (`backend/openai/pacing.py`).
 The first text after a quiet frame is applied at once (a throttle, not a delay): a slow
 stream shows each piece as it comes.
 """

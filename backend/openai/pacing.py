@@ -4,8 +4,10 @@ A model server sends one `chat.completion.chunk` per token or two, each flushed 
 a plain client reads the socket once per chunk (at 1,000 tokens/s: 1,000 reads a second, each
 going through httpx, httpcore and anyio: a cancel scope, a timeout, a `recv`), and every
 read is then relayed to each subscriber as an event of its own (`backend/sse.py` merges only
-what comes within 20 ms). A reader sees no difference between 20 updates a second and 1,000
-(the window applies updates at most every 50 ms, `desktop/streams.py`), so the responder
+what comes within 20 ms). A reader sees no difference between 10 updates a second and 1,000
+(the window shows a fast stream 10 times a second too, `desktop/streams.py`), and each
+update the window shows costs it a layout and a paint (at 100 tokens/s, 20 updates a second
+cost the window ~40% more CPU than 10: `bench/pace_bench.py`), so the responder
 reads at most once per `READ_WINDOW`: after a read that did not fill half the
 buffer, the next one waits for the rest of the window, then takes everything that arrived
 meanwhile in one `recv` (h11 then hands over the chunks without another read). The first read
@@ -31,8 +33,8 @@ import httpx
 log = logging.getLogger(__name__)
 
 #: At most one read of an event stream per this many seconds (while reads come back small):
-#: a token waits at most this long, 20 reads a second whatever the model's pace.
-READ_WINDOW = 0.05
+#: a token waits at most this long, 10 reads a second whatever the model's pace.
+READ_WINDOW = 0.1
 
 
 class PacedStream(httpcore.AsyncNetworkStream):

@@ -44,7 +44,7 @@ def test_updates_that_add_nothing_to_sweep_force_no_sweep(qtbot: QtBot) -> None:
 
 
 def test_a_big_update_makes_the_next_frame_longer(qtbot: QtBot) -> None:
-    """Deltas are applied at most once per frame: 50 ms after a small update, 100 ms after
+    """Deltas are applied at most once per frame: 16 ms after a small update, 100 ms after
     one of `BIG_UPDATE_CHARS` or more (a fast stream repaints the whole view per update)."""
     streams = ReplyStreams()
     model = MessageListModel("c1")
