@@ -178,7 +178,7 @@ class OpenAICompatResponder:
         async with httpx.AsyncClient(
             timeout=timeouts(self.connect_timeout, self.read_timeout),
             headers=auth_headers(self._api_key),
-            transport=paced_transport(),  # at most one read per 100 ms (`pacing.py`)
+            transport=paced_transport(),  # at most one read per `READ_WINDOW` (`pacing.py`)
         ) as client:
             yield client
 

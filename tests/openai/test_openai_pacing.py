@@ -82,7 +82,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def test_a_stream_of_small_writes_is_read_in_few_reads(url: str, reads: list[int]) -> None:
     assert _stream(url, "small") == "".join(TOKENS)
-    # 200 writes over >= 200 ms: one read per 100 ms window, not one per write
+    # 200 writes over >= 200 ms: one read per `READ_WINDOW`, not one per write
     assert 0 < len(reads) < len(TOKENS) / 2
 
 
